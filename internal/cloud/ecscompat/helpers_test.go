@@ -1,0 +1,63 @@
+package ecscompat_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+
+	"keybind/internal/sandbox"
+	"keybind/internal/sandbox/sandboxtest"
+)
+
+const hangzhou = "cn-hangzhou"
+
+func start(t testing.TB, opts sandbox.Options) *sandboxtest.Env {
+	t.Helper()
+	return sandboxtest.Start(t, opts)
+}
+
+// oldClient is the old SDK pointed at the sandbox, the way internal/cloud builds it.
+func oldClient(t testing.TB, env *sandboxtest.Env, region string) *ecs.Client {
+	t.Helper()
+	return oldClientWith(t, env, region, env.AccessKeyID, env.AccessKeySecret)
+}
+
+func oldClientWith(t testing.TB, env *sandboxtest.Env, region, id, secret string) *ecs.Client {
+	t.Helper()
+	c, err := ecs.NewClientWithAccessKey(region, id, secret)
+	if err != nil {
+		t.Fatalf("NewClientWithAccessKey: %v", err)
+	}
+	c.Domain = env.Host
+	c.SetHttpProxy("")
+	c.SetNoProxy(".*")
+	return c
+}
+
+// serverError unwraps an SDK server error or fails the test.
+func serverError(t testing.TB, err error) *sdkerrors.ServerError {
+	t.Helper()
+	var se *sdkerrors.ServerError
+	if !errors.As(err, &se) {
+		t.Fatalf("got error %v (%T), want *errors.ServerError", err, err)
+	}
+	return se
+}
+
+// wantCode asserts err is a server error with the given code and HTTP status.
+func wantCode(t testing.TB, err error, code string, status int) *sdkerrors.ServerError {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %s (%d)", code, status)
+	}
+	se := serverError(t, err)
+	if se.ErrorCode() != code || se.HttpStatus() != status {
+		t.Fatalf("got %s (%d) %q, want %s (%d)", se.ErrorCode(), se.HttpStatus(), se.Message(), code, status)
+	}
+	return se
+}
+
+func integer(n int) requests.Integer { return requests.NewInteger(n) }

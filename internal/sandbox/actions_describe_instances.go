@@ -1,0 +1,268 @@
+package sandbox
+
+import (
+	"encoding/hex"
+	"net/http"
+	"strings"
+)
+
+type describeInstancesResponse struct {
+	RequestID  string `json:"RequestId"`
+	TotalCount int    `json:"TotalCount"`
+	PageNumber int    `json:"PageNumber,omitempty"`
+	PageSize   int    `json:"PageSize"`
+	NextToken  string `json:"NextToken"`
+	Instances  struct {
+		Instance []wireInstance `json:"Instance"`
+	} `json:"Instances"`
+}
+
+// instanceFilter is a parsed DescribeInstances query; zero fields match everything.
+type instanceFilter struct {
+	ids                                             map[string]bool
+	name, status, keyPair, zone, typ, family, image string
+	vpc, vswitch, sg, charge, netCharge, netType    string
+	lock, resourceGroup                             string
+	ioOptimized                                     *bool
+	privateIPs, publicIPs, innerIPs                 map[string]bool
+	tags                                            []Tag
+	active                                          bool // any filter set
+}
+
+func setOf(items []string) map[string]bool {
+	if items == nil {
+		return nil
+	}
+	m := make(map[string]bool, len(items))
+	for _, it := range items {
+		m[it] = true
+	}
+	return m
+}
+
+func listParam(p params, name string, max int) (map[string]bool, *apiError) {
+	if !p.has(name) || p.str(name) == "" {
+		return nil, nil
+	}
+	items, ok := parseList(p.str(name))
+	if !ok || len(items) > max {
+		return nil, errInvalid(name)
+	}
+	return setOf(items), nil
+}
+
+func parseInstanceFilter(p params) (instanceFilter, *apiError) {
+	f := instanceFilter{
+		name: p.str("InstanceName"), status: p.str("Status"), keyPair: p.str("KeyPairName"),
+		zone: p.str("ZoneId"), typ: p.str("InstanceType"), family: p.str("InstanceTypeFamily"),
+		image: p.str("ImageId"), vpc: p.str("VpcId"), vswitch: p.str("VSwitchId"),
+		sg: p.str("SecurityGroupId"), charge: p.str("InstanceChargeType"),
+		netCharge: p.str("InternetChargeType"), netType: p.str("InstanceNetworkType"),
+		lock: p.str("LockReason"), resourceGroup: p.str("ResourceGroupId"),
+	}
+	var aerr *apiError
+	if f.ids, aerr = listParam(p, "InstanceIds", 100); aerr != nil {
+		return f, aerr
+	}
+	for _, ip := range []struct {
+		name string
+		dst  *map[string]bool
+	}{{"PrivateIpAddresses", &f.privateIPs}, {"PublicIpAddresses", &f.publicIPs}, {"InnerIpAddresses", &f.innerIPs}, {"EipAddresses", &f.publicIPs}} {
+		set, aerr := listParam(p, ip.name, 100)
+		if aerr != nil {
+			return f, aerr
+		}
+		if set != nil {
+			*ip.dst = set
+		}
+	}
+	if p.str("IoOptimized") != "" {
+		v, aerr := p.boolean("IoOptimized", false)
+		if aerr != nil {
+			return f, aerr
+		}
+		f.ioOptimized = &v
+	}
+	switch f.status {
+	case "", StatusPending, StatusRunning, StatusStarting, StatusStopping, StatusStopped:
+	default:
+		return f, newError(http.StatusNotFound, "InvalidStatus.NotFound", "The specified Status is not found")
+	}
+	switch f.charge {
+	case "", "PrePaid", "PostPaid":
+	default:
+		return f, newError(http.StatusNotFound, "InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records")
+	}
+	switch f.netCharge {
+	case "", "PayByTraffic", "PayByBandwidth":
+	default:
+		return f, newError(http.StatusNotFound, "InvalidInternetChargeType.ValueNotSupported", "The specified InternetChargeType is invalid")
+	}
+	switch f.netType {
+	case "", "classic", "vpc":
+	default:
+		return f, newError(http.StatusNotFound, "InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found")
+	}
+	switch f.lock {
+	case "", "financial", "security", "recycling", "dedicatedhostfinancial", "refunded":
+	default:
+		return f, newError(http.StatusNotFound, "InvalidLockReason.NotFound", "The specified LockReason is not found")
+	}
+	tags, aerr := p.tags()
+	if aerr != nil {
+		return f, aerr
+	}
+	f.tags = tags
+	f.active = f.ids != nil || f.name != "" || f.status != "" || f.keyPair != "" || f.zone != "" ||
+		f.typ != "" || f.family != "" || f.image != "" || f.vpc != "" || f.vswitch != "" || f.sg != "" ||
+		f.charge != "" || f.netCharge != "" || f.netType != "" || f.lock != "" || f.resourceGroup != "" ||
+		f.ioOptimized != nil || f.privateIPs != nil || f.publicIPs != nil || f.innerIPs != nil || len(f.tags) > 0
+	return f, nil
+}
+
+func (f *instanceFilter) match(st *InstanceState, status string) bool {
+	switch {
+	case f.ids != nil && !f.ids[st.InstanceID],
+		f.name != "" && !matchWildcard(f.name, st.InstanceName),
+		f.status != "" && f.status != status,
+		f.keyPair != "" && f.keyPair != st.KeyPairName,
+		f.zone != "" && f.zone != st.ZoneID,
+		f.typ != "" && f.typ != st.InstanceType,
+		f.family != "" && f.family != st.InstanceTypeFamily,
+		f.image != "" && f.image != st.ImageID,
+		f.vpc != "" && f.vpc != st.VpcID,
+		f.vswitch != "" && f.vswitch != st.VSwitchID,
+		f.charge != "" && f.charge != st.ChargeType,
+		f.netCharge != "" && f.netCharge != st.InternetChargeType,
+		f.netType != "" && f.netType != st.NetworkType,
+		f.lock != "" && f.lock != st.LockReason,
+		f.resourceGroup != "",
+		f.ioOptimized != nil && *f.ioOptimized != st.IoOptimized,
+		f.privateIPs != nil && (st.NetworkType != "vpc" || !f.privateIPs[st.PrivateIP]),
+		f.innerIPs != nil && (st.NetworkType != "classic" || !f.innerIPs[st.PrivateIP]),
+		f.publicIPs != nil && !f.publicIPs[st.PublicIP]:
+		return false
+	}
+	if f.sg != "" && !contains(st.SecurityGroupIDs, f.sg) {
+		return false
+	}
+	for _, want := range f.tags {
+		found := false
+		for _, t := range st.Tags {
+			if t.Key == want.Key && (want.Value == "" || t.Value == want.Value) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func encodeToken(instanceID string) string { return hex.EncodeToString([]byte(instanceID)) }
+
+func decodeToken(tok string) (string, bool) {
+	b, err := hex.DecodeString(tok)
+	if err != nil || !strings.HasPrefix(string(b), "i-") {
+		return "", false
+	}
+	return string(b), true
+}
+
+func (s *Sandbox) describeInstances(c *call) (any, *apiError) {
+	r, aerr := s.regionParam(c, true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	f, aerr := parseInstanceFilter(c.p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	tokenMode := c.p.str("NextToken") != "" || c.p.str("MaxResults") != ""
+	var pageNumber, pageSize, start int
+	if tokenMode {
+		pageSize, aerr = c.p.integer("MaxResults", 10, -1<<31, 1<<31-1)
+		if aerr != nil {
+			return nil, aerr
+		}
+		pageSize = min(max(pageSize, 10), 100)
+		if tok := c.p.str("NextToken"); tok != "" {
+			id, ok := decodeToken(tok)
+			if !ok {
+				return nil, errInvalid("NextToken")
+			}
+			start = r.index(id)
+		}
+	} else {
+		if pageNumber, aerr = c.p.integer("PageNumber", 1, 1, 1<<31-1); aerr != nil {
+			return nil, aerr
+		}
+		if pageSize, aerr = c.p.integer("PageSize", 10, 1, 100); aerr != nil {
+			return nil, aerr
+		}
+	}
+	dry, aerr := c.p.boolean("DryRun", false)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if dry {
+		return nil, errDryRun()
+	}
+
+	resp := describeInstancesResponse{RequestID: c.requestID, PageSize: pageSize, PageNumber: pageNumber}
+	page := make([]wireInstance, 0, pageSize)
+	d := s.opts.Transition
+	if !f.active {
+		// Fast path: the sorted slice is the answer.
+		resp.TotalCount = len(r.instances)
+		from := start
+		if !tokenMode {
+			from = min((pageNumber-1)*pageSize, len(r.instances))
+		}
+		to := min(from+pageSize, len(r.instances))
+		for _, in := range r.instances[from:to] {
+			page = append(page, toWireInstance(&in.st, in.settle(c.now, d)))
+		}
+		if tokenMode && to < len(r.instances) {
+			resp.NextToken = encodeToken(r.instances[to].st.InstanceID)
+		}
+	} else {
+		skip := (pageNumber - 1) * pageSize
+		matched := 0
+		for i, in := range r.instances {
+			status := in.settle(c.now, d)
+			if !f.match(&in.st, status) {
+				continue
+			}
+			matched++
+			if tokenMode {
+				if i < start {
+					continue
+				}
+				if len(page) == pageSize {
+					if resp.NextToken == "" {
+						resp.NextToken = encodeToken(in.st.InstanceID)
+					}
+					continue
+				}
+			} else if matched <= skip || len(page) == pageSize {
+				continue
+			}
+			page = append(page, toWireInstance(&in.st, status))
+		}
+		resp.TotalCount = matched
+	}
+	resp.Instances.Instance = page
+	return resp, nil
+}
