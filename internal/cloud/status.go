@@ -1,0 +1,65 @@
+package cloud
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+)
+
+// InstanceStatuses returns the status of each found instance in input order; unknown IDs are
+// simply absent. DescribeInstanceStatus accepts up to 100 InstanceId.N but caps PageSize at 50,
+// so a call with more than 50 IDs would need a second page: we send at most 50 IDs per call
+// (PageSize 50), one call per 50 IDs, concurrently. A failed call fails the whole lookup.
+func (g *Gateway) InstanceStatuses(ctx context.Context, region string, ids []string) ([]StatusResult, error) {
+	const action = "DescribeInstanceStatus"
+	ids, err := checkIDs(action, region, ids)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	chunks := chunk(ids, maxStatusIDs)
+	status := make(map[string]Status, len(ids))
+	var mu sync.Mutex
+	var firstErr error
+	fanOut(ctx, len(chunks), g.cfg.Concurrency, func(i int) {
+		var got []ecs.InstanceStatus
+		_, err := g.call(ctx, region, action, callOpts{}, func(c *ecs.Client) (string, error) {
+			list := append([]string(nil), chunks[i]...)
+			req := ecs.CreateDescribeInstanceStatusRequest()
+			req.RegionId, req.InstanceId = region, &list
+			req.PageNumber, req.PageSize = requests.NewInteger(1), requests.NewInteger(maxStatusIDs)
+			resp, err := c.DescribeInstanceStatus(req)
+			if err != nil {
+				return "", err
+			}
+			got = resp.InstanceStatuses.InstanceStatus
+			return resp.RequestId, nil
+		})
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			return
+		}
+		for _, s := range got {
+			status[s.InstanceId] = Status(s.Status)
+		}
+	})
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("cloud: %s: %w", action, ctx.Err())
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	out := make([]StatusResult, 0, len(status))
+	for _, id := range ids {
+		if s, ok := status[id]; ok {
+			out = append(out, StatusResult{InstanceID: id, Status: s})
+		}
+	}
+	return out, nil
+}
