@@ -1,0 +1,69 @@
+// Package apperr is the console's user-facing error: an HTTP status, a stable
+// code and a message that is safe to show. Handlers return it; the web
+// layer's error handler renders it. Internal causes are kept for the log only.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error is an error that knows how it should be shown to a user.
+type Error struct {
+	Status  int               // HTTP status
+	Code    string            // stable machine-readable code, e.g. "invalid_input"
+	Message string            // plain-language message, safe to show
+	Fields  map[string]string // per-field validation messages
+	Err     error             // cause, logged but never shown
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New builds an Error.
+func New(status int, code, message string) *Error {
+	return &Error{Status: status, Code: code, Message: message}
+}
+
+// Wrap attaches a cause that is logged but not shown.
+func (e *Error) Wrap(err error) *Error {
+	c := *e
+	c.Err = err
+	return &c
+}
+
+// BadRequest is a 400 for input that cannot be understood.
+func BadRequest(message string) *Error { return New(http.StatusBadRequest, "bad_request", message) }
+
+// Invalid is a 422 naming the fields that failed validation.
+func Invalid(message string, fields map[string]string) *Error {
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Message: message, Fields: fields}
+}
+
+// NotFound is a 404.
+func NotFound(what string) *Error { return New(http.StatusNotFound, "not_found", what+" was not found.") }
+
+// Forbidden is a 403.
+func Forbidden(message string) *Error { return New(http.StatusForbidden, "forbidden", message) }
+
+// Conflict is a 409.
+func Conflict(message string) *Error { return New(http.StatusConflict, "conflict", message) }
+
+// Unavailable is a 503 for a dependency (the cloud) that is not answering.
+func Unavailable(message string) *Error {
+	return New(http.StatusServiceUnavailable, "unavailable", message)
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

@@ -1,0 +1,65 @@
+package views
+
+import (
+	"encoding/json"
+	"net/url"
+
+	"keybind/views/components"
+)
+
+// InstanceFilter is the instance list's search form.
+type InstanceFilter struct {
+	Name, ID, IP, Status, Tag string
+}
+
+// InstanceRow is one instance in the picker.
+type InstanceRow struct {
+	ID, Name, Status    string
+	StatusTone          components.Tone
+	OS                  string
+	KeyPair             string
+	Zone, Type          string
+	PublicIPs, PrivateIPs string
+	Selectable          bool
+	Reason              string // why it cannot be selected
+	Selected            bool
+}
+
+// InstanceList is the part of the picker that selection actions redraw.
+type InstanceList struct {
+	Region, Key string
+	Rows        []InstanceRow
+	Pager       components.PagerProps
+	Selected    int
+	Message     string
+	MessageKind string // success, error, info, warning
+	Filter      InstanceFilter
+	Error       string // the cloud could not list instances
+}
+
+// InstancePickPage is step 3 of binding: choose the instances.
+type InstancePickPage struct {
+	Page
+	Region, RegionName, Key string
+	Statuses                []string
+	List                    InstanceList
+}
+
+func (l InstanceList) reviewURL() string {
+	return "/bind/review?" + url.Values{"region": {l.Region}, "key": {l.Key}}.Encode()
+}
+
+func jsonVals(kv map[string]string) string {
+	b, _ := json.Marshal(kv)
+	return string(b)
+}
+
+func (l InstanceList) selectableOnPage() []string {
+	var ids []string
+	for _, r := range l.Rows {
+		if r.Selectable {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}

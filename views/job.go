@@ -1,0 +1,69 @@
+package views
+
+import (
+	"fmt"
+	"strconv"
+
+	"keybind/views/components"
+)
+
+// JobCounts are the numbers at the top of the result grid.
+type JobCounts struct {
+	Total, Bound, Failed, Excluded, Pending, InEffect, InMotion int
+	RebootReady, StartReady, Retryable, Decisions             int
+}
+
+// JobSummary describes a job.
+type JobSummary struct {
+	ID                     int64
+	Kind                   string // bind, unbind, rollback
+	Title                  string // e.g. "Bind ops-2025"
+	Region, Key            string
+	CreatedBy, Created     string
+	State                  string // in words
+	StateTone              components.Tone
+	After                  string // what happens after binding, in words
+	Counts                 JobCounts
+	CanRollback            bool
+	RollbackOf             int64
+}
+
+// JobRow is one instance in the result grid.
+type JobRow struct {
+	ID, Name      string
+	PrevKey       string
+	TargetKey     string
+	Result        string // bound, failed, excluded, pending …
+	ResultTone    components.Tone
+	ResultDetail  string // code and plain-language message
+	Restart       string // restart state in words
+	RestartTone   components.Tone
+	CanReboot     bool
+	CanStart      bool
+	NeedsDecision bool
+}
+
+// JobGridData is the self-refreshing part of the job page.
+type JobGridData struct {
+	Job      JobSummary
+	Rows     []JobRow
+	InMotion bool
+	CSRF     string
+}
+
+// JobPage is the result grid of one job.
+type JobPage struct {
+	Page
+	Grid JobGridData
+}
+
+func (j JobSummary) url(suffix string) string {
+	return "/jobs/" + strconv.FormatInt(j.ID, 10) + suffix
+}
+
+func itemURL(jobID int64, instanceID, action string) string {
+	return fmt.Sprintf("/jobs/%d/items/%s/%s", jobID, instanceID, action)
+}
+
+// progressDone is how many items reached a final bind outcome.
+func (c JobCounts) progressDone() int { return c.Bound + c.Failed + c.Excluded }

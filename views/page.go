@@ -1,0 +1,69 @@
+// Package views holds the console's templ components and the view models
+// they render. Views never see SDK or database types and hold no logic beyond
+// presentation.
+package views
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Page is what the layout needs on every page.
+type Page struct {
+	Title     string
+	Nav       string // the active navigation entry, e.g. "dashboard"
+	User      *User  // nil when signed out
+	Sandbox   bool   // the cloud behind the console is the ECS sandbox
+	Flashes   []Flash
+	CSRFToken string
+}
+
+// User is the signed-in user as the layout shows them.
+type User struct {
+	Name    string
+	Role    string
+	IsAdmin bool
+}
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind    string // success, error, info, warning
+	Message string
+}
+
+// hxHeaders is the hx-headers value that makes htmx send the CSRF token.
+func hxHeaders(token string) string {
+	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": token})
+	return string(b)
+}
+
+// htmxConfig keeps htmx within the CSP: no eval, no inline indicator styles.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"selfRequestsOnly":true}`
+
+func navCurrent(active, entry string) string {
+	if active == entry {
+		return "page"
+	}
+	return "false"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func ariaInvalid(msg string) string {
+	if msg != "" {
+		return "true"
+	}
+	return "false"
+}
+
+func tableID(excluded bool) string {
+	if excluded {
+		return "review-excluded"
+	}
+	return "review-included"
+}
