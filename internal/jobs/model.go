@@ -1,0 +1,226 @@
+package jobs
+
+import (
+	"time"
+
+	"keybind/internal/cloud"
+)
+
+// Kind is what a job does to each instance's key.
+type Kind string
+
+// Job kinds.
+const (
+	KindBind     Kind = "bind"     // AttachKeyPair: the key replaces any other, password login is disabled
+	KindUnbind   Kind = "unbind"   // DetachKeyPair: the key stops working after a restart, password login returns
+	KindRollback Kind = "rollback" // per item: put back the previous key (attach it, or detach where there was none)
+)
+
+// KeyAction is the cloud call one item needs.
+type KeyAction string
+
+// Key actions.
+const (
+	ActionNone   KeyAction = ""
+	ActionAttach KeyAction = "attach"
+	ActionDetach KeyAction = "detach"
+)
+
+// KeyState is where an item's key call stands.
+type KeyState string
+
+// Key states. An item is written Pending; Attempting is recorded before the call and replaced by
+// the outcome after it, so Attempting found at start-up means the outcome is unknown.
+const (
+	KeyExcluded   KeyState = "excluded"
+	KeyPending    KeyState = "pending"
+	KeyAttempting KeyState = "attempting"
+	KeyApplied    KeyState = "applied" // the cloud accepted the call; KeyPairName not yet re-read
+	KeyDone       KeyState = "done"    // KeyPairName re-read and equal to the expected key
+	KeyFailed     KeyState = "failed"
+)
+
+// RestartOp is the call that makes a key take effect.
+type RestartOp string
+
+// Restart operations.
+const (
+	OpNone   RestartOp = ""
+	OpReboot RestartOp = "reboot"
+	OpStart  RestartOp = "start"
+)
+
+// RestartState is where making the key take effect stands for one item.
+type RestartState string
+
+// Restart states.
+const (
+	RestartNone          RestartState = ""               // n/a: excluded, key not (yet) bound
+	RestartInTransition  RestartState = "in-transition"  // Starting/Stopping/Pending: watched until it settles
+	RestartNeedsReboot   RestartState = "needs-reboot"   // Running; the key works after a reboot
+	RestartNeedsStart    RestartState = "needs-start"    // Stopped; the key works after a start
+	RestartQueued        RestartState = "queued"         // asked for, waiting for its wave
+	RestartRequested     RestartState = "requested"      // attempt recorded before the call; outcome unknown
+	RestartInProgress    RestartState = "in-progress"    // the cloud accepted the reboot/start; polling
+	RestartKeyInEffect   RestartState = "key-in-effect"  // Running after the restart
+	RestartEndedStopped  RestartState = "ended-stopped"  // Stopped after a reboot, or never left Stopped after a start
+	RestartDisappeared   RestartState = "disappeared"    // the instance no longer exists
+	RestartTimedOut      RestartState = "timed-out"      // no Running status before the deadline
+	RestartNeedsDecision RestartState = "needs-decision" // a reboot/start may or may not have been sent; an operator decides
+	RestartMarkedDone    RestartState = "marked-done"    // an operator marked it done
+	RestartNotNeeded     RestartState = "not-needed"     // nothing changed on the instance
+	RestartFailed        RestartState = "failed"         // the cloud refused the reboot/start
+)
+
+// InMotion reports whether the engine still has work for the state.
+func (s RestartState) InMotion() bool {
+	switch s {
+	case RestartInTransition, RestartQueued, RestartRequested, RestartInProgress:
+		return true
+	}
+	return false
+}
+
+// Actor is the person on whose behalf the engine acts; it is written to the audit trail.
+type Actor struct {
+	UserID         int64
+	Username, Role string
+	IP             string
+}
+
+// RestartPolicy says whether and how keys are made to take effect right after binding.
+type RestartPolicy struct {
+	AfterBind bool // reboot the Running ones, start the Stopped ones once bound
+	Force     bool // force-stop reboots (power-off); explicit opt-in
+	WaveSize  int  // at most this many instances restarting at once; 0 = DefaultWaveSize
+}
+
+// DefaultWaveSize is the wave size when none is chosen.
+const DefaultWaveSize = 100
+
+// Item is one instance in a job.
+type Item struct {
+	JobID         int64
+	Seq           int // position in the job (request order)
+	InstanceID    string
+	Name, OSName  string
+	PlanStatus    cloud.Status // status when the job was planned
+	PreviousKey   string       // KeyPairName when the job was planned ("" = none)
+	Action        KeyAction
+	KeyPair       string // key pair named in the call
+	ExpectKey     string // KeyPairName expected once the call succeeded
+	Change        Change
+	ExcludeReason ExcludeReason
+
+	Key          KeyState
+	KeyAttempts  int
+	KeyCode      string
+	KeyMessage   string
+	KeyRequestID string
+	KeyRetryable bool
+	KeyAt        time.Time // last key-state change
+
+	Restart          RestartState
+	Op               RestartOp
+	Force            bool
+	RestartAttempts  int
+	RestartCode      string
+	RestartMessage   string
+	RestartRequestID string
+	RestartRetryable bool
+	LastStatus       cloud.Status // last status seen by a re-read or a poll
+	SeenTransition   bool         // a non-Running status was seen after the restart was accepted
+	QueuedAt         time.Time
+	RequestedAt      time.Time // attempt recorded
+	AcceptedAt       time.Time // the cloud accepted the restart
+	StoppedSince     time.Time // polled Stopped continuously since
+	Deadline         time.Time
+	RequestedBy      int64 // job_requests row that asked for the current key or restart work
+	UpdatedAt        time.Time
+}
+
+// InMotion reports whether the engine still has work for the item.
+func (it Item) InMotion() bool {
+	switch it.Key {
+	case KeyPending, KeyAttempting, KeyApplied:
+		return true
+	}
+	return it.Restart.InMotion()
+}
+
+// State is a job's derived state.
+type State string
+
+// Job states.
+const (
+	StateRunning        State = "running"          // key calls are still being sent or confirmed
+	StateWaitingRestart State = "waiting-restarts" // keys done; restarts in motion
+	StateNeedsAttention State = "needs-attention"  // nothing in motion; failures or operator decisions remain
+	StateDone           State = "done"
+)
+
+// Label is the state in words.
+func (s State) Label() string {
+	switch s {
+	case StateRunning:
+		return "Running"
+	case StateWaitingRestart:
+		return "Waiting for restarts"
+	case StateNeedsAttention:
+		return "Needs attention"
+	case StateDone:
+		return "Done"
+	}
+	return string(s)
+}
+
+// Counts summarises a job's items.
+type Counts struct {
+	Total         int
+	Excluded      int
+	KeyPending    int // pending, attempting or applied
+	Bound         int // key call confirmed (bound, or unbound for unbind jobs)
+	KeyFailed     int
+	AlreadyHad    int
+	NeedsReboot   int
+	NeedsStart    int
+	InMotion      int // restart queued, requested, in progress or in transition
+	KeyInEffect   int // Running after a restart (or marked done)
+	RestartFailed int // failed, timed out, ended stopped or disappeared
+	NeedsDecision int
+}
+
+// Failed is the number of items with a failed key call or restart.
+func (c Counts) Failed() int { return c.KeyFailed + c.RestartFailed }
+
+// Job is one bind/unbind/rollback job with its counts.
+type Job struct {
+	ID             int64
+	Kind           Kind
+	Region         string
+	KeyPair        string // the job's key pair ("" for rollback, where items differ)
+	IdempotencyKey string
+	CreatedBy      Actor
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	FinishedAt     time.Time // zero while the engine has work
+	Policy         RestartPolicy
+	Counts         Counts
+	State          State
+}
+
+// InMotion reports whether the job still changes on its own, so a page showing it should keep polling.
+func (j Job) InMotion() bool { return j.State == StateRunning || j.State == StateWaitingRestart }
+
+// deriveState computes a job's state from its counts.
+func deriveState(c Counts) State {
+	switch {
+	case c.KeyPending > 0:
+		return StateRunning
+	case c.InMotion > 0:
+		return StateWaitingRestart
+	case c.Failed() > 0 || c.NeedsDecision > 0:
+		return StateNeedsAttention
+	}
+	return StateDone
+}

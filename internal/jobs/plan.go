@@ -1,0 +1,262 @@
+package jobs
+
+import (
+	"strings"
+
+	"keybind/internal/cloud"
+)
+
+// Change is what a job will do to one instance's key, as the review page shows it.
+type Change string
+
+// Changes a plan can show.
+const (
+	ChangeNone     Change = ""          // excluded: nothing is sent
+	ChangeNew      Change = "new"       // gets a key where there was none
+	ChangeReplace  Change = "replace"   // replaces the current key
+	ChangeSame     Change = "same"      // already has this key; the call is still sent, nothing is replaced
+	ChangeRemove   Change = "remove"    // unbind: the key is detached, password login returns
+	ChangeNotBound Change = "not-bound" // unbind: the key is not on the instance; nothing to detach
+)
+
+// ExcludeReason says why an instance will not be touched.
+type ExcludeReason string
+
+// Exclusion reasons, in the order they are checked.
+const (
+	ExcludedNone        ExcludeReason = ""
+	ExcludedNotFound    ExcludeReason = "not-found"
+	ExcludedWindows     ExcludeReason = "windows"
+	ExcludedNotLinux    ExcludeReason = "not-linux"
+	ExcludedNotIoOpt    ExcludeReason = "not-io-optimized"
+	ExcludedLocked      ExcludeReason = "locked"
+	ExcludedNotBoundKey ExcludeReason = "key-not-bound" // unbind: the instance does not have the key
+)
+
+// ExcludeReasons lists every reason in display order.
+var ExcludeReasons = []ExcludeReason{ExcludedNotFound, ExcludedWindows, ExcludedNotLinux, ExcludedNotIoOpt, ExcludedLocked, ExcludedNotBoundKey}
+
+// Label is the reason in words.
+func (r ExcludeReason) Label() string {
+	switch r {
+	case ExcludedNotFound:
+		return "Not found any more"
+	case ExcludedWindows:
+		return "Windows (SSH key pairs are Linux only)"
+	case ExcludedNotLinux:
+		return "Not Linux"
+	case ExcludedNotIoOpt:
+		return "Not I/O optimized"
+	case ExcludedLocked:
+		return "Locked for security"
+	case ExcludedNotBoundKey:
+		return "Does not have this key"
+	}
+	return ""
+}
+
+// RestartNeed is what makes a key change take effect on an instance.
+type RestartNeed string
+
+// Restart needs.
+const (
+	NeedNone         RestartNeed = ""              // excluded, or nothing changes
+	NeedReboot       RestartNeed = "reboot"        // Running: takes effect after a reboot
+	NeedStart        RestartNeed = "start"         // Stopped: takes effect when started
+	NeedInTransition RestartNeed = "in-transition" // Starting/Stopping/Pending: cannot be restarted now
+)
+
+// NeedFor maps an instance status to its restart need.
+func NeedFor(s cloud.Status) RestartNeed {
+	switch s {
+	case cloud.StatusRunning:
+		return NeedReboot
+	case cloud.StatusStopped:
+		return NeedStart
+	}
+	return NeedInTransition
+}
+
+// PlanRow is one requested instance on the review page.
+type PlanRow struct {
+	InstanceID, Name, OSName string
+	Status                   cloud.Status // "" when not found
+	CurrentKey               string       // KeyPairName now ("" = none)
+	Action                   KeyAction    // the call to send; ActionNone when excluded
+	KeyPair                  string       // the key pair named in the call
+	ExpectKey                string       // KeyPairName once the call succeeded
+	Change                   Change
+	Excluded                 ExcludeReason
+	Restart                  RestartNeed
+}
+
+// Included reports whether a call will be sent for the row.
+func (r PlanRow) Included() bool { return r.Excluded == ExcludedNone }
+
+// PlanCounts summarises a plan for the review page.
+type PlanCounts struct {
+	Requested             int
+	Included              int
+	PasswordLoginDisabled int // every instance that will be bound: binding disables password login
+	PasswordLoginRestored int // unbind: every instance whose key is detached
+	NewKeys               int
+	Replacements          int
+	AlreadyHave           int
+	Removals              int
+	Reboots               int
+	Starts                int
+	InTransition          int
+	Excluded              int
+	ExcludedBy            map[ExcludeReason]int
+}
+
+// Plan is the classification of every requested instance for one job.
+type Plan struct {
+	Kind    Kind
+	Region  string
+	KeyPair string
+	Rows    []PlanRow // in request order, duplicates removed
+	Counts  PlanCounts
+}
+
+// Replaced groups replacement rows by the key they replace ("old key" → count), for "replaces key K on N".
+func (p Plan) Replaced() map[string]int {
+	out := map[string]int{}
+	for _, r := range p.Rows {
+		if r.Change == ChangeReplace {
+			out[r.CurrentKey]++
+		}
+	}
+	return out
+}
+
+// PlanBind classifies requested instances for binding keyPair, from what InstancesByID returned.
+// An ID that InstancesByID returned neither as found nor as missing is treated as not found.
+func PlanBind(region, keyPair string, requested []string, found []cloud.Instance, missing []string) Plan {
+	_ = missing // every requested ID not in found is not found, whether listed or not
+	byID := make(map[string]cloud.Instance, len(found))
+	for _, in := range found {
+		byID[in.ID] = in
+	}
+	p := Plan{Kind: KindBind, Region: region, KeyPair: keyPair}
+	for _, id := range dedupe(requested) {
+		in, ok := byID[id]
+		row := PlanRow{InstanceID: id}
+		if ok {
+			row.Name, row.OSName, row.Status, row.CurrentKey = in.Name, in.OSName, in.Status, in.KeyPairName
+		}
+		row.Excluded = exclusion(in, ok)
+		if row.Included() {
+			row.Action, row.KeyPair, row.ExpectKey = ActionAttach, keyPair, keyPair
+			switch in.KeyPairName {
+			case "":
+				row.Change = ChangeNew
+			case keyPair:
+				row.Change = ChangeSame
+			default:
+				row.Change = ChangeReplace
+			}
+			row.Restart = NeedFor(in.Status)
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	p.Counts = countPlan(p.Rows)
+	return p
+}
+
+// PlanUnbind classifies requested instances for detaching keyPair. Instances that do not have
+// keyPair are excluded: DetachKeyPair would change nothing on them.
+func PlanUnbind(region, keyPair string, requested []string, found []cloud.Instance, missing []string) Plan {
+	_ = missing
+	byID := make(map[string]cloud.Instance, len(found))
+	for _, in := range found {
+		byID[in.ID] = in
+	}
+	p := Plan{Kind: KindUnbind, Region: region, KeyPair: keyPair}
+	for _, id := range dedupe(requested) {
+		in, ok := byID[id]
+		row := PlanRow{InstanceID: id}
+		if ok {
+			row.Name, row.OSName, row.Status, row.CurrentKey = in.Name, in.OSName, in.Status, in.KeyPairName
+		}
+		row.Excluded = exclusion(in, ok)
+		if row.Included() && in.KeyPairName != keyPair {
+			row.Excluded, row.Change = ExcludedNotBoundKey, ChangeNotBound
+		}
+		if row.Included() {
+			row.Action, row.KeyPair, row.ExpectKey, row.Change = ActionDetach, keyPair, "", ChangeRemove
+			row.Restart = NeedFor(in.Status)
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	p.Counts = countPlan(p.Rows)
+	return p
+}
+
+// exclusion returns why an instance cannot take a key pair, checked in a fixed order.
+func exclusion(in cloud.Instance, found bool) ExcludeReason {
+	switch {
+	case !found:
+		return ExcludedNotFound
+	case in.IsWindows():
+		return ExcludedWindows
+	case !strings.EqualFold(in.OSType, "linux"):
+		return ExcludedNotLinux
+	case !in.IoOptimized:
+		return ExcludedNotIoOpt
+	case in.SecurityLocked():
+		return ExcludedLocked
+	}
+	return ExcludedNone
+}
+
+func countPlan(rows []PlanRow) PlanCounts {
+	c := PlanCounts{Requested: len(rows), ExcludedBy: map[ExcludeReason]int{}}
+	for _, r := range rows {
+		if !r.Included() {
+			c.Excluded++
+			c.ExcludedBy[r.Excluded]++
+			continue
+		}
+		c.Included++
+		switch r.Action {
+		case ActionAttach:
+			c.PasswordLoginDisabled++
+		case ActionDetach:
+			c.PasswordLoginRestored++
+		}
+		switch r.Change {
+		case ChangeNew:
+			c.NewKeys++
+		case ChangeReplace:
+			c.Replacements++
+		case ChangeSame:
+			c.AlreadyHave++
+		case ChangeRemove:
+			c.Removals++
+		}
+		switch r.Restart {
+		case NeedReboot:
+			c.Reboots++
+		case NeedStart:
+			c.Starts++
+		case NeedInTransition:
+			c.InTransition++
+		}
+	}
+	return c
+}
+
+// dedupe returns ids without repeats or empty strings, first occurrence first.
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, id)
+	}
+	return out
+}
