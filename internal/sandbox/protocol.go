@@ -27,6 +27,8 @@ type call struct {
 	action    string
 	p         params
 	now       time.Time // simulation time, set under the state lock
+	// instanceFaults are per-instance failures injected by fail-instances faults.
+	instanceFaults map[string]*apiError
 }
 
 // handler serves one action. It runs with s.mu held and returns the response body.
@@ -36,6 +38,16 @@ var actions = map[string]handler{
 	"DescribeRegions":        (*Sandbox).describeRegions,
 	"DescribeInstances":      (*Sandbox).describeInstances,
 	"DescribeInstanceStatus": (*Sandbox).describeInstanceStatus,
+	"DescribeKeyPairs":       (*Sandbox).describeKeyPairs,
+	"ImportKeyPair":          (*Sandbox).importKeyPair,
+	"CreateKeyPair":          (*Sandbox).createKeyPair,
+	"DeleteKeyPairs":         (*Sandbox).deleteKeyPairs,
+	"AttachKeyPair":          (*Sandbox).attachKeyPair,
+	"DetachKeyPair":          (*Sandbox).detachKeyPair,
+	"RebootInstance":         (*Sandbox).rebootInstance,
+	"RebootInstances":        (*Sandbox).rebootInstances,
+	"StartInstance":          (*Sandbox).startInstance,
+	"StartInstances":         (*Sandbox).startInstances,
 }
 
 // Actions lists the ECS actions the sandbox implements.
@@ -101,7 +113,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if s.applyFaults(w, c, log) {
+	if s.applyFaults(w, r, c, log) {
 		return
 	}
 

@@ -69,9 +69,10 @@ func (o Options) withDefaults() Options {
 
 // Sandbox is the emulator. It is an http.Handler: ECS at "/", control API at "/_sandbox/".
 type Sandbox struct {
-	opts   Options
-	log    *slog.Logger
-	nonces *nonceCache
+	opts    Options
+	log     *slog.Logger
+	nonces  *nonceCache
+	control *http.ServeMux // the /_sandbox/ routes
 
 	mu        sync.Mutex
 	seed      int64
@@ -95,6 +96,7 @@ func New(opts Options) *Sandbox {
 		seed:      opts.Seed,
 		perRegion: opts.InstancesPerRegion,
 	}
+	s.control = s.controlMux()
 	s.mu.Lock()
 	s.resetLocked()
 	s.mu.Unlock()
@@ -104,7 +106,7 @@ func New(opts Options) *Sandbox {
 // ServeHTTP routes control requests to the control API and everything else to ECS.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
-		s.serveControl(w, r)
+		s.control.ServeHTTP(w, r)
 		return
 	}
 	s.serveAPI(w, r)

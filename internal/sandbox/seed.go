@@ -118,7 +118,7 @@ func seedKeyPairs(r *region, rng *rand.Rand) {
 		}
 		kp := &keyPair{
 			Name:         name,
-			ID:           "ssh-" + randID(rng, "", 17),
+			ID:           randID(rng, "ssh-", 17),
 			Fingerprint:  ssh.FingerprintLegacyMD5(sshPub),
 			PublicKey:    strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub))) + " " + name + "@keybind-sandbox",
 			CreationTime: seedEpoch.Add(time.Duration(i*97+rng.IntN(90)) * 24 * time.Hour),

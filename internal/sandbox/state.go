@@ -94,17 +94,14 @@ func (st InstanceState) keyState() KeyState {
 // stable status; while trans is set the reported status is derived from the
 // clock. Every access goes through settle, so no timers are needed.
 type instance struct {
-	st         InstanceState
-	keyGen     int // bumped by every attach/detach
-	appliedGen int // keyGen as of the last completed restart
-	trans      *transition
+	st    InstanceState
+	trans *transition
 }
 
 type transition struct {
 	op    string
 	start time.Time
 	// The key configuration the restart boots with.
-	gen     int
 	key, fp string
 }
 
@@ -124,7 +121,6 @@ func (in *instance) settle(now time.Time, d time.Duration) string {
 		in.st.StartTime = t.start.Add(d)
 		in.st.EffectiveKeyPair, in.st.EffectiveFingerprint = t.key, t.fp
 		in.st.PasswordLogin = t.key == ""
-		in.appliedGen = t.gen
 		return StatusRunning
 	}
 	if t.op == OpReboot && elapsed < d/2 {
@@ -135,20 +131,24 @@ func (in *instance) settle(now time.Time, d time.Duration) string {
 
 // begin starts a reboot or start at now; the restart boots with the key the API reports now.
 func (in *instance) begin(op string, now time.Time) {
-	in.trans = &transition{op: op, start: now, gen: in.keyGen, key: in.st.KeyPairName, fp: in.st.KeyPairFingerprint}
+	in.trans = &transition{op: op, start: now, key: in.st.KeyPairName, fp: in.st.KeyPairFingerprint}
 }
 
 // setKey records an attach (name != "") or detach (name == "") that takes effect on the next restart.
 func (in *instance) setKey(name, fp string) {
 	in.st.KeyPairName, in.st.KeyPairFingerprint = name, fp
-	in.keyGen++
+}
+
+// restartPending reports whether the key the API reports differs from the key in effect.
+func (in *instance) restartPending() bool {
+	return in.st.KeyPairName != in.st.EffectiveKeyPair || in.st.KeyPairFingerprint != in.st.EffectiveFingerprint
 }
 
 func (in *instance) snapshot(now time.Time, d time.Duration) InstanceState {
 	status := in.settle(now, d)
 	st := in.st
 	st.Status = status
-	st.RestartPending = in.keyGen != in.appliedGen
+	st.RestartPending = in.restartPending()
 	if in.trans != nil {
 		st.Operation, st.OperationStarted = in.trans.op, in.trans.start
 	}

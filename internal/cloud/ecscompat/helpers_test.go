@@ -4,8 +4,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
 	"keybind/internal/sandbox"
@@ -61,3 +61,24 @@ func wantCode(t testing.TB, err error, code string, status int) *sdkerrors.Serve
 }
 
 func integer(n int) requests.Integer { return requests.NewInteger(n) }
+
+// findInstance returns the first instance in region satisfying pred, or fails the test.
+func findInstance(t testing.TB, env *sandboxtest.Env, region string, what string, pred func(sandbox.InstanceState) bool) sandbox.InstanceState {
+	t.Helper()
+	for _, st := range env.Sandbox.Instances(region) {
+		if pred(st) {
+			return st
+		}
+	}
+	t.Fatalf("seed has no %s instance in %s", what, region)
+	return sandbox.InstanceState{}
+}
+
+// plainLinux is a Running, unlocked, I/O-optimized Linux instance.
+func plainLinux(st sandbox.InstanceState) bool {
+	return st.OSType == "linux" && st.IoOptimized && st.LockReason == "" && st.Status == sandbox.StatusRunning && st.Operation == ""
+}
+
+func stoppedLinux(st sandbox.InstanceState) bool {
+	return st.OSType == "linux" && st.IoOptimized && st.LockReason == "" && st.Status == sandbox.StatusStopped && st.Operation == ""
+}
