@@ -13,8 +13,8 @@ import (
 )
 
 // recorder observes a gateway: every HTTP call (OnCall) and every backoff wait (Sleep).
-// Its Sleep does not wait; it advances a fake clock that the gateway reads through Now, so
-// retry deadlines are exercised without sleeping.
+// Its Sleep does not wait; it advances a fake clock which a test may hand to the gateway as
+// Config.Now, so retry deadlines are exercised without sleeping.
 type recorder struct {
 	mu     sync.Mutex
 	calls  []cloud.CallInfo

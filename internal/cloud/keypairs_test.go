@@ -71,12 +71,11 @@ func TestKeyPairsListAndSearch(t *testing.T) {
 func TestImportCreateDeleteKeyPair(t *testing.T) {
 	env, g, _ := setup(t, sandbox.Options{InstancesPerRegion: 20}, nil)
 	ctx := context.Background()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	line := newPublicKey(t)
+	sshPub, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sshPub, _ := ssh.NewPublicKey(pub)
-	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub))) + " me@laptop"
 
 	imported, err := g.ImportKeyPair(ctx, region, "imported-1", line)
 	if err != nil {
@@ -136,4 +135,18 @@ func TestKeyPairArgumentsRejectedWithoutCalls(t *testing.T) {
 	if calls := env.Sandbox.Calls(); len(calls) != 0 {
 		t.Errorf("invalid arguments reached the cloud: %v", calls)
 	}
+}
+
+// newPublicKey returns a fresh ed25519 public key in authorized_keys format.
+func newPublicKey(t *testing.T) string {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub))) + " me@laptop"
 }
