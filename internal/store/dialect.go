@@ -1,0 +1,130 @@
+package store
+
+// This file is the one seam between SQLite and the SQL the rest of the package
+// speaks. Queries elsewhere use $N placeholders, INSERT … RETURNING and
+// INSERT … ON CONFLICT, integers for booleans and unix microseconds for times:
+// SQL that PostgreSQL accepts unchanged. modernc.org/sqlite binds $N to the
+// Nth argument (see TestDollarPlaceholdersBindPositionally). What differs
+// between the two engines is collected here; a PostgreSQL port replaces this
+// file and the migrations directory (identity columns instead of INTEGER
+// PRIMARY KEY, PL/pgSQL triggers instead of RAISE(ABORT)).
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+const (
+	driverName   = "sqlite"
+	gooseDialect = goose.DialectSQLite3
+
+	// busyTimeout is how long a statement waits for another connection's
+	// (or another process's) write lock before failing with SQLITE_BUSY.
+	busyTimeout = 10 * time.Second
+
+	// maxOpenConns bounds the pool. SQLite allows one writer at a time; WAL
+	// lets readers proceed while it writes.
+	maxOpenConns = 8
+
+	// selectForUpdate is appended to a SELECT whose row is about to be
+	// updated in the same transaction. SQLite needs nothing: every
+	// read-write transaction starts with BEGIN IMMEDIATE (see dsn), which
+	// takes the database write lock up front. PostgreSQL would use
+	// " FOR UPDATE".
+	selectForUpdate = ""
+)
+
+// dsn returns the data source name for the database file at path.
+//
+//   - journal_mode=WAL is not here: it is a property of the file, set once by
+//     enableWAL, because switching a new file to WAL from two processes at
+//     once can fail with SQLITE_BUSY without waiting.
+//   - synchronous=FULL: every COMMIT is fsynced to the WAL before it returns.
+//     NORMAL would already survive a killed process (the WAL is in the OS page
+//     cache); FULL also survives power loss or a kernel crash, which matters
+//     for audit rows written just before a production reboot. The writes are
+//     few and human-paced, so the extra fsync costs nothing noticeable.
+//   - busy_timeout: a second process (the CLI next to a running server) waits
+//     for the lock instead of failing.
+//   - foreign_keys=1: SQLite enforces REFERENCES only when asked, per connection.
+//   - _txlock=immediate: BEGIN IMMEDIATE for read-write transactions, so a
+//     transaction that reads then writes cannot fail half-way with
+//     SQLITE_BUSY when another connection wrote in between; it waits for the
+//     lock at BEGIN instead. Read-only transactions still use plain BEGIN.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", strconv.FormatInt(busyTimeout.Milliseconds(), 10))
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// enableWAL switches the database file to write-ahead logging: readers do not
+// block the writer, and a crash never leaves a half-written page in the
+// database file. It retries while another process holds the lock, for up to
+// busyTimeout.
+func enableWAL(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		var mode string
+		err := db.QueryRowContext(ctx, `PRAGMA journal_mode=WAL`).Scan(&mode)
+		if err == nil && !strings.EqualFold(mode, "wal") {
+			err = fmt.Errorf("journal_mode is %q, want wal", mode)
+		}
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff // primary result code
+	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+}
+
+// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY
+// constraint failure (PostgreSQL: SQLSTATE 23505).
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// jsonArrayContains returns a predicate that is true when the JSON array of
+// strings in column holds the value bound to param (PostgreSQL:
+// column::jsonb ? param).
+func jsonArrayContains(column, param string) string {
+	return "EXISTS (SELECT 1 FROM json_each(" + column + ") WHERE json_each.value = " + param + ")"
+}
+
+// Times are stored as BIGINT unix microseconds in UTC. The application clock
+// decides what "now" is; no query calls the database's own clock, so tests
+// with a fake clock see consistent rows and both engines behave alike.
+
+func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
