@@ -198,6 +198,13 @@ func TestUserMessage(t *testing.T) {
 	}
 }
 
+func TestNonJSONErrorBodyIsNotShown(t *testing.T) {
+	e := toError("DescribeRegions", "cn-hangzhou", serverError(502, "<html><body>Bad Gateway</body></html>", nil))
+	if got, want := e.UserMessage(), "Alibaba Cloud ECS is temporarily unavailable. Please try again shortly."; got != want {
+		t.Errorf("UserMessage = %q, want %q", got, want)
+	}
+}
+
 func TestErrorString(t *testing.T) {
 	e := toError("AttachKeyPair", "cn-hangzhou", serverError(400,
 		`{"RequestId":"REQ-1","Code":"Throttling.User","Message":"Request was denied due to user flow control."}`, nil))

@@ -68,7 +68,6 @@ var codeMessage = map[string]string{
 	CodeMissingCredentials:                  "No Alibaba Cloud credentials are configured.",
 	CodeResultMissing:                       "Alibaba Cloud did not report a result for this instance; check its state before retrying.",
 	CodeCanceled:                            "The operation was cancelled before this instance was processed.",
-	CodeHTTPError:                           "Alibaba Cloud returned an unexpected HTTP error.",
 }
 
 var prefixMessage = []struct{ prefix, msg string }{
