@@ -86,6 +86,7 @@ type Actor struct {
 	UserID         int64
 	Username, Role string
 	IP             string
+	Via            string // "web", "cli"
 }
 
 // RestartPolicy says whether and how keys are made to take effect right after binding.
@@ -118,7 +119,9 @@ type Item struct {
 	KeyMessage   string
 	KeyRequestID string
 	KeyRetryable bool
+	KeyNextAt    time.Time // a pending call is not sent before this (automatic retry backoff)
 	KeyAt        time.Time // last key-state change
+	KeyRequest   int64     // the job request (creation or retry) the key work is done for
 
 	Restart          RestartState
 	Op               RestartOp
@@ -131,11 +134,12 @@ type Item struct {
 	LastStatus       cloud.Status // last status seen by a re-read or a poll
 	SeenTransition   bool         // a non-Running status was seen after the restart was accepted
 	QueuedAt         time.Time
+	NextAt           time.Time // a queued restart is not sent before this (automatic retry backoff)
 	RequestedAt      time.Time // attempt recorded
 	AcceptedAt       time.Time // the cloud accepted the restart
 	StoppedSince     time.Time // polled Stopped continuously since
 	Deadline         time.Time
-	RequestedBy      int64 // job_requests row that asked for the current key or restart work
+	RestartRequest   int64 // the job request that asked for the current restart work
 	UpdatedAt        time.Time
 }
 
@@ -185,7 +189,8 @@ type Counts struct {
 	NeedsReboot   int
 	NeedsStart    int
 	InMotion      int // restart queued, requested, in progress or in transition
-	KeyInEffect   int // Running after a restart (or marked done)
+	KeyInEffect   int // Running after a restart
+	MarkedDone    int // an operator marked the restart done
 	RestartFailed int // failed, timed out, ended stopped or disappeared
 	NeedsDecision int
 }

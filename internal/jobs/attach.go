@@ -1,0 +1,225 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"keybind/internal/cloud"
+)
+
+// maxKeyPairIDs is the most instance IDs one AttachKeyPair/DetachKeyPair call takes.
+const maxKeyPairIDs = 50
+
+// sendKeys sends the job's pending key calls in batches of at most 50, Concurrency at a time.
+// Each batch records its attempt (and the audit intent) before the call and its outcome after.
+func (e *Engine) sendKeys(ctx context.Context, j Job) error {
+	items, err := loadItemsWhere(ctx, e.db, j.ID, "key_state = 'pending'")
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	now := e.now()
+	type groupKey struct {
+		action  KeyAction
+		keyPair string
+		req     int64
+	}
+	groups := map[groupKey][]Item{}
+	var order []groupKey
+	var reqIDs []int64
+	for _, it := range items {
+		if it.KeyNextAt.After(now) {
+			continue
+		}
+		k := groupKey{it.Action, it.KeyPair, it.KeyRequest}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+			reqIDs = append(reqIDs, it.KeyRequest)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	reqs, err := loadRequests(ctx, e.db, reqIDs)
+	if err != nil {
+		return err
+	}
+	type batch struct {
+		actor Actor
+		items []Item
+	}
+	var batches []batch
+	for _, k := range order {
+		for _, c := range chunk(groups[k], maxKeyPairIDs) {
+			batches = append(batches, batch{reqs[k.req].Actor, c})
+		}
+	}
+	var mu sync.Mutex
+	var errs []error
+	parallel(ctx, len(batches), e.cfg.Concurrency, func(i int) {
+		if err := e.sendKeyBatch(ctx, j, batches[i].actor, batches[i].items); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// sendKeyBatch makes one key call for items that share action, key pair and requester.
+func (e *Engine) sendKeyBatch(ctx context.Context, j Job, actor Actor, items []Item) error {
+	action, keyPair := items[0].Action, items[0].KeyPair
+	a := auditCall{job: j, actor: actor, action: "AttachKeyPair", keyPair: keyPair}
+	call := e.cloud.AttachKeyPair
+	if action == ActionDetach {
+		a.action, call = "DetachKeyPair", e.cloud.DetachKeyPair
+	}
+	now := e.now()
+	var sent []Item
+	err := e.tx(ctx, func(tx *sql.Tx) error {
+		changes := make([]change, len(items))
+		for i, it := range items {
+			n := it
+			n.Key, n.KeyAttempts, n.KeyAt, n.UpdatedAt = KeyAttempting, it.KeyAttempts+1, now, now
+			changes[i] = change{n, KeyPending, it.Restart}
+		}
+		var err error
+		if sent, err = saveItems(ctx, tx, changes); err != nil || len(sent) == 0 {
+			return err
+		}
+		return e.auditIntent(ctx, tx, a, itemIDs(sent))
+	})
+	if err != nil || len(sent) == 0 {
+		return err
+	}
+
+	results, callErr := call(ctx, j.Region, keyPair, itemIDs(sent))
+	byID := make(map[string]cloud.KeyPairResult, len(results))
+	for _, r := range results {
+		byID[r.InstanceID] = r
+	}
+	now = e.now()
+	changes := make([]change, 0, len(sent))
+	audit := make([]callResult, 0, len(sent))
+	for _, it := range sent {
+		r, ok := byID[it.InstanceID]
+		if !ok {
+			r = resultFromError(it.InstanceID, callErr)
+		}
+		n := e.keyOutcome(it, r, now)
+		audit = append(audit, callResult{ID: it.InstanceID, OK: r.OK, Unknown: n.Key == KeyAttempting, Code: r.Code, RequestID: r.RequestID})
+		if n.Key != KeyAttempting {
+			changes = append(changes, change{n, KeyAttempting, it.Restart})
+		}
+	}
+	return e.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := saveItems(ctx, tx, changes); err != nil {
+			return err
+		}
+		return e.auditOutcome(ctx, tx, a, audit)
+	})
+}
+
+// keyOutcome applies one key call result to an item that was Attempting. A cancelled call
+// stays Attempting (its outcome is unknown; reconcile settles it). Retryable failures, and
+// failures whose outcome is unknown, go back to Pending for another automatic attempt while
+// attempts remain: re-sending a key call is harmless.
+func (e *Engine) keyOutcome(it Item, r cloud.KeyPairResult, now time.Time) Item {
+	n := it
+	n.KeyAt, n.UpdatedAt = now, now
+	n.KeyCode, n.KeyMessage, n.KeyRequestID, n.KeyRetryable = r.Code, r.Message, r.RequestID, false
+	switch {
+	case r.OK:
+		n.Key, n.KeyCode, n.KeyMessage = KeyApplied, "", ""
+	case r.Code == cloud.CodeCanceled:
+		n.Key = KeyAttempting
+	case r.Retryable || unknownOutcome(r.Code):
+		if it.KeyAttempts < e.cfg.KeyAttempts {
+			n.Key, n.KeyNextAt = KeyPending, now.Add(e.retryDelay(it.KeyAttempts))
+		} else {
+			n.Key, n.KeyRetryable = KeyFailed, true
+		}
+	default:
+		n.Key = KeyFailed
+	}
+	if n.Key == KeyFailed && n.KeyMessage == "" {
+		n.KeyMessage = cloud.UserMessage(n.KeyCode, "The cloud refused the call.")
+	}
+	return n
+}
+
+// retryDelay is RetryDelay doubled for each attempt already made.
+func (e *Engine) retryDelay(attempts int) time.Duration {
+	d := e.cfg.RetryDelay
+	for i := 1; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	return d
+}
+
+// unknownOutcome reports whether a failed call may nevertheless have been carried out.
+func unknownOutcome(code string) bool {
+	switch code {
+	case cloud.CodeCanceled, cloud.CodeTimeout, cloud.CodeNetwork, cloud.CodeResultMissing,
+		cloud.CodeInvalidResponse, cloud.CodeHTTPError, "InternalError", "UnknownError":
+		return true
+	}
+	return false
+}
+
+// resultFromError is the result for an instance the gateway returned no result for.
+func resultFromError(id string, err error) cloud.KeyPairResult {
+	var ce *cloud.Error
+	switch {
+	case errors.As(err, &ce):
+		return cloud.KeyPairResult{InstanceID: id, Code: ce.Code, Message: ce.UserMessage(), RequestID: ce.RequestID, Retryable: ce.Retryable()}
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return cloud.KeyPairResult{InstanceID: id, Code: cloud.CodeCanceled}
+	}
+	msg := "The cloud returned no result for this instance."
+	if err != nil {
+		msg = fmt.Sprintf("The call could not be made (%s).", cloud.CodeResultMissing)
+	}
+	return cloud.KeyPairResult{InstanceID: id, Code: cloud.CodeResultMissing, Message: msg}
+}
+
+func itemIDs(items []Item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.InstanceID
+	}
+	return out
+}
+
+// chunk splits s into consecutive slices of at most n elements.
+func chunk[T any](s []T, n int) [][]T {
+	var out [][]T
+	for len(s) > n {
+		out = append(out, s[:n:n])
+		s = s[n:]
+	}
+	if len(s) > 0 {
+		out = append(out, s)
+	}
+	return out
+}
+
+// parallel runs fn(i) for i in [0,n), at most limit at once; it starts nothing new once ctx is done.
+func parallel(ctx context.Context, n, limit int, fn func(i int)) {
+	sem := make(chan struct{}, max(limit, 1))
+	var wg sync.WaitGroup
+	for i := range n {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,97 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"keybind/internal/store"
+)
+
+// MaxWaveSize bounds RestartPolicy.WaveSize.
+const MaxWaveSize = 1000
+
+// CreateRequest is a reviewed plan submitted for execution.
+type CreateRequest struct {
+	IdempotencyKey string // server-issued per review form; a second submit returns the same job
+	Actor          Actor
+	Plan           Plan
+	Policy         RestartPolicy
+}
+
+// Create writes the job and its items in one transaction, before any cloud call, and wakes
+// the engine. Submitting the same IdempotencyKey again returns the existing job with
+// created=false.
+func (e *Engine) Create(ctx context.Context, r CreateRequest) (jobID int64, created bool, err error) {
+	if strings.TrimSpace(r.IdempotencyKey) == "" || r.Plan.Region == "" {
+		return 0, false, ErrBadRequest
+	}
+	if r.Plan.Counts.Included == 0 && countIncluded(r.Plan.Rows) == 0 {
+		return 0, false, ErrEmptyJob
+	}
+	p := r.Policy
+	if p.WaveSize <= 0 {
+		p.WaveSize = DefaultWaveSize
+	}
+	p.WaveSize = min(p.WaveSize, MaxWaveSize)
+	now := e.now()
+	j := Job{Kind: r.Plan.Kind, Region: r.Plan.Region, KeyPair: r.Plan.KeyPair, IdempotencyKey: r.IdempotencyKey,
+		CreatedBy: r.Actor, CreatedAt: now, Policy: p}
+	if j.Kind == "" {
+		j.Kind = KindBind
+	}
+	err = e.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		jobID, created, err = insertJob(ctx, tx, j)
+		if err != nil || !created {
+			return err
+		}
+		reqID, err := insertRequest(ctx, tx, request{JobID: jobID, Kind: reqCreate, Actor: r.Actor, At: now})
+		if err != nil {
+			return err
+		}
+		items := make([]Item, len(r.Plan.Rows))
+		var ids []string
+		for i, row := range r.Plan.Rows {
+			it := Item{JobID: jobID, Seq: i, InstanceID: row.InstanceID, Name: row.Name, OSName: row.OSName,
+				PlanStatus: row.Status, PreviousKey: row.CurrentKey, Action: row.Action, KeyPair: row.KeyPair,
+				ExpectKey: row.ExpectKey, Change: row.Change, ExcludeReason: row.Excluded, Key: KeyPending,
+				KeyAt: now, KeyRequest: reqID, UpdatedAt: now}
+			if !row.Included() || row.Action == ActionNone {
+				it.Key, it.Action = KeyExcluded, ActionNone
+				if it.ExcludeReason == ExcludedNone {
+					it.ExcludeReason = ExcludedNotFound
+				}
+			} else {
+				ids = append(ids, row.InstanceID)
+			}
+			items[i] = it
+		}
+		if err := insertItems(ctx, tx, items); err != nil {
+			return err
+		}
+		return e.audit(ctx, tx, store.AuditEntry{Time: now, UserID: r.Actor.UserID, Username: r.Actor.Username,
+			Role: r.Actor.Role, Via: r.Actor.Via, ClientIP: r.Actor.IP, Action: "job.create", Region: j.Region,
+			KeyPair: j.KeyPair, InstanceIDs: ids, Outcome: store.OutcomeSuccess, JobID: jobID,
+			Detail: fmt.Sprintf("%s job: %d instances, %d excluded; restart after bind: %t, force: %t, wave size: %d",
+				j.Kind, len(ids), len(items)-len(ids), p.AfterBind, p.Force, p.WaveSize)})
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	if created {
+		e.Wake()
+	}
+	return jobID, created, nil
+}
+
+func countIncluded(rows []PlanRow) int {
+	n := 0
+	for _, r := range rows {
+		if r.Included() && r.Action != ActionNone {
+			n++
+		}
+	}
+	return n
+}

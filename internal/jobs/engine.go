@@ -1,0 +1,208 @@
+// Package jobs is keybind's job engine: it binds (and later unbinds or rolls back) SSH key pairs
+// on many ECS instances, makes the keys take effect with rolling reboots and starts, and keeps
+// every step in the database so that a crash neither loses a job nor repeats a restart blindly.
+//
+// A job and its items are written in one transaction before any cloud call. The engine then
+// works in rounds (Step): for every active job it sends pending key calls (recording each
+// attempt before the call and its outcome after), re-reads KeyPairName to confirm, polls the
+// status of restarting instances (one batched DescribeInstanceStatus set per job per round),
+// dispatches the next restart wave and applies deadlines. Run loops Step in the background.
+// Readers (Job, Items, Jobs) only read the database.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"keybind/internal/cloud"
+	"keybind/internal/store"
+)
+
+// Cloud is the part of the cloud gateway the engine uses; *cloud.Gateway provides it.
+type Cloud interface {
+	InstancesByID(ctx context.Context, region string, ids []string) (found []cloud.Instance, missing []string, err error)
+	AttachKeyPair(ctx context.Context, region, keyPair string, ids []string) ([]cloud.KeyPairResult, error)
+	DetachKeyPair(ctx context.Context, region, keyPair string, ids []string) ([]cloud.KeyPairResult, error)
+	RebootInstances(ctx context.Context, region string, ids []string, force bool) ([]cloud.InstanceResult, error)
+	StartInstances(ctx context.Context, region string, ids []string) ([]cloud.InstanceResult, error)
+	InstanceStatuses(ctx context.Context, region string, ids []string) ([]cloud.StatusResult, error)
+}
+
+// Clock tells the engine what time it is.
+type Clock interface{ Now() time.Time }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// Config tunes the engine; zero fields take the defaults shown.
+type Config struct {
+	Clock           Clock
+	Tick            time.Duration // Run's round period; default 2s
+	FirstPollDelay  time.Duration // wait after a restart is accepted before polling it; default 5s
+	RestartDeadline time.Duration // give up waiting for Running after this; default 10m
+	RunningGrace    time.Duration // Running after an accepted reboot with no transition seen counts as rebooted after this; default 60s
+	StoppedGrace    time.Duration // Stopped this long during a restart ends it as "ended stopped"; default 30s
+	ConfirmGrace    time.Duration // keep re-reading a KeyPairName that does not match yet this long; default 30s
+	Concurrency     int           // key and restart calls in flight per job; default 4
+	KeyAttempts     int           // automatic attempts per key call on retryable failures; default 3
+	RestartAttempts int           // automatic attempts per restart refused before it ran (throttled); default 3
+	RetryDelay      time.Duration // first automatic retry delay, doubled each time; default 5s
+	Logger          *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.Clock == nil {
+		c.Clock = realClock{}
+	}
+	def(&c.Tick, 2*time.Second)
+	def(&c.FirstPollDelay, 5*time.Second)
+	def(&c.RestartDeadline, 10*time.Minute)
+	def(&c.RunningGrace, time.Minute)
+	def(&c.StoppedGrace, 30*time.Second)
+	def(&c.ConfirmGrace, 30*time.Second)
+	def(&c.RetryDelay, 5*time.Second)
+	if c.Concurrency <= 0 {
+		c.Concurrency = 4
+	}
+	if c.KeyAttempts <= 0 {
+		c.KeyAttempts = 3
+	}
+	if c.RestartAttempts <= 0 {
+		c.RestartAttempts = 3
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Engine runs jobs. Create, the restart requests and the readers are safe to call from any
+// goroutine while Run is running; one Engine per database.
+type Engine struct {
+	st    *store.Store
+	db    *sql.DB
+	cloud Cloud
+	cfg   Config
+	log   *slog.Logger
+	wake  chan struct{}
+
+	step sync.Mutex // one round at a time
+	wmu  sync.Mutex // one engine write transaction at a time (SQLite has one writer)
+}
+
+// New builds an engine over the store's database and the cloud gateway. It starts nothing;
+// call Run in the background.
+func New(st *store.Store, gw Cloud, cfg Config) *Engine {
+	cfg = cfg.withDefaults()
+	return &Engine{st: st, db: st.DB(), cloud: gw, cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
+}
+
+// Run reconciles unfinished work, then runs a round every Tick and whenever a job changes,
+// until ctx is done. Give it the server's context, not a request's.
+func (e *Engine) Run(ctx context.Context) error {
+	t := time.NewTicker(e.cfg.Tick)
+	defer t.Stop()
+	for {
+		if err := e.Step(ctx); err != nil && ctx.Err() == nil {
+			e.log.LogAttrs(ctx, slog.LevelError, "job engine round failed", slog.String("error", err.Error()))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		case <-e.wake:
+		}
+	}
+}
+
+// Wake asks Run for a round now.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Step runs one round over every active job: reconcile unknown outcomes, send pending key
+// calls, confirm them, poll restarting instances, dispatch the next wave, apply deadlines.
+// Errors of one job do not stop the others; they are joined.
+func (e *Engine) Step(ctx context.Context) error {
+	e.step.Lock()
+	defer e.step.Unlock()
+	jobs, err := activeJobs(ctx, e.db)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, j := range jobs {
+		if err := e.stepJob(ctx, j); err != nil {
+			errs = append(errs, fmt.Errorf("jobs: job %d: %w", j.ID, err))
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) stepJob(ctx context.Context, j Job) error {
+	phases := []func(context.Context, Job) error{e.reconcile, e.sendKeys, e.confirmKeys, e.poll, e.dispatch}
+	var errs []error
+	for _, phase := range phases {
+		if err := phase(ctx, j); err != nil {
+			errs = append(errs, err)
+		}
+		if ctx.Err() != nil {
+			return errors.Join(errs...)
+		}
+	}
+	if err := e.finishIfIdle(ctx, j); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// finishIfIdle marks the job finished when no item is in motion any more.
+func (e *Engine) finishIfIdle(ctx context.Context, j Job) error {
+	counts, err := loadCounts(ctx, e.db, []int64{j.ID})
+	if err != nil {
+		return err
+	}
+	c := counts[j.ID]
+	if c.KeyPending > 0 || c.InMotion > 0 {
+		return nil
+	}
+	return e.tx(ctx, func(tx *sql.Tx) error { return setFinished(ctx, tx, j.ID, e.now(), e.now()) })
+}
+
+func (e *Engine) now() time.Time { return e.cfg.Clock.Now().UTC() }
+
+// tx runs fn in a write transaction. Writes after a cloud call must not be lost to a
+// cancelled ctx, so tx detaches from ctx's cancellation (bounded by a timeout).
+func (e *Engine) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
+	return e.st.WithTx(ctx, fn)
+}
+
+// audit appends an entry inside tx.
+func (e *Engine) audit(ctx context.Context, tx *sql.Tx, a store.AuditEntry) error {
+	if a.Time.IsZero() {
+		a.Time = e.now()
+	}
+	_, err := e.st.With(tx).AppendAudit(ctx, a)
+	return err
+}

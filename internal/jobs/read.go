@@ -1,0 +1,91 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// MaxPageSize bounds Jobs' page size.
+const MaxPageSize = 200
+
+// Job returns a job with its counts and derived state; ErrJobNotFound if there is none.
+func (e *Engine) Job(ctx context.Context, id int64) (Job, error) {
+	var j Job
+	err := e.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		j, err = loadJob(ctx, tx, id)
+		return err
+	})
+	return j, err
+}
+
+// Items returns a job's items in request order; ErrJobNotFound if there is no such job.
+func (e *Engine) Items(ctx context.Context, id int64) ([]Item, error) {
+	var items []Item
+	err := e.read(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id = $1`, id).Scan(&n); err != nil {
+			return fmt.Errorf("jobs: find job %d: %w", id, err)
+		}
+		if n == 0 {
+			return ErrJobNotFound
+		}
+		var err error
+		items, err = loadItems(ctx, tx, id)
+		return err
+	})
+	return items, err
+}
+
+// Jobs returns one page (1-based) of all jobs, newest first, with their counts, and the number
+// of jobs in all.
+func (e *Engine) Jobs(ctx context.Context, page, pageSize int) ([]Job, int, error) {
+	if pageSize <= 0 {
+		pageSize = 20
+	}
+	pageSize = min(pageSize, MaxPageSize)
+	page = max(page, 1)
+	var out []Job
+	var total int
+	err := e.read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs`).Scan(&total); err != nil {
+			return fmt.Errorf("jobs: count jobs: %w", err)
+		}
+		var err error
+		out, err = queryJobs(ctx, tx, `SELECT `+jobCols+` FROM jobs ORDER BY id DESC LIMIT $1 OFFSET $2`,
+			pageSize, (page-1)*pageSize)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, len(out))
+		for i, j := range out {
+			ids[i] = j.ID
+		}
+		counts, err := loadCounts(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			out[i].Counts = counts[out[i].ID]
+			out[i].State = deriveState(out[i].Counts)
+		}
+		return nil
+	})
+	return out, total, err
+}
+
+// read runs fn in a read-only transaction, so a page and its counts come from one snapshot.
+func (e *Engine) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := e.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("jobs: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	err = fn(tx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrJobNotFound
+	}
+	return err
+}

@@ -1,0 +1,361 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"keybind/internal/cloud"
+)
+
+// The SQL of the job engine over the tables of migration 00002_jobs.sql. Like internal/store it
+// uses $N placeholders, INSERT … RETURNING / ON CONFLICT, INTEGER 0/1 for booleans and BIGINT
+// unix microseconds for times (0 = not set), so PostgreSQL accepts it unchanged.
+
+// dbtx is what the queries need; *sql.DB and *sql.Tx provide it.
+type dbtx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UTC().UnixMicro()
+}
+
+func fromMicros(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// request is one row of job_requests: who asked for what on a job.
+type request struct {
+	ID, JobID int64
+	Kind      string
+	Actor     Actor
+	Detail    string
+	At        time.Time
+}
+
+// Request kinds.
+const (
+	reqCreate     = "create"
+	reqRestart    = "restart"
+	reqRestartAll = "restart-all"
+	reqRetry      = "retry"
+	reqResolve    = "resolve"
+)
+
+const jobCols = `id, kind, region, key_pair, idempotency_key, created_by_id, created_by_name, created_by_role, created_ip,
+	created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, finished_at`
+
+func scanJob(sc interface{ Scan(...any) error }) (Job, error) {
+	var j Job
+	var after, force int
+	var created, updated, finished int64
+	err := sc.Scan(&j.ID, &j.Kind, &j.Region, &j.KeyPair, &j.IdempotencyKey, &j.CreatedBy.UserID, &j.CreatedBy.Username,
+		&j.CreatedBy.Role, &j.CreatedBy.IP, &j.CreatedBy.Via, &after, &force, &j.Policy.WaveSize, &created, &updated, &finished)
+	j.Policy.AfterBind, j.Policy.Force = after != 0, force != 0
+	j.CreatedAt, j.UpdatedAt, j.FinishedAt = fromMicros(created), fromMicros(updated), fromMicros(finished)
+	return j, err
+}
+
+// insertJob inserts the job unless its idempotency key exists; it returns the job's ID either way.
+func insertJob(ctx context.Context, q dbtx, j Job) (id int64, created bool, err error) {
+	err = q.QueryRowContext(ctx, `INSERT INTO jobs (kind, region, key_pair, idempotency_key, created_by_id, created_by_name,
+		created_by_role, created_ip, created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+		j.Kind, j.Region, j.KeyPair, j.IdempotencyKey, j.CreatedBy.UserID, j.CreatedBy.Username, j.CreatedBy.Role,
+		j.CreatedBy.IP, j.CreatedBy.Via, b2i(j.Policy.AfterBind), b2i(j.Policy.Force), j.Policy.WaveSize, micros(j.CreatedAt)).Scan(&id)
+	if err == nil {
+		return id, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("jobs: insert job: %w", err)
+	}
+	var owner int64
+	err = q.QueryRowContext(ctx, `SELECT id, created_by_id FROM jobs WHERE idempotency_key = $1`, j.IdempotencyKey).Scan(&id, &owner)
+	if err != nil {
+		return 0, false, fmt.Errorf("jobs: find job by idempotency key: %w", err)
+	}
+	if owner != j.CreatedBy.UserID {
+		return 0, false, ErrIdempotencyKeyInUse
+	}
+	return id, false, nil
+}
+
+func insertRequest(ctx context.Context, q dbtx, r request) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `INSERT INTO job_requests (job_id, kind, user_id, username, role, ip, via, detail, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		r.JobID, r.Kind, r.Actor.UserID, r.Actor.Username, r.Actor.Role, r.Actor.IP, r.Actor.Via, r.Detail, micros(r.At)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: insert request: %w", err)
+	}
+	return id, nil
+}
+
+// requests loads job requests by ID.
+func loadRequests(ctx context.Context, q dbtx, ids []int64) (map[int64]request, error) {
+	out := make(map[int64]request, len(ids))
+	for _, id := range ids {
+		if _, ok := out[id]; ok || id == 0 {
+			continue
+		}
+		var r request
+		var at int64
+		err := q.QueryRowContext(ctx, `SELECT id, job_id, kind, user_id, username, role, ip, via, detail, created_at
+			FROM job_requests WHERE id = $1`, id).Scan(&r.ID, &r.JobID, &r.Kind, &r.Actor.UserID, &r.Actor.Username,
+			&r.Actor.Role, &r.Actor.IP, &r.Actor.Via, &r.Detail, &at)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: load request %d: %w", id, err)
+		}
+		r.At = fromMicros(at)
+		out[id] = r
+	}
+	return out, nil
+}
+
+const itemCols = `job_id, seq, instance_id, name, os_name, plan_status, previous_key, action, key_pair, expect_key,
+	key_change, exclude_reason,
+	key_state, key_attempts, key_code, key_message, key_request_id, key_retryable, key_next_at, key_at, key_req,
+	restart_state, op, force_stop, restart_attempts, restart_code, restart_message, restart_request_id, restart_retryable,
+	last_status, seen_transition, queued_at, next_at, requested_at, accepted_at, stopped_since, deadline, restart_req,
+	updated_at`
+
+// itemArgs are the values of itemCols for it, in order.
+func itemArgs(it Item) []any {
+	return append([]any{it.JobID, it.Seq, it.InstanceID, it.Name, it.OSName, string(it.PlanStatus), it.PreviousKey,
+		string(it.Action), it.KeyPair, it.ExpectKey, string(it.Change), string(it.ExcludeReason)}, mutableArgs(it)...)
+}
+
+// mutableArgs are the values of the columns the engine changes, from key_state on.
+func mutableArgs(it Item) []any {
+	return []any{string(it.Key), it.KeyAttempts, it.KeyCode, it.KeyMessage, it.KeyRequestID, b2i(it.KeyRetryable),
+		micros(it.KeyNextAt), micros(it.KeyAt), it.KeyRequest,
+		string(it.Restart), string(it.Op), b2i(it.Force), it.RestartAttempts, it.RestartCode, it.RestartMessage,
+		it.RestartRequestID, b2i(it.RestartRetryable), string(it.LastStatus), b2i(it.SeenTransition),
+		micros(it.QueuedAt), micros(it.NextAt), micros(it.RequestedAt), micros(it.AcceptedAt), micros(it.StoppedSince),
+		micros(it.Deadline), it.RestartRequest, micros(it.UpdatedAt)}
+}
+
+func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
+	var it Item
+	var planStatus, action, change, excl, key, restart, op, last string
+	var keyRetry, force, restartRetry, seen int
+	var keyNext, keyAt, queued, next, requested, accepted, stopped, deadline, updated int64
+	err := sc.Scan(&it.JobID, &it.Seq, &it.InstanceID, &it.Name, &it.OSName, &planStatus, &it.PreviousKey, &action,
+		&it.KeyPair, &it.ExpectKey, &change, &excl,
+		&key, &it.KeyAttempts, &it.KeyCode, &it.KeyMessage, &it.KeyRequestID, &keyRetry, &keyNext, &keyAt, &it.KeyRequest,
+		&restart, &op, &force, &it.RestartAttempts, &it.RestartCode, &it.RestartMessage, &it.RestartRequestID, &restartRetry,
+		&last, &seen, &queued, &next, &requested, &accepted, &stopped, &deadline, &it.RestartRequest, &updated)
+	if err != nil {
+		return it, err
+	}
+	it.PlanStatus, it.Action, it.Change, it.ExcludeReason = cloud.Status(planStatus), KeyAction(action), Change(change), ExcludeReason(excl)
+	it.Key, it.Restart, it.Op, it.LastStatus = KeyState(key), RestartState(restart), RestartOp(op), cloud.Status(last)
+	it.KeyRetryable, it.Force, it.RestartRetryable, it.SeenTransition = keyRetry != 0, force != 0, restartRetry != 0, seen != 0
+	it.KeyNextAt, it.KeyAt, it.QueuedAt, it.NextAt = fromMicros(keyNext), fromMicros(keyAt), fromMicros(queued), fromMicros(next)
+	it.RequestedAt, it.AcceptedAt, it.StoppedSince = fromMicros(requested), fromMicros(accepted), fromMicros(stopped)
+	it.Deadline, it.UpdatedAt = fromMicros(deadline), fromMicros(updated)
+	return it, nil
+}
+
+func insertItems(ctx context.Context, tx *sql.Tx, items []Item) error {
+	ph := make([]string, strings.Count(itemCols, ",")+1)
+	for i := range ph {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO job_items (`+itemCols+`) VALUES (`+strings.Join(ph, ", ")+`)`)
+	if err != nil {
+		return fmt.Errorf("jobs: insert items: %w", err)
+	}
+	defer stmt.Close()
+	for _, it := range items {
+		if _, err := stmt.ExecContext(ctx, itemArgs(it)...); err != nil {
+			return fmt.Errorf("jobs: insert item %s: %w", it.InstanceID, err)
+		}
+	}
+	return nil
+}
+
+// updateSQL writes the mutable columns of one item if its states are still the ones it was read with.
+var updateSQL = func() string {
+	cols := strings.Split(itemCols, "key_state,")[1]
+	names := strings.Fields(strings.ReplaceAll("key_state,"+cols, ",", " "))
+	set := make([]string, len(names))
+	for i, n := range names {
+		set[i] = fmt.Sprintf("%s = $%d", n, i+1)
+	}
+	n := len(names)
+	return fmt.Sprintf(`UPDATE job_items SET %s WHERE job_id = $%d AND instance_id = $%d AND key_state = $%d AND restart_state = $%d`,
+		strings.Join(set, ", "), n+1, n+2, n+3, n+4)
+}()
+
+// change is an item to write back, with the states it was read in (compare-and-set).
+type change struct {
+	item        Item
+	prevKey     KeyState
+	prevRestart RestartState
+}
+
+// saveItems writes changes in tx and returns those that applied; a change whose item moved on
+// in the meantime (a concurrent user request, say) is skipped.
+func saveItems(ctx context.Context, tx *sql.Tx, changes []change) ([]Item, error) {
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	stmt, err := tx.PrepareContext(ctx, updateSQL)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: update items: %w", err)
+	}
+	defer stmt.Close()
+	applied := make([]Item, 0, len(changes))
+	for _, c := range changes {
+		args := append(mutableArgs(c.item), c.item.JobID, c.item.InstanceID, string(c.prevKey), string(c.prevRestart))
+		res, err := stmt.ExecContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: update item %s: %w", c.item.InstanceID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n == 1 {
+			applied = append(applied, c.item)
+		}
+	}
+	return applied, nil
+}
+
+func loadItems(ctx context.Context, q dbtx, jobID int64) ([]Item, error) {
+	return loadItemsWhere(ctx, q, jobID, "")
+}
+
+// loadItemsWhere loads a job's items, in request order, that match cond (a constant SQL condition
+// over job_items, or "" for all).
+func loadItemsWhere(ctx context.Context, q dbtx, jobID int64, cond string) ([]Item, error) {
+	query := `SELECT ` + itemCols + ` FROM job_items WHERE job_id = $1`
+	if cond != "" {
+		query += ` AND (` + cond + `)`
+	}
+	rows, err := q.QueryContext(ctx, query+` ORDER BY seq`, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: load items: %w", err)
+	}
+	defer rows.Close()
+	var out []Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: scan item: %w", err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+func loadJob(ctx context.Context, q dbtx, id int64) (Job, error) {
+	j, err := scanJob(q.QueryRowContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Job{}, ErrJobNotFound
+	}
+	if err != nil {
+		return Job{}, fmt.Errorf("jobs: load job %d: %w", id, err)
+	}
+	counts, err := loadCounts(ctx, q, []int64{id})
+	if err != nil {
+		return Job{}, err
+	}
+	j.Counts = counts[id]
+	j.State = deriveState(j.Counts)
+	return j, nil
+}
+
+// activeJobs lists the jobs the engine still has work for, oldest first.
+func activeJobs(ctx context.Context, q dbtx) ([]Job, error) {
+	return queryJobs(ctx, q, `SELECT `+jobCols+` FROM jobs WHERE finished_at = 0 ORDER BY id`)
+}
+
+func queryJobs(ctx context.Context, q dbtx, query string, args ...any) ([]Job, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: list jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: scan job: %w", err)
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// countsSQL aggregates item states per job; the CASE lists mirror Counts.
+const countsSQL = `SELECT job_id, COUNT(*),
+	SUM(CASE WHEN key_state = 'excluded' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN key_state IN ('pending', 'attempting', 'applied') THEN 1 ELSE 0 END),
+	SUM(CASE WHEN key_state = 'done' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN key_state = 'failed' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN key_state <> 'excluded' AND key_change = 'same' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state = 'needs-reboot' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state = 'needs-start' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state IN ('in-transition', 'queued', 'requested', 'in-progress') THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state = 'key-in-effect' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state = 'marked-done' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state IN ('failed', 'timed-out', 'ended-stopped', 'disappeared') THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state = 'needs-decision' THEN 1 ELSE 0 END)
+	FROM job_items WHERE job_id IN (%s) GROUP BY job_id`
+
+func loadCounts(ctx context.Context, q dbtx, ids []int64) (map[int64]Counts, error) {
+	out := make(map[int64]Counts, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i], args[i] = fmt.Sprintf("$%d", i+1), id
+	}
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(countsSQL, strings.Join(ph, ", ")), args...)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: count items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c Counts
+		if err := rows.Scan(&id, &c.Total, &c.Excluded, &c.KeyPending, &c.Bound, &c.KeyFailed, &c.AlreadyHad,
+			&c.NeedsReboot, &c.NeedsStart, &c.InMotion, &c.KeyInEffect, &c.MarkedDone, &c.RestartFailed, &c.NeedsDecision); err != nil {
+			return nil, fmt.Errorf("jobs: scan counts: %w", err)
+		}
+		out[id] = c
+	}
+	return out, rows.Err()
+}
+
+// setFinished records whether the engine has work for the job (at zero = it has).
+func setFinished(ctx context.Context, q dbtx, jobID int64, at, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE jobs SET finished_at = $1, updated_at = $2 WHERE id = $3`, micros(at), micros(now), jobID)
+	if err != nil {
+		return fmt.Errorf("jobs: update job %d: %w", jobID, err)
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"keybind/internal/cloud"
+)
+
+// RestartAllKind selects the items of a bulk restart.
+type RestartAllKind string
+
+// Bulk restarts.
+const (
+	RebootAllRunning RestartAllKind = "reboot-running" // every bound item that needs a reboot
+	StartAllStopped  RestartAllKind = "start-stopped"  // every bound item that is Stopped
+)
+
+// Decision is an operator's answer for an item whose reboot/start may or may not have happened.
+type Decision string
+
+// Decisions.
+const (
+	DecisionRestartAgain Decision = "restart-again" // send the reboot/start again
+	DecisionMarkDone     Decision = "mark-done"     // it happened; stop tracking it
+)
+
+// RequestRestart queues a reboot (Running) or start (Stopped) for the given items of a job; force
+// applies to reboots. Items that cannot be restarted now (key not bound, in transition, already
+// in motion) are skipped; it returns how many were queued, or ErrNothingToDo.
+func (e *Engine) RequestRestart(ctx context.Context, actor Actor, jobID int64, instanceIDs []string, force bool) (int, error) {
+	want := map[string]bool{}
+	for _, id := range instanceIDs {
+		want[id] = true
+	}
+	return e.request(ctx, actor, jobID, reqRestart, "RestartRequested", fmt.Sprintf("force: %t", force), func(it Item) (Item, bool) {
+		if !want[it.InstanceID] {
+			return it, false
+		}
+		o := restartOp(it)
+		if o == OpNone {
+			return it, false
+		}
+		return queue(it, o, force, 0, e.now()), true
+	})
+}
+
+// RestartAll queues every bound item of the kind: reboot the ones that need a reboot, or
+// start the ones that are Stopped.
+func (e *Engine) RestartAll(ctx context.Context, actor Actor, jobID int64, kind RestartAllKind, force bool) (int, error) {
+	if kind != RebootAllRunning && kind != StartAllStopped {
+		return 0, ErrBadRequest
+	}
+	return e.request(ctx, actor, jobID, reqRestartAll, "RestartAllRequested", fmt.Sprintf("%s, force: %t", kind, force), func(it Item) (Item, bool) {
+		switch o := restartOp(it); {
+		case kind == RebootAllRunning && o == OpReboot && it.Restart == RestartNeedsReboot:
+			return queue(it, OpReboot, force, 0, e.now()), true
+		case kind == StartAllStopped && o == OpStart:
+			return queue(it, OpStart, false, 0, e.now()), true
+		}
+		return it, false
+	})
+}
+
+// RetryFailed sends again every key call and restart of the job that failed with an error
+// that can be retried. A reboot/start whose outcome is unknown is not retried here: it needs
+// an operator decision (ResolveOperator).
+func (e *Engine) RetryFailed(ctx context.Context, actor Actor, jobID int64) (int, error) {
+	return e.request(ctx, actor, jobID, reqRetry, "RetryRequested", "", func(it Item) (Item, bool) {
+		now := e.now()
+		switch {
+		case it.Key == KeyFailed && it.KeyRetryable:
+			it.Key, it.KeyAttempts, it.KeyNextAt, it.KeyAt = KeyPending, 0, now, now
+			it.KeyCode, it.KeyMessage, it.KeyRetryable = "", "", false
+			it.Restart = RestartNone
+			return it, true
+		case it.Key == KeyDone && it.Restart == RestartFailed && it.RestartRetryable:
+			return queue(it, it.Op, it.Force, 0, now), true
+		}
+		return it, false
+	})
+}
+
+// ResolveOperator records an operator's decision for an item that needs one.
+func (e *Engine) ResolveOperator(ctx context.Context, actor Actor, jobID int64, instanceID string, d Decision) error {
+	if d != DecisionRestartAgain && d != DecisionMarkDone {
+		return ErrBadRequest
+	}
+	found := false
+	_, err := e.request(ctx, actor, jobID, reqResolve, "OperatorDecision", string(d), func(it Item) (Item, bool) {
+		if it.InstanceID != instanceID {
+			return it, false
+		}
+		found = true
+		if it.Restart != RestartNeedsDecision {
+			return it, false
+		}
+		if d == DecisionMarkDone {
+			it.Restart, it.RestartCode, it.RestartMessage, it.UpdatedAt = RestartMarkedDone, "", "", e.now()
+			return it, true
+		}
+		return queue(it, it.Op, it.Force, 0, e.now()), true
+	})
+	if errors.Is(err, ErrNothingToDo) && !found {
+		return ErrItemNotFound
+	}
+	return err
+}
+
+// restartOp is the restart an item can take now: reboot if Running, start if Stopped, none if
+// its key is not bound or it is in motion.
+func restartOp(it Item) RestartOp {
+	if it.Key != KeyDone || it.Restart.InMotion() || it.Restart == RestartNeedsDecision || it.Restart == RestartDisappeared {
+		return OpNone
+	}
+	switch {
+	case it.Restart == RestartNeedsReboot:
+		return OpReboot
+	case it.Restart == RestartNeedsStart || it.Restart == RestartEndedStopped:
+		return OpStart
+	case it.LastStatus == cloud.StatusRunning:
+		return OpReboot
+	case it.LastStatus == cloud.StatusStopped:
+		return OpStart
+	}
+	return OpNone
+}
+
+// request applies pick to every item of the job in one transaction: the items it changes are
+// written (compare-and-set), tied to a new job request of the actor, the job is made active and
+// the request is audited. It returns how many items changed, or ErrNothingToDo.
+func (e *Engine) request(ctx context.Context, actor Actor, jobID int64, kind, action, detail string, pick func(Item) (Item, bool)) (int, error) {
+	var n int
+	err := e.tx(ctx, func(tx *sql.Tx) error {
+		j, err := loadJob(ctx, tx, jobID)
+		if err != nil {
+			return err
+		}
+		items, err := loadItems(ctx, tx, jobID)
+		if err != nil {
+			return err
+		}
+		now := e.now()
+		var changes []change
+		var ids []string
+		for _, it := range items {
+			next, ok := pick(it)
+			if !ok {
+				continue
+			}
+			next.UpdatedAt = now
+			changes = append(changes, change{next, it.Key, it.Restart})
+			ids = append(ids, it.InstanceID)
+		}
+		if len(changes) == 0 {
+			return ErrNothingToDo
+		}
+		reqID, err := insertRequest(ctx, tx, request{JobID: jobID, Kind: kind, Actor: actor, Detail: detail, At: now})
+		if err != nil {
+			return err
+		}
+		for i := range changes {
+			if changes[i].item.Key == KeyPending {
+				changes[i].item.KeyRequest = reqID
+			}
+			if changes[i].item.Restart == RestartQueued {
+				changes[i].item.RestartRequest = reqID
+			}
+		}
+		applied, err := saveItems(ctx, tx, changes)
+		if err != nil {
+			return err
+		}
+		if n = len(applied); n == 0 {
+			return ErrNothingToDo
+		}
+		if err := setFinished(ctx, tx, jobID, time.Time{}, now); err != nil {
+			return err
+		}
+		return e.auditRequest(ctx, tx, j, actor, "job."+strings.ReplaceAll(kind, "-", "_"), itemIDs(applied),
+			strings.TrimSpace(action+" "+detail))
+	})
+	if err != nil {
+		return 0, err
+	}
+	e.Wake()
+	return n, nil
+}

@@ -1,0 +1,190 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"keybind/internal/cloud"
+)
+
+// maxRestartIDs is the most instance IDs one RebootInstances/StartInstances call takes.
+const maxRestartIDs = 100
+
+// dispatch sends the job's next restart wave. Waves are strict: nothing is sent while any item
+// of the job is still requested or restarting, then up to WaveSize queued items go out
+// (oldest request first), grouped into RebootInstances (by force) and StartInstances calls.
+func (e *Engine) dispatch(ctx context.Context, j Job) error {
+	items, err := loadItemsWhere(ctx, e.db, j.ID, "restart_state IN ('queued', 'requested', 'in-progress')")
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	now := e.now()
+	var ready []Item
+	for _, it := range items {
+		if it.Restart != RestartQueued {
+			return nil // the current wave is still in motion
+		}
+		if !it.NextAt.After(now) {
+			ready = append(ready, it)
+		}
+	}
+	slices.SortStableFunc(ready, func(a, b Item) int {
+		if c := a.QueuedAt.Compare(b.QueuedAt); c != 0 {
+			return c
+		}
+		return a.Seq - b.Seq
+	})
+	wave := max(j.Policy.WaveSize, 1)
+	if len(ready) > wave {
+		ready = ready[:wave]
+	}
+	type groupKey struct {
+		op    RestartOp
+		force bool
+		req   int64
+	}
+	groups := map[groupKey][]Item{}
+	var order []groupKey
+	var reqIDs []int64
+	for _, it := range ready {
+		k := groupKey{it.Op, it.Force, it.RestartRequest}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+			reqIDs = append(reqIDs, k.req)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	reqs, err := loadRequests(ctx, e.db, reqIDs)
+	if err != nil {
+		return err
+	}
+	type batch struct {
+		actor Actor
+		items []Item
+	}
+	var batches []batch
+	for _, k := range order {
+		for _, c := range chunk(groups[k], maxRestartIDs) {
+			batches = append(batches, batch{reqs[k.req].Actor, c})
+		}
+	}
+	var mu sync.Mutex
+	var errs []error
+	parallel(ctx, len(batches), e.cfg.Concurrency, func(i int) {
+		if err := e.sendRestartBatch(ctx, j, batches[i].actor, batches[i].items); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// sendRestartBatch makes one reboot or start call for items sharing op, force and requester.
+// The request is recorded (with the audit intent) before the call, the outcome after it.
+func (e *Engine) sendRestartBatch(ctx context.Context, j Job, actor Actor, items []Item) error {
+	op, force := items[0].Op, items[0].Force
+	a := auditCall{job: j, actor: actor, action: "RebootInstances", keyPair: items[0].ExpectKey}
+	if op == OpStart {
+		a.action = "StartInstances"
+	} else if force {
+		a.detail = "force-stop"
+	}
+	now := e.now()
+	var sent []Item
+	err := e.tx(ctx, func(tx *sql.Tx) error {
+		changes := make([]change, len(items))
+		for i, it := range items {
+			n := it
+			n.Restart, n.RestartAttempts, n.RequestedAt, n.UpdatedAt = RestartRequested, it.RestartAttempts+1, now, now
+			changes[i] = change{n, it.Key, RestartQueued}
+		}
+		var err error
+		if sent, err = saveItems(ctx, tx, changes); err != nil || len(sent) == 0 {
+			return err
+		}
+		return e.auditIntent(ctx, tx, a, itemIDs(sent))
+	})
+	if err != nil || len(sent) == 0 {
+		return err
+	}
+
+	var results []cloud.InstanceResult
+	var callErr error
+	if op == OpStart {
+		results, callErr = e.cloud.StartInstances(ctx, j.Region, itemIDs(sent))
+	} else {
+		results, callErr = e.cloud.RebootInstances(ctx, j.Region, itemIDs(sent), force)
+	}
+	byID := make(map[string]cloud.InstanceResult, len(results))
+	for _, r := range results {
+		byID[r.InstanceID] = r
+	}
+	now = e.now()
+	changes := make([]change, len(sent))
+	audit := make([]callResult, len(sent))
+	for i, it := range sent {
+		r, ok := byID[it.InstanceID]
+		if !ok {
+			kr := resultFromError(it.InstanceID, callErr)
+			r = cloud.InstanceResult{InstanceID: it.InstanceID, Code: kr.Code, Message: kr.Message, RequestID: kr.RequestID, Retryable: kr.Retryable}
+		}
+		n := e.restartOutcome(it, r, now)
+		changes[i] = change{n, it.Key, RestartRequested}
+		audit[i] = callResult{ID: it.InstanceID, OK: r.OK, Unknown: n.Restart == RestartNeedsDecision, Code: r.Code, RequestID: r.RequestID}
+	}
+	return e.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := saveItems(ctx, tx, changes); err != nil {
+			return err
+		}
+		return e.auditOutcome(ctx, tx, a, audit)
+	})
+}
+
+// restartOutcome applies one reboot/start result to a Requested item. A call that may have run
+// (cancelled, timed out, internal error) is never repeated automatically: it needs an operator
+// decision. A call refused before it ran (throttled, unavailable, no connection) is queued again
+// while attempts remain.
+func (e *Engine) restartOutcome(it Item, r cloud.InstanceResult, now time.Time) Item {
+	n := it
+	n.UpdatedAt = now
+	n.RestartCode, n.RestartMessage, n.RestartRequestID, n.RestartRetryable = r.Code, r.Message, r.RequestID, false
+	switch {
+	case r.OK:
+		n.Restart, n.RestartCode, n.RestartMessage = RestartInProgress, "", ""
+		n.AcceptedAt, n.Deadline, n.StoppedSince = now, now.Add(e.cfg.RestartDeadline), time.Time{}
+		n.SeenTransition = false
+		if r.CurrentStatus != "" {
+			n.LastStatus = r.CurrentStatus
+			n.SeenTransition = NeedFor(r.CurrentStatus) == NeedInTransition
+		}
+	case r.Code == cloud.CodeCanceled || unknownOutcome(r.Code):
+		n.Restart = RestartNeedsDecision
+		n.RestartMessage = fmt.Sprintf("keybind cannot tell whether the %s reached the instance (%s). Check it, then ask to %s again or mark it done.",
+			op(it.Op), r.Code, it.Op)
+	case r.Retryable:
+		if it.RestartAttempts < e.cfg.RestartAttempts {
+			n.Restart, n.NextAt = RestartQueued, now.Add(e.retryDelay(it.RestartAttempts))
+		} else {
+			n.Restart, n.RestartRetryable = RestartFailed, true
+		}
+	default:
+		n.Restart = RestartFailed
+	}
+	if n.Restart == RestartFailed && n.RestartMessage == "" {
+		n.RestartMessage = cloud.UserMessage(n.RestartCode, "The cloud refused the "+op(it.Op)+".")
+	}
+	return n
+}
+
+func op(o RestartOp) string {
+	if o == OpStart {
+		return "start"
+	}
+	return "reboot"
+}
