@@ -89,6 +89,11 @@ func stopped(in sandbox.InstanceState) bool {
 	return bindable(in) && in.Status == sandbox.StatusStopped && in.Operation == ""
 }
 
+// without narrows keep to instances that do not have key.
+func without(key string, keep func(sandbox.InstanceState) bool) func(sandbox.InstanceState) bool {
+	return func(in sandbox.InstanceState) bool { return in.KeyPairName != key && keep(in) }
+}
+
 func anyInstance(sandbox.InstanceState) bool { return true }
 
 // plan builds a bind plan the way the review page does: InstancesByID, then PlanBind.

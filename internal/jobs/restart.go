@@ -166,7 +166,13 @@ func (e *Engine) restartOutcome(it Item, r cloud.InstanceResult, now time.Time) 
 	case r.Code == cloud.CodeCanceled || unknownOutcome(r.Code):
 		n.Restart = RestartNeedsDecision
 		n.RestartMessage = fmt.Sprintf("keybind cannot tell whether the %s reached the instance (%s). Check it, then ask to %s again or mark it done.",
-			op(it.Op), r.Code, it.Op)
+			op(it.Op), r.Code, op(it.Op))
+	case r.Code == "IncorrectInstanceStatus" && r.PreviousStatus != "" && NeedFor(r.PreviousStatus) == NeedInTransition:
+		// Already restarting: perhaps by a call of ours that was retried after an error, perhaps
+		// by someone else. Whose restart it is cannot be told, so an operator decides.
+		n.Restart, n.LastStatus = RestartNeedsDecision, r.PreviousStatus
+		n.RestartMessage = fmt.Sprintf("The instance was already %s when the %s was sent; keybind cannot tell whose restart that is. "+
+			"Check it, then ask to %s again or mark it done.", r.PreviousStatus, op(it.Op), op(it.Op))
 	case r.Retryable:
 		if it.RestartAttempts < e.cfg.RestartAttempts {
 			n.Restart, n.NextAt = RestartQueued, now.Add(e.retryDelay(it.RestartAttempts))
