@@ -48,6 +48,9 @@ func listParam(p params, name string, max int) (map[string]bool, *apiError) {
 	if !ok || len(items) > max {
 		return nil, errInvalid(name)
 	}
+	if len(items) == 0 { // "[]" filters nothing
+		return nil, nil
+	}
 	return setOf(items), nil
 }
 

@@ -60,6 +60,7 @@ type keyRow struct {
 func (s *Sandbox) controlMux() *http.ServeMux {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /_sandbox/{$}", s.ctlIndex)
+	m.HandleFunc("GET /_sandbox/info", s.ctlInfo)
 	m.HandleFunc("POST /_sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
 		s.Reset()
 		ctlJSON(w, http.StatusOK, map[string]any{"ok": true})
@@ -112,6 +113,7 @@ func decodeBody(r *http.Request, v any) error {
 
 func (s *Sandbox) ctlIndex(w http.ResponseWriter, r *http.Request) {
 	ctlJSON(w, http.StatusOK, map[string]any{"endpoints": []string{
+		"GET /_sandbox/info",
 		"POST /_sandbox/reset",
 		"POST /_sandbox/reseed {seed, instances_per_region}",
 		"GET /_sandbox/state[?region=]",
@@ -121,6 +123,23 @@ func (s *Sandbox) ctlIndex(w http.ResponseWriter, r *http.Request) {
 		"GET|POST|DELETE /_sandbox/faults",
 		"GET|PATCH /_sandbox/instances/{region}/{id}",
 	}})
+}
+
+// ctlInfo identifies the endpoint as a keybind sandbox (keybind serve probes it).
+func (s *Sandbox) ctlInfo(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	info := map[string]any{
+		"sandbox":              "keybind",
+		"api_version":          apiVersion,
+		"seed":                 s.seed,
+		"instances_per_region": s.perRegion,
+		"transition_ms":        s.opts.Transition.Milliseconds(),
+		"now":                  s.nowLocked(),
+	}
+	s.mu.Unlock()
+	info["regions"] = s.Regions()
+	info["actions"] = Actions()
+	ctlJSON(w, http.StatusOK, info)
 }
 
 func (s *Sandbox) ctlReseed(w http.ResponseWriter, r *http.Request) {

@@ -44,6 +44,12 @@ func TestControlAPI(t *testing.T) {
 		t.Error("index lists no endpoints")
 	}
 
+	var info map[string]any
+	control(t, srv, "GET", "/_sandbox/info", "", 200, &info)
+	if info["sandbox"] != "keybind" || info["api_version"] != "2014-05-26" {
+		t.Errorf("info: got %v", info)
+	}
+
 	var dump stateDump
 	control(t, srv, "GET", "/_sandbox/state?region=cn-beijing", "", 200, &dump)
 	if len(dump.Regions) != 1 || len(dump.Regions[0].Instances) != 20 || len(dump.Regions[0].KeyPairs) == 0 {

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 )
@@ -50,12 +51,13 @@ var actions = map[string]handler{
 	"StartInstances":         (*Sandbox).startInstances,
 }
 
-// Actions lists the ECS actions the sandbox implements.
+// Actions lists the ECS actions the sandbox implements, sorted.
 func Actions() []string {
 	out := make([]string, 0, len(actions))
 	for a := range actions {
 		out = append(out, a)
 	}
+	sort.Strings(out)
 	return out
 }
 
