@@ -1,0 +1,45 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+var (
+	// ErrInvalidCredentials is the one sign-in error for an unknown user, a
+	// wrong password and a disabled account alike.
+	ErrInvalidCredentials = errors.New("auth: invalid username or password")
+	// ErrNoSession means the session is unknown, expired, signed out or
+	// belongs to a disabled user.
+	ErrNoSession = errors.New("auth: no valid session")
+	// ErrForbidden means the actor's role does not allow the action.
+	ErrForbidden = errors.New("auth: forbidden")
+	// ErrNotFound means there is no user of that name.
+	ErrNotFound = errors.New("auth: user not found")
+	// ErrExists means the user name is taken.
+	ErrExists = errors.New("auth: user already exists")
+	// ErrLastAdmin refuses a change that would leave no enabled admin.
+	ErrLastAdmin = errors.New("auth: this would leave no enabled admin")
+	// ErrSessionDataTooLarge refuses session data over the size limit.
+	ErrSessionDataTooLarge = errors.New("auth: session data too large")
+)
+
+// ThrottledError refuses a sign-in attempt made too soon after repeated
+// failures for the same username; the password was not checked.
+type ThrottledError struct {
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("auth: too many failed sign-ins, retry in %s", e.RetryAfter.Round(time.Second))
+}
+
+// ValidationError is a user-correctable problem with one input field; its
+// Message is safe to show next to the field.
+type ValidationError struct {
+	Field   string
+	Message string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }

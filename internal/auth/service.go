@@ -1,0 +1,96 @@
+// Package auth owns keybind's accounts and who may do what: password hashing
+// and policy, roles and permissions, sessions and their timeouts, sign-in
+// throttling, user administration and the audit entries for all of these.
+// The web layer builds on Service; it holds no state of its own beyond the
+// database and an in-memory per-IP limiter.
+package auth
+
+import (
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"keybind/internal/store"
+)
+
+// Clock tells the time; tests inject a fake one.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// SystemClock is the real clock.
+var SystemClock Clock = systemClock{}
+
+// Defaults for Config.
+const (
+	DefaultIdleTimeout     = 30 * time.Minute
+	DefaultAbsoluteTimeout = 12 * time.Hour
+)
+
+// Config configures a Service. Zero fields take defaults.
+type Config struct {
+	IdleTimeout     time.Duration // default 30 min
+	AbsoluteTimeout time.Duration // default 12 h
+	Clock           Clock         // default SystemClock
+	// HashConcurrency bounds concurrent argon2id computations (sign-ins,
+	// password changes). Default GOMAXPROCS: with p=1 each hash keeps one
+	// core busy, so more at once would not finish sooner, only hold another
+	// 19 MiB each while they wait.
+	HashConcurrency int
+	Logger          *slog.Logger // default discards
+}
+
+// Service is keybind's authentication and authorization service. It is safe
+// for concurrent use.
+type Service struct {
+	st       *store.Store
+	idle     time.Duration
+	absolute time.Duration
+	clock    Clock
+	log      *slog.Logger
+	hashSem  chan struct{}
+	params   Params
+
+	dummyOnce sync.Once
+	dummyHash string
+
+	verifies atomic.Int64 // argon2id verifications, for tests
+}
+
+// New returns a Service over st.
+func New(st *store.Store, cfg Config) *Service {
+	s := &Service{
+		st:       st,
+		idle:     cfg.IdleTimeout,
+		absolute: cfg.AbsoluteTimeout,
+		clock:    cfg.Clock,
+		log:      cfg.Logger,
+		params:   DefaultParams,
+	}
+	if s.idle <= 0 {
+		s.idle = DefaultIdleTimeout
+	}
+	if s.absolute <= 0 {
+		s.absolute = DefaultAbsoluteTimeout
+	}
+	if s.clock == nil {
+		s.clock = SystemClock
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	n := cfg.HashConcurrency
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	s.hashSem = make(chan struct{}, n)
+	return s
+}
+
+func (s *Service) now() time.Time { return s.clock.Now().UTC() }
