@@ -112,12 +112,12 @@ func (e *Engine) observe(it Item, j Job, s cloud.Status, now time.Time) Item {
 		if n.StoppedSince.IsZero() {
 			n.StoppedSince = now
 		}
+		n.SeenTransition = it.SeenTransition || it.Op == OpReboot // a reboot does not start from Stopped
 		if it.Op == OpStart && it.SeenTransition || now.Sub(n.StoppedSince) >= e.cfg.StoppedGrace {
 			n.Restart, n.RestartCode = RestartEndedStopped, "EndedStopped"
 			n.RestartMessage = "The instance is Stopped: the key takes effect when it is started."
 			return n
 		}
-		n.SeenTransition = n.SeenTransition || it.Op == OpReboot
 	default:
 		n.SeenTransition, n.StoppedSince = true, time.Time{}
 	}
