@@ -52,6 +52,12 @@ func describeInstancesRequest(region string, f InstanceFilter) *ecs.DescribeInst
 	if f.IoOptimized != nil {
 		req.IoOptimized = requests.NewBoolean(*f.IoOptimized)
 	}
+	if len(f.PrivateIPs) > 0 {
+		req.PrivateIpAddresses = jsonList(f.PrivateIPs)
+	}
+	if len(f.PublicIPs) > 0 {
+		req.PublicIpAddresses = jsonList(f.PublicIPs)
+	}
 	if len(f.Tags) > 0 {
 		tags := make([]ecs.DescribeInstancesTag, len(f.Tags))
 		for i, t := range f.Tags {

@@ -164,3 +164,28 @@ func TestInstanceArgumentsRejectedWithoutCalls(t *testing.T) {
 		t.Errorf("invalid arguments reached the cloud: %v", calls)
 	}
 }
+
+func TestInstancesByIPAddress(t *testing.T) {
+	env, g, _ := setup(t, sandbox.Options{InstancesPerRegion: 60}, nil)
+	ctx := context.Background()
+	var want sandbox.InstanceState
+	for _, in := range env.Sandbox.Instances(region) {
+		if in.NetworkType == "vpc" && in.PublicIP != "" && in.PrivateIP != "" {
+			want = in
+			break
+		}
+	}
+	if want.InstanceID == "" {
+		t.Fatal("the seed has no VPC instance with a public address")
+	}
+	for _, f := range []cloud.InstanceFilter{{PrivateIPs: []string{want.PrivateIP}}, {PublicIPs: []string{want.PublicIP}}} {
+		res, err := g.Instances(ctx, region, f)
+		if err != nil || len(res.Items) != 1 || res.Items[0].ID != want.InstanceID {
+			t.Errorf("filter %+v: %+v, %v; want only %s", f, res.Items, err, want.InstanceID)
+		}
+	}
+	res, err := g.Instances(ctx, region, cloud.InstanceFilter{PrivateIPs: []string{"192.0.2.77"}})
+	if err != nil || len(res.Items) != 0 {
+		t.Errorf("unknown address: %d items, %v; want none", len(res.Items), err)
+	}
+}

@@ -81,7 +81,9 @@ type InstanceFilter struct {
 	KeyPairName, ZoneID  string
 	IoOptimized          *bool
 	Tags                 []Tag
-	PageNumber, PageSize int // PageSize at most 100 (larger values are clamped)
+	PrivateIPs           []string // VPC private addresses, at most 100
+	PublicIPs            []string // public or elastic addresses, at most 100
+	PageNumber, PageSize int      // PageSize at most 100 (larger values are clamped)
 	NextToken            string
 	MaxResults           int
 }
