@@ -190,4 +190,7 @@ func TestChangeOwnPasswordIsThrottled(t *testing.T) {
 	if err := f.s.ChangeOwnPassword(ctx, actor, pwAlice, "brand-new-secret-words"); !errors.As(err, &te) {
 		t.Errorf("after %d wrong current passwords: %v, want *ThrottledError", freeFailures, err)
 	}
+	if e := f.lastAudit(t); e.Action != ActionChangeOwnPassword || e.Outcome != store.OutcomeFailure || e.Username != "alice" {
+		t.Errorf("throttled change audit = %+v", e)
+	}
 }

@@ -250,6 +250,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, current, n
 		return fmt.Errorf("auth: change password: %w", err)
 	}
 	if wait > 0 {
+		s.recordBestEffort(ctx, actor.entry(ActionChangeOwnPassword, store.OutcomeFailure, "throttled: too many wrong current passwords"))
 		return &ThrottledError{RetryAfter: wait}
 	}
 	u, err := s.st.UserByID(ctx, actor.User.ID)
