@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -30,7 +31,9 @@ func assertTruth(t *testing.T, h *harness, jobID int64, key string) {
 		case jobs.RestartKeyInEffect:
 			ok = ok && ks.EffectiveKeyPair == key && !ks.RestartPending && ks.Status == sandbox.StatusRunning
 		case jobs.RestartNeedsReboot, jobs.RestartNeedsStart, jobs.RestartFailed:
-			ok = ok && ks.RestartPending
+			// Not restarted, so the new key is not in effect yet, unless the instance already had
+			// this key in effect before the job (ECS cannot tell; the grid shows "already had it").
+			ok = ok && (ks.RestartPending || it.Change == jobs.ChangeSame)
 		case jobs.RestartNone:
 			ok = ok && it.Key != jobs.KeyDone
 		default:
@@ -39,6 +42,14 @@ func assertTruth(t *testing.T, h *harness, jobID int64, key string) {
 		if !ok {
 			if bad++; bad <= 5 {
 				t.Errorf("%s: engine shows key %q restart %q (%s); sandbox %+v", iid, it.Key, it.Restart, it.RestartLabel(), ks)
+				if bad == 1 {
+					t.Logf("item %+v", it)
+					for _, e := range h.audit(jobID) {
+						if slices.Contains(e.InstanceIDs, iid) {
+							t.Logf("audit %s %s %s %v %s", e.Time.Format("15:04:05.000"), e.Action, e.Outcome, e.RequestIDs, e.Detail)
+						}
+					}
+				}
 			}
 		}
 	}

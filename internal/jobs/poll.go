@@ -31,8 +31,7 @@ func (e *Engine) poll(ctx context.Context, j Job) error {
 	}
 	statuses, pollErr := e.cloud.InstanceStatuses(ctx, j.Region, itemIDs(due))
 	if pollErr != nil {
-		// No status this round; deadlines still apply to what was seen last.
-		return errors.Join(fmt.Errorf("poll: %w", pollErr), e.applyStatuses(ctx, j, due, nil, nil))
+		return fmt.Errorf("poll: %w", pollErr) // try again next round
 	}
 	status := make(map[string]cloud.Status, len(statuses))
 	for _, s := range statuses {
@@ -61,8 +60,7 @@ func (e *Engine) poll(ctx context.Context, j Job) error {
 	return errors.Join(lookupErr, e.applyStatuses(ctx, j, due, status, gone))
 }
 
-// applyStatuses moves polled items on and writes the ones that changed. status nil means no
-// status could be read this round.
+// applyStatuses moves polled items on and writes the ones that changed.
 func (e *Engine) applyStatuses(ctx context.Context, j Job, due []Item, status map[string]cloud.Status, gone map[string]bool) error {
 	now := e.now()
 	var changes []change
@@ -75,7 +73,9 @@ func (e *Engine) applyStatuses(ctx context.Context, j Job, due []Item, status ma
 		case ok:
 			n = e.observe(it, j, s, now)
 		default:
-			n = e.deadline(it, now)
+			// No status this round (the poll failed): keep waiting rather than report a timeout
+			// that was not observed; deadlines apply to what is seen.
+			continue
 		}
 		if n != it {
 			n.UpdatedAt = now
