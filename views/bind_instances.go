@@ -14,15 +14,15 @@ type InstanceFilter struct {
 
 // InstanceRow is one instance in the picker.
 type InstanceRow struct {
-	ID, Name, Status    string
-	StatusTone          components.Tone
-	OS                  string
-	KeyPair             string
-	Zone, Type          string
+	ID, Name, Status      string
+	StatusTone            components.Tone
+	OS                    string
+	KeyPair               string
+	Zone, Type            string
 	PublicIPs, PrivateIPs string
-	Selectable          bool
-	Reason              string // why it cannot be selected
-	Selected            bool
+	Selectable            bool
+	Reason                string // why it cannot be selected
+	Selected              bool
 }
 
 // InstanceList is the part of the picker that selection actions redraw.

@@ -10,22 +10,22 @@ import (
 // JobCounts are the numbers at the top of the result grid.
 type JobCounts struct {
 	Total, Bound, Failed, Excluded, Pending, InEffect, InMotion int
-	RebootReady, StartReady, Retryable, Decisions             int
+	RebootReady, StartReady, Retryable, Decisions               int
 }
 
 // JobSummary describes a job.
 type JobSummary struct {
-	ID                     int64
-	Kind                   string // bind, unbind, rollback
-	Title                  string // e.g. "Bind ops-2025"
-	Region, Key            string
-	CreatedBy, Created     string
-	State                  string // in words
-	StateTone              components.Tone
-	After                  string // what happens after binding, in words
-	Counts                 JobCounts
-	CanRollback            bool
-	RollbackOf             int64
+	ID                 int64
+	Kind               string // bind, unbind, rollback
+	Title              string // e.g. "Bind ops-2025"
+	Region, Key        string
+	CreatedBy, Created string
+	State              string // in words
+	StateTone          components.Tone
+	After              string // what happens after binding, in words
+	Counts             JobCounts
+	CanRollback        bool
+	RollbackOf         int64
 }
 
 // JobRow is one instance in the result grid.

@@ -618,7 +618,7 @@ func jobGridBody(g JobGridData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, " failed</button></form></div><div class=\"overflow-auto\"><table class=\"grid\" data-testid=\"job-table\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Instance ID</th><th scope=\"col\">Previous key</th><th scope=\"col\">Result</th><th scope=\"col\">Restart state</th><th scope=\"col\">Action</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, " failed</button></form></div><div class=\"overflow-auto\"><table class=\"data-table\" data-testid=\"job-table\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Instance ID</th><th scope=\"col\">Previous key</th><th scope=\"col\">Result</th><th scope=\"col\">Restart state</th><th scope=\"col\">Action</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -6,6 +6,8 @@ package views
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/a-h/templ"
+	"strconv"
 )
 
 // Page is what the layout needs on every page.
@@ -54,11 +56,13 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-func ariaInvalid(msg string) string {
+// invalid marks a field with an error message for assistive technology
+// (and Pico's red outline); a field without one gets no aria-invalid.
+func invalid(msg string) templ.Attributes {
 	if msg != "" {
-		return "true"
+		return templ.Attributes{"aria-invalid": "true"}
 	}
-	return "false"
+	return templ.Attributes{}
 }
 
 func tableID(excluded bool) string {
@@ -67,3 +71,7 @@ func tableID(excluded bool) string {
 	}
 	return "review-included"
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

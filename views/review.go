@@ -28,7 +28,7 @@ type ReasonCount struct {
 // ReviewCounts summarise the review.
 type ReviewCounts struct {
 	Bind, PasswordLoginLost, Replace, New, Already int
-	Reboot, Start, Transition, Excluded           int
+	Reboot, Start, Transition, Excluded            int
 	Replaced                                       []KeyCount
 	ExcludedBy                                     []ReasonCount
 }

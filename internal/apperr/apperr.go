@@ -48,7 +48,9 @@ func Invalid(message string, fields map[string]string) *Error {
 }
 
 // NotFound is a 404.
-func NotFound(what string) *Error { return New(http.StatusNotFound, "not_found", what+" was not found.") }
+func NotFound(what string) *Error {
+	return New(http.StatusNotFound, "not_found", what+" was not found.")
+}
 
 // Forbidden is a 403.
 func Forbidden(message string) *Error { return New(http.StatusForbidden, "forbidden", message) }

@@ -149,7 +149,7 @@ func (g *Gateway) InstancesByID(ctx context.Context, region string, ids []string
 func instanceFromSDK(in ecs.Instance) Instance {
 	out := Instance{
 		ID: in.InstanceId, Name: in.InstanceName, Description: in.Description, HostName: in.HostName,
-		Status: Status(in.Status), OSType: in.OSType, OSName: in.OSName, KeyPairName: in.KeyPairName,
+		Status: Status(in.Status), OSType: in.OSType, OSName: in.OSName, OSNameEn: in.OSNameEn, KeyPairName: in.KeyPairName,
 		RegionID: in.RegionId, ZoneID: in.ZoneId, InstanceType: in.InstanceType, IoOptimized: in.IoOptimized,
 		CreatedAt: parseTime(in.CreationTime),
 	}

@@ -22,7 +22,7 @@ func TestInstancesOnePage(t *testing.T) {
 		t.Errorf("page 2 of 25: total %d, %d items, page %d", page.Total, len(page.Items), page.PageNumber)
 	}
 	for _, in := range page.Items {
-		if in.ID == "" || in.RegionID != region || in.Status == "" || in.OSType == "" || in.CreatedAt.IsZero() || len(in.PrivateIPs) == 0 {
+		if in.ID == "" || in.RegionID != region || in.Status == "" || in.OSType == "" || in.OSNameEn == "" || in.CreatedAt.IsZero() || len(in.PrivateIPs) == 0 {
 			t.Errorf("incomplete instance %+v", in)
 		}
 	}

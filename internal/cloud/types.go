@@ -39,6 +39,7 @@ type Instance struct {
 	ID, Name, Description, HostName string
 	Status                          Status
 	OSType, OSName                  string // OSType "linux" | "windows"
+	OSNameEn                        string // OSName in English
 	KeyPairName                     string
 	RegionID, ZoneID, InstanceType  string
 	IoOptimized                     bool

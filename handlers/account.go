@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/auth"
+	"keybind/views"
+)
+
+// PasswordChanger changes the signed-in user's own password.
+type PasswordChanger interface {
+	ChangeOwnPassword(ctx context.Context, actor auth.Actor, current, next string) error
+}
+
+// Account is the signed-in user's own page.
+type Account struct {
+	auth PasswordChanger
+}
+
+// NewAccount builds the account page handlers.
+func NewAccount(a PasswordChanger) *Account { return &Account{auth: a} }
+
+// Show renders the account page.
+func (h *Account) Show(c echo.Context) error {
+	return h.render(c, http.StatusOK, nil)
+}
+
+func (h *Account) render(c echo.Context, status int, errs map[string]string) error {
+	p := views.AccountPage{Page: page(c, "Your account", "account"), Errors: errs}
+	if u := State(c).User; u != nil && u.MustChangePassword {
+		p.Notice = "Your password was set by someone else. Choose your own password before you continue."
+	}
+	return render(c, status, views.Account(p))
+}
+
+// ChangePassword checks the current password and sets the new one; every
+// session of the user ends, so they sign in again.
+func (h *Account) ChangePassword(c echo.Context) error {
+	current, next, confirm := c.FormValue("current"), c.FormValue("next"), c.FormValue("confirm")
+	if next != confirm {
+		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"confirm": "The two new passwords differ."})
+	}
+	err := h.auth.ChangeOwnPassword(c.Request().Context(), actor(c), current, next)
+	var ve *auth.ValidationError
+	var te *auth.ThrottledError
+	switch {
+	case errors.As(err, &ve):
+		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"next": passwordMessage(ve)})
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"current": "The current password is wrong."})
+	case errors.As(err, &te):
+		c.Response().Header().Set("Retry-After", retryAfter(te.RetryAfter))
+		return h.render(c, http.StatusTooManyRequests, map[string]string{"current": fmt.Sprintf("Too many wrong passwords. Try again in %s.", humanWait(te.RetryAfter))})
+	case err != nil:
+		return err
+	}
+	// The session is gone with all the others: clear the cookie too.
+	st := State(c)
+	st.Session.Options.MaxAge = -1
+	if err := st.Session.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	return redirect(c, "/login?changed=1")
+}
+
+// passwordMessage words a password validation error as a sentence.
+func passwordMessage(ve *auth.ValidationError) string {
+	if ve.Message == "" {
+		return "Choose another password."
+	}
+	return "The new password " + ve.Message + "."
+}

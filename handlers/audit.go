@@ -1,0 +1,219 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/apperr"
+	"keybind/internal/auth"
+	"keybind/internal/export"
+	"keybind/internal/selection"
+	"keybind/internal/store"
+	"keybind/views"
+	"keybind/views/components"
+)
+
+// AuditReader reads the audit trail for someone allowed to.
+type AuditReader interface {
+	ListAudit(ctx context.Context, actor auth.Actor, f store.AuditFilter) ([]store.AuditEntry, int, error)
+	EachAudit(ctx context.Context, actor auth.Actor, f store.AuditFilter, fn func(store.AuditEntry) error) error
+}
+
+// Audit is the administrators' audit log page and its exports.
+type Audit struct{ audit AuditReader }
+
+// NewAudit builds the audit handlers.
+func NewAudit(a AuditReader) *Audit { return &Audit{audit: a} }
+
+const auditPageSize = 50
+
+// parseAuditFilter reads the filter form; bad values are field errors.
+func parseAuditFilter(c echo.Context) (views.AuditFilter, store.AuditFilter, map[string]string) {
+	vf := views.AuditFilter{
+		User: strings.TrimSpace(c.QueryParam("user")), Action: strings.TrimSpace(c.QueryParam("action")),
+		Instance: strings.TrimSpace(c.QueryParam("instance")), From: c.QueryParam("from"), To: c.QueryParam("to"),
+	}
+	sf := store.AuditFilter{Username: auth.NormalizeUsername(vf.User), Action: vf.Action}
+	errs := map[string]string{}
+	if len(vf.User) > 64 || len(vf.Action) > 64 {
+		errs["filter"] = "A user or action filter has at most 64 characters."
+	}
+	if vf.Instance != "" {
+		if !selection.ValidID(vf.Instance) {
+			errs["instance"] = "An instance ID is i- followed by lowercase letters and digits."
+		}
+		sf.InstanceID = vf.Instance
+	}
+	if vf.From != "" {
+		t, err := time.Parse(time.DateOnly, vf.From)
+		if err != nil {
+			errs["from"] = "Use a date such as 2026-11-26."
+		}
+		sf.From = t
+	}
+	if vf.To != "" {
+		t, err := time.Parse(time.DateOnly, vf.To)
+		if err != nil {
+			errs["to"] = "Use a date such as 2026-11-26."
+		}
+		sf.To = t.AddDate(0, 0, 1) // the whole "to" day is included
+	}
+	return vf, sf, errs
+}
+
+func (f auditQuery) values() url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"user": f.User, "action": f.Action, "instance": f.Instance, "from": f.From, "to": f.To} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}
+
+type auditQuery views.AuditFilter
+
+// Show renders one page of the filtered audit trail, newest first.
+func (h *Audit) Show(c echo.Context) error {
+	vf, sf, errs := parseAuditFilter(c)
+	q := auditQuery(vf).values()
+	p := views.AuditPage{Page: page(c, "Audit log", "audit"), Filter: vf, Errors: errs,
+		ExportCSV: "/audit/export.csv?" + q.Encode(), ExportJSON: "/audit/export.json?" + q.Encode()}
+	pageNo := pageParam(c.QueryParam("page"))
+	p.Pager = components.PagerProps{Page: pageNo, PageSize: auditPageSize, BaseURL: "/audit", Query: q, Label: "entries"}
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
+		return render(c, status, views.Audit(p))
+	}
+	sf.Page, sf.PageSize = pageNo, auditPageSize
+	rows, total, err := h.audit.ListAudit(c.Request().Context(), actor(c), sf)
+	if err != nil {
+		return err
+	}
+	p.Pager.Total = total
+	for _, e := range rows {
+		p.Rows = append(p.Rows, auditRow(e))
+	}
+	return render(c, status, views.Audit(p))
+}
+
+func auditRow(e store.AuditEntry) views.AuditRow {
+	r := views.AuditRow{Time: e.Time.UTC().Format("2006-01-02 15:04:05"), User: e.Username, Role: e.Role, IP: e.ClientIP,
+		Action: e.Action, Region: e.Region, KeyPair: e.KeyPair, Instances: strings.Join(e.InstanceIDs, " "),
+		InstanceCount: len(e.InstanceIDs), Outcome: e.Outcome, OutcomeTone: outcomeTone(e.Outcome), Detail: e.Detail,
+		RequestIDs: strings.Join(e.RequestIDs, " "), JobID: e.JobID}
+	if r.User == "" {
+		r.User = "—"
+	}
+	return r
+}
+
+func outcomeTone(o string) components.Tone {
+	switch o {
+	case store.OutcomeSuccess:
+		return components.ToneOK
+	case store.OutcomeFailure:
+		return components.ToneBad
+	case store.OutcomeDenied:
+		return components.ToneWarn
+	}
+	return components.ToneInfo
+}
+
+var auditHeader = []string{"time_utc", "user", "role", "via", "client_ip", "action", "outcome", "region", "key_pair", "instance_ids", "detail", "request_ids", "job_id"}
+
+// ExportCSV writes every entry the filter selects as CSV.
+func (h *Audit) ExportCSV(c echo.Context) error {
+	_, sf, errs := parseAuditFilter(c)
+	if len(errs) > 0 {
+		return apperr.Invalid("Check the filter.", errs)
+	}
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="keybind-audit.csv"`)
+	out := export.NewCSV(w)
+	started := false
+	err := h.audit.EachAudit(c.Request().Context(), actor(c), sf, func(e store.AuditEntry) error {
+		if !started {
+			started = true
+			w.WriteHeader(http.StatusOK)
+			if err := out.Row(auditHeader...); err != nil {
+				return err
+			}
+		}
+		return out.Row(e.Time.UTC().Format(time.RFC3339), e.Username, e.Role, e.Via, e.ClientIP, e.Action, e.Outcome,
+			e.Region, e.KeyPair, export.Join(e.InstanceIDs), e.Detail, export.Join(e.RequestIDs), jobIDText(e.JobID))
+	})
+	if err != nil {
+		return err
+	}
+	if !started {
+		if err := out.Row(auditHeader...); err != nil {
+			return err
+		}
+	}
+	return out.Flush()
+}
+
+// auditJSON is one audit entry in the JSON export.
+type auditJSON struct {
+	Time        time.Time `json:"time"`
+	User        string    `json:"user"`
+	Role        string    `json:"role"`
+	Via         string    `json:"via"`
+	ClientIP    string    `json:"client_ip"`
+	Action      string    `json:"action"`
+	Outcome     string    `json:"outcome"`
+	Region      string    `json:"region,omitempty"`
+	KeyPair     string    `json:"key_pair,omitempty"`
+	InstanceIDs []string  `json:"instance_ids"`
+	Detail      string    `json:"detail,omitempty"`
+	RequestIDs  []string  `json:"request_ids"`
+	JobID       int64     `json:"job_id,omitempty"`
+}
+
+// ExportJSON writes every entry the filter selects as a JSON array.
+func (h *Audit) ExportJSON(c echo.Context) error {
+	_, sf, errs := parseAuditFilter(c)
+	if len(errs) > 0 {
+		return apperr.Invalid("Check the filter.", errs)
+	}
+	list := []auditJSON{}
+	err := h.audit.EachAudit(c.Request().Context(), actor(c), sf, func(e store.AuditEntry) error {
+		list = append(list, auditJSON{Time: e.Time.UTC(), User: e.Username, Role: e.Role, Via: e.Via, ClientIP: e.ClientIP,
+			Action: e.Action, Outcome: e.Outcome, Region: e.Region, KeyPair: e.KeyPair, InstanceIDs: nonNil(e.InstanceIDs),
+			Detail: e.Detail, RequestIDs: nonNil(e.RequestIDs), JobID: e.JobID})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="keybind-audit.json"`)
+	b, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, b)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func jobIDText(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}

@@ -1,0 +1,62 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/auth"
+	"keybind/views"
+)
+
+// PrefStore remembers small per-user choices, such as the last region.
+type PrefStore interface {
+	Pref(ctx context.Context, u *auth.User, name string) (string, error)
+	SetPref(ctx context.Context, u *auth.User, name, value string) error
+}
+
+const prefRegion = "last_region"
+
+// BindRegion is step 1 of binding: choose the region.
+type BindRegion struct {
+	regions *regionCache
+	prefs   PrefStore
+}
+
+// NewBindRegion builds the region step.
+func NewBindRegion(c RegionLister, p PrefStore) *BindRegion {
+	return &BindRegion{regions: newRegionCache(c), prefs: p}
+}
+
+// Show lists the regions with the user's last choice preselected.
+func (h *BindRegion) Show(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := views.RegionPickPage{Page: page(c, "Choose a region", "bind")}
+	regions, err := h.regions.list(ctx)
+	if err != nil {
+		State(c).Logger.Warn("list regions", "err", err)
+		p.Error = cloudMessage(err)
+	}
+	for _, r := range regions {
+		p.Regions = append(p.Regions, views.Region{ID: r.ID, Name: r.Name, Available: r.Available})
+	}
+	if last, err := h.prefs.Pref(ctx, State(c).User, prefRegion); err == nil {
+		p.Selected = last
+	}
+	return render(c, http.StatusOK, views.RegionPick(p))
+}
+
+// Choose remembers the region and moves on to the key pair.
+func (h *BindRegion) Choose(c echo.Context) error {
+	ctx := c.Request().Context()
+	r, err := h.regions.lookup(ctx, c.FormValue("region"))
+	if err != nil {
+		return err
+	}
+	if err := h.prefs.SetPref(ctx, State(c).User, prefRegion, r.ID); err != nil {
+		return err
+	}
+	return redirect(c, "/bind/key?"+url.Values{"region": {r.ID}}.Encode())
+}

@@ -1,0 +1,157 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/apperr"
+	"keybind/internal/jobs"
+	"keybind/internal/selection"
+	"keybind/views"
+)
+
+// JobRestarter asks the engine to reboot, start, retry or resolve items.
+type JobRestarter interface {
+	RequestRestart(ctx context.Context, actor jobs.Actor, jobID int64, instanceIDs []string, force bool) (int, error)
+	RestartAll(ctx context.Context, actor jobs.Actor, jobID int64, kind jobs.RestartAllKind, force bool) (int, error)
+	RetryFailed(ctx context.Context, actor jobs.Actor, jobID int64) (int, error)
+	ResolveOperator(ctx context.Context, actor jobs.Actor, jobID int64, instanceID string, d jobs.Decision) error
+}
+
+// JobActions handles the result grid's buttons.
+type JobActions struct {
+	engine JobRestarter
+	show   *JobShow
+}
+
+// NewJobActions builds the grid's action handlers.
+func NewJobActions(e JobRestarter, show *JobShow) *JobActions {
+	return &JobActions{engine: e, show: show}
+}
+
+func instanceParam(c echo.Context) (string, error) {
+	id := c.Param("instance")
+	if !selection.ValidID(id) {
+		return "", apperr.NotFound("The instance in this job")
+	}
+	return id, nil
+}
+
+// Reboot reboots one instance (its row's button).
+func (h *JobActions) Reboot(c echo.Context) error { return h.restartOne(c, "reboot") }
+
+// Start starts one instance (its row's button).
+func (h *JobActions) Start(c echo.Context) error { return h.restartOne(c, "start") }
+
+func (h *JobActions) restartOne(c echo.Context, what string) error {
+	id, err := jobID(c)
+	if err != nil {
+		return err
+	}
+	inst, err := instanceParam(c)
+	if err != nil {
+		return err
+	}
+	force := what == "reboot" && c.FormValue("force") == "yes"
+	_, err = h.engine.RequestRestart(c.Request().Context(), jobActor(c), id, []string{inst}, force)
+	if err != nil {
+		return nothingToDo(err, fmt.Sprintf("%s cannot be %s now: check its state in the grid.", inst, pastTense(what)))
+	}
+	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s.", what, inst))
+}
+
+// RebootAll reboots every bound Running instance of the job.
+func (h *JobActions) RebootAll(c echo.Context) error {
+	return h.all(c, jobs.RebootAllRunning, c.FormValue("force") == "yes", "reboot")
+}
+
+// StartAll starts every bound Stopped instance of the job.
+func (h *JobActions) StartAll(c echo.Context) error {
+	return h.all(c, jobs.StartAllStopped, false, "start")
+}
+
+func (h *JobActions) all(c echo.Context, kind jobs.RestartAllKind, force bool, what string) error {
+	id, err := jobID(c)
+	if err != nil {
+		return err
+	}
+	n, err := h.engine.RestartAll(c.Request().Context(), jobActor(c), id, kind, force)
+	if err != nil {
+		return nothingToDo(err, "No instance of this job can be "+pastTense(what)+" now.")
+	}
+	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s.", what, plural(n, "instance", "instances")))
+}
+
+// Retry sends again the failed calls whose error can be retried.
+func (h *JobActions) Retry(c echo.Context) error {
+	id, err := jobID(c)
+	if err != nil {
+		return err
+	}
+	n, err := h.engine.RetryFailed(c.Request().Context(), jobActor(c), id)
+	if err != nil {
+		return nothingToDo(err, "No failed instance of this job can be retried.")
+	}
+	return h.after(c, id, "success", fmt.Sprintf("Retrying %s.", plural(n, "instance", "instances")))
+}
+
+// Resolve records an operator's decision about a restart of unknown outcome.
+func (h *JobActions) Resolve(c echo.Context) error {
+	id, err := jobID(c)
+	if err != nil {
+		return err
+	}
+	inst, err := instanceParam(c)
+	if err != nil {
+		return err
+	}
+	var d jobs.Decision
+	switch c.FormValue("decision") {
+	case "restart":
+		d = jobs.DecisionRestartAgain
+	case "done":
+		d = jobs.DecisionMarkDone
+	default:
+		return apperr.BadRequest("Choose whether to restart the instance again or mark it as restarted.")
+	}
+	if err := h.engine.ResolveOperator(c.Request().Context(), jobActor(c), id, inst, d); err != nil {
+		return nothingToDo(err, inst+" does not need a decision any more.")
+	}
+	return h.after(c, id, "success", "Recorded your decision for "+inst+".")
+}
+
+// after answers an action: the refreshed grid for htmx, or a redirect with
+// a flash message for a plain form post.
+func (h *JobActions) after(c echo.Context, id int64, kind, msg string) error {
+	if !isHTMX(c) {
+		if err := addFlash(c, kind, msg); err != nil {
+			return err
+		}
+		return redirect(c, fmt.Sprintf("/jobs/%d", id))
+	}
+	g, err := h.show.grid(c)
+	if err != nil {
+		return err
+	}
+	g.InMotion = true // the engine has just been given work: keep polling
+	return render(c, http.StatusOK, views.JobGrid(g))
+}
+
+// nothingToDo words the engine's "nothing to do" for this action.
+func nothingToDo(err error, msg string) error {
+	if errors.Is(err, jobs.ErrNothingToDo) {
+		return apperr.Conflict(msg)
+	}
+	return err
+}
+
+func pastTense(what string) string {
+	if what == "reboot" {
+		return "rebooted"
+	}
+	return "started"
+}

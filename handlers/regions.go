@@ -1,0 +1,57 @@
+package handlers
+
+import (
+	"context"
+	"regexp"
+	"sync"
+	"time"
+
+	"keybind/internal/apperr"
+	"keybind/internal/cloud"
+)
+
+// regionCache keeps the region list for a few minutes: it changes rarely and
+// every page of the binding flow needs a region's name.
+type regionCache struct {
+	cloud RegionLister
+	ttl   time.Duration
+
+	mu      sync.Mutex
+	regions []cloud.Region
+	fetched time.Time
+}
+
+func newRegionCache(c RegionLister) *regionCache { return &regionCache{cloud: c, ttl: 5 * time.Minute} }
+
+func (rc *regionCache) list(ctx context.Context) ([]cloud.Region, error) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.regions != nil && time.Since(rc.fetched) < rc.ttl {
+		return rc.regions, nil
+	}
+	regions, err := rc.cloud.Regions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rc.regions, rc.fetched = regions, time.Now()
+	return regions, nil
+}
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+){1,4}$`)
+
+// lookup returns the region with this ID, or a 404 naming it.
+func (rc *regionCache) lookup(ctx context.Context, id string) (cloud.Region, error) {
+	if !regionPattern.MatchString(id) {
+		return cloud.Region{}, apperr.BadRequest("Choose a region first.")
+	}
+	regions, err := rc.list(ctx)
+	if err != nil {
+		return cloud.Region{}, err
+	}
+	for _, r := range regions {
+		if r.ID == id {
+			return r, nil
+		}
+	}
+	return cloud.Region{}, apperr.NotFound("Region " + id)
+}

@@ -1,0 +1,213 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/apperr"
+	"keybind/internal/jobs"
+	"keybind/internal/selection"
+	"keybind/views"
+)
+
+// Toggle selects or unselects one instance (a row's checkbox) and answers
+// with the selection summary only, so keyboard focus stays on the row.
+func (h *BindInstances) Toggle(c echo.Context) error {
+	lr, err := h.parseList(c)
+	if err != nil {
+		return err
+	}
+	id := c.FormValue("id")
+	if !selection.ValidID(id) {
+		return apperr.BadRequest("That is not an instance ID.")
+	}
+	ctx := c.Request().Context()
+	userID := State(c).User.ID
+	if c.FormValue("on") == "1" {
+		_, err = h.sel.Add(ctx, userID, lr.region.ID, []string{id})
+	} else {
+		_, err = h.sel.Remove(ctx, userID, lr.region.ID, []string{id})
+	}
+	if err != nil {
+		return selectionError(err)
+	}
+	n, err := h.sel.Count(ctx, userID, lr.region.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.SelectionSummary(views.InstanceList{Region: lr.region.ID, Key: lr.key, Selected: n}))
+}
+
+// Page selects or unselects every selectable instance on the current page.
+func (h *BindInstances) Page(c echo.Context) error {
+	lr, err := h.parseList(c)
+	if err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return apperr.BadRequest("The form could not be read.")
+	}
+	ids := form["id"]
+	if len(ids) > 100 {
+		return apperr.BadRequest("A page holds at most 100 instances.")
+	}
+	for _, id := range ids {
+		if !selection.ValidID(id) {
+			return apperr.BadRequest("That is not an instance ID.")
+		}
+	}
+	lr.filter.ID = "" // the form's "id" fields are the page's instances, not a filter
+	ctx := c.Request().Context()
+	userID := State(c).User.ID
+	var msg string
+	if c.FormValue("op") == "remove" {
+		n, err := h.sel.Remove(ctx, userID, lr.region.ID, ids)
+		if err != nil {
+			return selectionError(err)
+		}
+		msg = fmt.Sprintf("Unselected %s on this page.", plural(n, "instance", "instances"))
+	} else {
+		n, err := h.sel.Add(ctx, userID, lr.region.ID, ids)
+		if err != nil {
+			return selectionError(err)
+		}
+		msg = fmt.Sprintf("Selected %s on this page.", plural(n, "more instance", "more instances"))
+	}
+	return h.redraw(c, lr, msg, "success")
+}
+
+// Matching selects every selectable instance that matches the filter, across
+// all pages.
+func (h *BindInstances) Matching(c echo.Context) error {
+	lr, err := h.parseList(c)
+	if err != nil {
+		return err
+	}
+	cf, err := cloudFilter(lr.filter)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	all, err := h.instances.AllInstances(ctx, lr.region.ID, cf)
+	if err == nil && len(all) == 0 && len(cf.PrivateIPs) > 0 {
+		cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
+		all, err = h.instances.AllInstances(ctx, lr.region.ID, cf)
+	}
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(all))
+	for i, in := range all {
+		ids[i] = in.ID
+	}
+	plan := jobs.PlanBind(lr.region.ID, lr.key, ids, all, nil)
+	var ok []string
+	for _, r := range plan.Rows {
+		if r.Included() {
+			ok = append(ok, r.InstanceID)
+		}
+	}
+	n, err := h.sel.Add(ctx, State(c).User.ID, lr.region.ID, ok)
+	if err != nil {
+		return selectionError(err)
+	}
+	msg := fmt.Sprintf("Selected %s matching the filter.", plural(n, "more instance", "more instances"))
+	if skipped := len(ids) - len(ok); skipped > 0 {
+		msg += fmt.Sprintf(" %s cannot take a key pair and were left out.", plural(skipped, "instance", "instances"))
+	}
+	return h.redraw(c, lr, msg, "success")
+}
+
+// Paste selects a pasted list of instance IDs after checking each exists
+// and can take a key pair.
+func (h *BindInstances) Paste(c echo.Context) error {
+	lr, err := h.parseList(c)
+	if err != nil {
+		return err
+	}
+	ids, perr := selection.ParseIDs(c.FormValue("ids"))
+	var pe *selection.ParseError
+	switch {
+	case errors.As(perr, &pe):
+		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr, "Nothing was selected: "+pe.Error()+".", "error")
+	case len(ids) == 0:
+		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr, "Paste at least one instance ID.", "error")
+	}
+	ctx := c.Request().Context()
+	found, missing, err := h.instances.InstancesByID(ctx, lr.region.ID, ids)
+	if err != nil {
+		return err
+	}
+	plan := jobs.PlanBind(lr.region.ID, lr.key, ids, found, missing)
+	var ok []string
+	excluded := map[jobs.ExcludeReason]int{}
+	for _, r := range plan.Rows {
+		if r.Included() {
+			ok = append(ok, r.InstanceID)
+		} else {
+			excluded[r.Excluded]++
+		}
+	}
+	n, err := h.sel.Add(ctx, State(c).User.ID, lr.region.ID, ok)
+	if err != nil {
+		return selectionError(err)
+	}
+	msg := fmt.Sprintf("Pasted %s: %s selected", plural(len(ids), "ID", "IDs"), plural(n, "more instance", "more instances"))
+	if dup := len(ok) - n; dup > 0 {
+		msg += fmt.Sprintf(", %d already selected", dup)
+	}
+	kind := "success"
+	for _, reason := range jobs.ExcludeReasons {
+		if k := excluded[reason]; k > 0 {
+			msg += fmt.Sprintf("; %d left out: %s", k, reason.Label())
+			kind = "warning"
+		}
+	}
+	return h.redraw(c, lr, msg+".", kind)
+}
+
+// Clear empties the selection.
+func (h *BindInstances) Clear(c echo.Context) error {
+	lr, err := h.parseList(c)
+	if err != nil {
+		return err
+	}
+	if err := h.sel.Clear(c.Request().Context(), State(c).User.ID, lr.region.ID); err != nil {
+		return err
+	}
+	return h.redraw(c, lr, "The selection is empty.", "info")
+}
+
+// redraw answers a selection action with the list fragment (htmx) or a
+// redirect back to the list (plain form post).
+func (h *BindInstances) redraw(c echo.Context, lr listRequest, msg, kind string) error {
+	return h.redrawStatus(c, http.StatusOK, lr, msg, kind)
+}
+
+func (h *BindInstances) redrawStatus(c echo.Context, status int, lr listRequest, msg, kind string) error {
+	if !isHTMX(c) {
+		if err := addFlash(c, kind, msg); err != nil {
+			return err
+		}
+		return redirect(c, lr.url())
+	}
+	l, err := h.list(c, lr)
+	if err != nil {
+		return err
+	}
+	l.Message, l.MessageKind = msg, kind
+	return render(c, status, views.InstanceListFragment(l, State(c).CSRFToken))
+}
+
+// selectionError explains a full selection; other errors pass through.
+func selectionError(err error) error {
+	var full *selection.FullError
+	if errors.As(err, &full) {
+		return apperr.Conflict(full.Error() + ". Review and bind these first, or clear the selection.")
+	}
+	return err
+}

@@ -1,0 +1,144 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/apperr"
+	"keybind/internal/auth"
+	"keybind/views"
+)
+
+// UserAdmin is the account administration the users page needs.
+type UserAdmin interface {
+	Users(ctx context.Context) ([]auth.User, error)
+	CreateUser(ctx context.Context, actor auth.Actor, name string, role auth.Role, password string) (auth.User, error)
+	SetPassword(ctx context.Context, actor auth.Actor, name, password string) error
+	SetRole(ctx context.Context, actor auth.Actor, name string, role auth.Role) error
+	Disable(ctx context.Context, actor auth.Actor, name string) error
+	Enable(ctx context.Context, actor auth.Actor, name string) error
+	EndSessions(ctx context.Context, actor auth.Actor, name string) error
+}
+
+// Users is the administrators' users page.
+type Users struct {
+	auth UserAdmin
+}
+
+// NewUsers builds the users page handlers.
+func NewUsers(a UserAdmin) *Users { return &Users{auth: a} }
+
+// Show lists the accounts.
+func (h *Users) Show(c echo.Context) error {
+	return h.render(c, http.StatusOK, views.NewUserForm{Role: string(auth.RoleHelpdesk)}, nil, nil)
+}
+
+func (h *Users) render(c echo.Context, status int, form views.NewUserForm, errs map[string]string, gen *views.GeneratedPassword) error {
+	users, err := h.auth.Users(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p := views.UsersPage{Page: page(c, "Users", "users"), Form: form, Errors: errs, Generated: gen}
+	for _, r := range auth.Roles {
+		p.Roles = append(p.Roles, string(r))
+	}
+	me := State(c).User
+	for _, u := range users {
+		p.Users = append(p.Users, views.UserRow{Name: u.Name, Role: string(u.Role), Disabled: u.Disabled,
+			Created: formatTime(u.CreatedAt), PasswordChanged: formatTime(u.PasswordChangedAt), Self: me != nil && me.ID == u.ID})
+	}
+	return render(c, status, views.Users(p))
+}
+
+// Create adds a user with a generated password, shown once in this response
+// (never stored, so not through a redirect).
+func (h *Users) Create(c echo.Context) error {
+	form := views.NewUserForm{Name: c.FormValue("name"), Role: c.FormValue("role")}
+	role, err := auth.ParseRole(form.Role)
+	if err != nil {
+		return h.render(c, http.StatusUnprocessableEntity, form, map[string]string{"role": "Choose admin or helpdesk."}, nil)
+	}
+	pw, err := auth.GeneratePassword()
+	if err != nil {
+		return err
+	}
+	u, err := h.auth.CreateUser(c.Request().Context(), actor(c), form.Name, role, pw)
+	var ve *auth.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return h.render(c, http.StatusUnprocessableEntity, form, map[string]string{"name": "The username " + ve.Message + "."}, nil)
+	case errors.Is(err, auth.ErrExists):
+		return h.render(c, http.StatusUnprocessableEntity, form, map[string]string{"name": "That username is taken."}, nil)
+	case err != nil:
+		return err
+	}
+	return h.render(c, http.StatusOK, views.NewUserForm{Role: form.Role}, nil, &views.GeneratedPassword{User: u.Name, Password: pw})
+}
+
+// ResetPassword gives the user a new generated password, shown once, and
+// ends their sessions.
+func (h *Users) ResetPassword(c echo.Context) error {
+	name := c.Param("name")
+	pw, err := auth.GeneratePassword()
+	if err != nil {
+		return err
+	}
+	if err := h.auth.SetPassword(c.Request().Context(), actor(c), name, pw); err != nil {
+		return userAdminError(err)
+	}
+	return h.render(c, http.StatusOK, views.NewUserForm{Role: string(auth.RoleHelpdesk)}, nil, &views.GeneratedPassword{User: auth.NormalizeUsername(name), Password: pw})
+}
+
+// SetRole changes a user's role; their sessions end.
+func (h *Users) SetRole(c echo.Context) error {
+	role, err := auth.ParseRole(c.FormValue("role"))
+	if err != nil {
+		return apperr.BadRequest("Choose admin or helpdesk.")
+	}
+	return h.change(c, "Changed the role of %s to "+string(role)+"; their sessions ended.", func(ctx context.Context, a auth.Actor, name string) error {
+		return h.auth.SetRole(ctx, a, name, role)
+	})
+}
+
+// Disable disables a user; their sessions end.
+func (h *Users) Disable(c echo.Context) error {
+	return h.change(c, "Disabled %s and ended their sessions.", h.auth.Disable)
+}
+
+// Enable enables a user.
+func (h *Users) Enable(c echo.Context) error {
+	return h.change(c, "Enabled %s.", h.auth.Enable)
+}
+
+// EndSessions signs a user out everywhere.
+func (h *Users) EndSessions(c echo.Context) error {
+	return h.change(c, "Ended every session of %s.", h.auth.EndSessions)
+}
+
+func (h *Users) change(c echo.Context, done string, fn func(ctx context.Context, a auth.Actor, name string) error) error {
+	name := c.Param("name")
+	if err := fn(c.Request().Context(), actor(c), name); err != nil {
+		return userAdminError(err)
+	}
+	if err := addFlash(c, "success", sprintf(done, auth.NormalizeUsername(name))); err != nil {
+		return err
+	}
+	return redirect(c, "/users")
+}
+
+// userAdminError words the domain's refusals.
+func userAdminError(err error) error {
+	var ve *auth.ValidationError
+	switch {
+	case errors.Is(err, auth.ErrNotFound):
+		return apperr.NotFound("That user")
+	case errors.Is(err, auth.ErrLastAdmin):
+		return apperr.Conflict("Refused: keybind must keep at least one enabled administrator.")
+	case errors.As(err, &ve):
+		return apperr.Invalid("The "+ve.Field+" "+ve.Message+".", map[string]string{ve.Field: ve.Message})
+	}
+	return err
+}

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// envFlags registers flags whose defaults come from the environment, and
+// remembers environment values that did not parse.
+type envFlags struct {
+	fs   *flag.FlagSet
+	sys  IO
+	errs []string
+}
+
+func (e *envFlags) String(p *string, name, env, def, usage string) {
+	e.fs.StringVar(p, name, envOr(e.sys, env, def), usage+envNote(env))
+}
+
+func (e *envFlags) Duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	if v := e.sys.Getenv(env); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			e.errs = append(e.errs, fmt.Sprintf("%s=%q is not a positive duration such as 30m", env, v))
+		} else {
+			def = d
+		}
+	}
+	e.fs.DurationVar(p, name, def, usage+envNote(env))
+}
+
+func (e *envFlags) Int(p *int, name, env string, def int, usage string) {
+	if v := e.sys.Getenv(env); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Sprintf("%s=%q is not a whole number", env, v))
+		} else {
+			def = n
+		}
+	}
+	e.fs.IntVar(p, name, def, usage+envNote(env))
+}
+
+func (e *envFlags) Int64(p *int64, name, env string, def int64, usage string) {
+	if v := e.sys.Getenv(env); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Sprintf("%s=%q is not a whole number", env, v))
+		} else {
+			def = n
+		}
+	}
+	e.fs.Int64Var(p, name, def, usage+envNote(env))
+}
+
+func envNote(env string) string {
+	if env == "" {
+		return ""
+	}
+	return " (env " + env + ")"
+}
+
+// envError reports the first environment value that did not parse.
+func (e *envFlags) envError() error {
+	if len(e.errs) == 0 {
+		return nil
+	}
+	return &UsageError{Msg: "keybind " + e.fs.Name() + ": " + e.errs[0]}
+}
+
+// parseEndpoint accepts an http:// or https:// URL with a host and nothing
+// after it but an optional "/".
+func parseEndpoint(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return "", fmt.Errorf("--ecs-endpoint %q must be an http:// or https:// URL such as http://127.0.0.1:9100", s)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// parsePrefixes parses a comma-separated list of CIDR ranges or addresses.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("--trusted-proxies: %q is not an IP address or CIDR range", part)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is not an IP address or CIDR range", part)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

@@ -1,0 +1,241 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"keybind/internal/auth"
+	"keybind/internal/cloud"
+	"keybind/internal/jobs"
+	"keybind/internal/sandbox"
+	"keybind/internal/selection"
+	"keybind/internal/store"
+	"keybind/web"
+)
+
+// serveConfig is everything `keybind serve` is configured with.
+type serveConfig struct {
+	Addr, DataDir, Endpoint      string
+	LogFormat, LogLevel          string
+	TrustedProxies, CookieKeys   string
+	TLSCert, TLSKey              string
+	IdleTimeout, AbsoluteTimeout time.Duration
+	SandboxTransition            time.Duration
+	SandboxSeed                  int64
+	SandboxInstances             int
+}
+
+func parseServe(args []string, sys IO) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	f := &envFlags{fs: fs, sys: sys}
+	f.String(&c.Addr, "addr", "KEYBIND_ADDR", "127.0.0.1:8080", "address to listen on")
+	f.String(&c.DataDir, "data-dir", "KEYBIND_DATA_DIR", "./data", "directory for the database and cookie keys")
+	f.String(&c.Endpoint, "ecs-endpoint", "KEYBIND_ECS_ENDPOINT", "", "http:// or https:// URL replacing the public ECS endpoint (the sandbox, or a VPC endpoint)")
+	f.String(&c.LogFormat, "log-format", "KEYBIND_LOG_FORMAT", "json", "log format: json or text")
+	f.String(&c.LogLevel, "log-level", "KEYBIND_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	f.String(&c.TrustedProxies, "trusted-proxies", "KEYBIND_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For is trusted")
+	f.String(&c.CookieKeys, "cookie-keys", "KEYBIND_COOKIE_KEYS", "", "comma-separated base64 cookie keys, newest first (default: generated into the data directory)")
+	f.String(&c.TLSCert, "tls-cert", "KEYBIND_TLS_CERT", "", "TLS certificate file (serve HTTPS)")
+	f.String(&c.TLSKey, "tls-key", "KEYBIND_TLS_KEY", "", "TLS private key file")
+	f.Duration(&c.IdleTimeout, "session-idle-timeout", "KEYBIND_SESSION_IDLE_TIMEOUT", 30*time.Minute, "sign out after this long without a request")
+	f.Duration(&c.AbsoluteTimeout, "session-max-age", "KEYBIND_SESSION_MAX_AGE", 12*time.Hour, "sign out this long after sign-in, whatever happens")
+	f.Duration(&c.SandboxTransition, "sandbox-transition", "KEYBIND_SANDBOX_TRANSITION", 6*time.Second, "embedded sandbox: how long a reboot or start takes")
+	f.Int64(&c.SandboxSeed, "sandbox-seed", "KEYBIND_SANDBOX_SEED", 1, "embedded sandbox: seed of the simulated fleet")
+	f.Int(&c.SandboxInstances, "sandbox-instances", "KEYBIND_SANDBOX_INSTANCES", 150, "embedded sandbox: instances per region")
+	if err := parseFlags(fs, args, sys, "keybind serve [flags]"); err != nil {
+		return c, err
+	}
+	if err := f.envError(); err != nil {
+		return c, err
+	}
+	var err error
+	if c.Endpoint, err = parseEndpoint(c.Endpoint); err != nil {
+		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
+	}
+	if _, err := parsePrefixes(c.TrustedProxies); err != nil {
+		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return c, &UsageError{Msg: "keybind serve: --tls-cert and --tls-key go together"}
+	}
+	if c.SandboxInstances < 1 || c.SandboxInstances > 20000 {
+		return c, &UsageError{Msg: "keybind serve: --sandbox-instances must be between 1 and 20000"}
+	}
+	if _, err := newLogger(c.LogFormat, c.LogLevel, sys.Stderr); err != nil {
+		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
+	}
+	return c, nil
+}
+
+func newLogger(format, level string, w interface{ Write([]byte) (int, error) }) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want json or text", format)
+}
+
+func runServe(ctx context.Context, args []string, sys IO) error {
+	cfg, err := parseServe(args, sys)
+	if err != nil {
+		return err
+	}
+	log, _ := newLogger(cfg.LogFormat, cfg.LogLevel, sys.Stderr)
+
+	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "keybind.db"))
+	if err != nil {
+		return fmt.Errorf("open the database in %s: %w", cfg.DataDir, err)
+	}
+	defer st.Close()
+	authSvc := auth.New(st, auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout, Logger: log})
+	if err := firstAdmin(ctx, authSvc, sys); err != nil {
+		return err
+	}
+	keys, err := auth.LoadOrCreateCookieKeys(cfg.DataDir, splitList(cfg.CookieKeys))
+	if err != nil {
+		return fmt.Errorf("cookie keys: %w", err)
+	}
+
+	cl, err := connectCloud(ctx, cfg, sys, log)
+	if err != nil {
+		return err
+	}
+	defer cl.close()
+
+	// The engine and the purger run on the process's context, not a request's:
+	// a browser closing changes nothing.
+	engine := jobs.New(st, cl.gateway, jobs.Config{Logger: log.With("component", "jobs")})
+	if err := engine.Recover(ctx); err != nil {
+		return fmt.Errorf("resume unfinished jobs: %w", err)
+	}
+	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	go func() { _ = engine.Run(bg) }()
+	go authSvc.RunPurger(bg, 10*time.Minute)
+
+	proxies, _ := parsePrefixes(cfg.TrustedProxies)
+	srv, err := web.New(web.Config{
+		Sandbox: cl.isSandbox, TLS: cfg.TLSCert != "", TrustedProxies: proxies, CookieKeys: keys, Logger: log,
+	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB())})
+	if err != nil {
+		return err
+	}
+	return listenAndServe(ctx, cfg, srv, log)
+}
+
+// firstAdmin creates the first administrator on a fresh database and prints
+// its password once.
+func firstAdmin(ctx context.Context, a *auth.Service, sys IO) error {
+	generated, created, err := a.EnsureFirstAdmin(ctx, sys.Getenv("KEYBIND_ADMIN_PASSWORD"))
+	if err != nil {
+		return fmt.Errorf("create the first administrator: %w", err)
+	}
+	if created && generated != "" {
+		fmt.Fprintf(sys.Stdout, "Created the first administrator.\n  username: admin\n  password: %s\nThis password is shown only once. Sign in and change it under Account.\n", generated)
+	} else if created {
+		fmt.Fprintln(sys.Stdout, "Created the first administrator 'admin' with the password from KEYBIND_ADMIN_PASSWORD.")
+	}
+	return nil
+}
+
+// cloudConn is the gateway plus, in sandbox mode, the embedded sandbox.
+type cloudConn struct {
+	gateway   *cloud.Gateway
+	isSandbox bool
+	sandbox   *sandbox.Sandbox // embedded only
+	close     func()
+}
+
+// connectCloud picks the cloud: the embedded sandbox when there are neither
+// credentials nor an endpoint, otherwise the configured endpoint or the
+// public ECS endpoints with the standard credential chain.
+func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger) (*cloudConn, error) {
+	cc := cloud.Config{
+		Endpoint:        cfg.Endpoint,
+		AccessKeyID:     sys.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+		AccessKeySecret: sys.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+		SecurityToken:   sys.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN"),
+		Logger:          log,
+	}
+	conn := &cloudConn{close: func() {}}
+	if cfg.Endpoint == "" && !cloud.CredentialsFromEnv(sys.Getenv) {
+		sb, endpoint, id, secret, stop, err := startEmbeddedSandbox(cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		cc.Endpoint, cc.AccessKeyID, cc.AccessKeySecret, cc.SecurityToken = endpoint, id, secret, ""
+		conn.isSandbox, conn.sandbox, conn.close = true, sb, stop
+		log.Warn("no cloud credentials and no --ecs-endpoint: using the embedded ECS sandbox; changes affect simulated instances only", "endpoint", endpoint)
+	} else if cfg.Endpoint != "" {
+		conn.isSandbox = probeSandbox(ctx, cfg.Endpoint)
+		if conn.isSandbox {
+			log.Warn("the ECS endpoint is a keybind sandbox; changes affect simulated instances only", "endpoint", cfg.Endpoint)
+		}
+	}
+	g, err := cloud.New(cc)
+	if err != nil {
+		conn.close()
+		return nil, fmt.Errorf("cloud gateway: %w", err)
+	}
+	conn.gateway = g
+	return conn, nil
+}
+
+// startEmbeddedSandbox serves a sandbox on a free loopback port with
+// credentials made up for this process.
+func startEmbeddedSandbox(cfg serveConfig, log *slog.Logger) (*sandbox.Sandbox, string, string, string, func(), error) {
+	id, secret := "sandbox-"+randomHex(8), randomHex(24)
+	sb := sandbox.New(sandbox.Options{
+		AccessKeyID: id, AccessKeySecret: secret, Seed: cfg.SandboxSeed,
+		InstancesPerRegion: cfg.SandboxInstances, Transition: cfg.SandboxTransition,
+		Logger: log.With("component", "sandbox"),
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", "", "", nil, fmt.Errorf("start the embedded sandbox: %w", err)
+	}
+	hs := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	return sb, "http://" + ln.Addr().String(), id, secret, func() { _ = hs.Close() }, nil
+}
+
+// probeSandbox asks the endpoint whether it is a keybind sandbox.
+func probeSandbox(ctx context.Context, endpoint string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/_sandbox/info", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,135 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/handlers"
+	"keybind/internal/apperr"
+	"keybind/internal/auth"
+	"keybind/views"
+)
+
+// userMessager is implemented by domain errors (the cloud gateway's) that
+// carry a plain-language message.
+type userMessager interface{ UserMessage() string }
+
+// classify turns any error into what the user is shown. Raw internal text
+// (SQL, SDK dumps) never reaches a page.
+func classify(err error) *apperr.Error {
+	if e, ok := apperr.As(err); ok {
+		return e
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return apperr.New(he.Code, "http_"+strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "_")), httpMessage(he.Code))
+	}
+	switch {
+	case errors.Is(err, auth.ErrForbidden):
+		return apperr.Forbidden("Your role does not allow this. Ask an administrator if you need it.")
+	case errors.Is(err, auth.ErrNotFound):
+		return apperr.NotFound("That user")
+	case errors.Is(err, context.DeadlineExceeded):
+		return apperr.New(http.StatusGatewayTimeout, "timeout", "This took too long. Try again in a moment.")
+	}
+	var um userMessager
+	if errors.As(err, &um) {
+		return apperr.New(http.StatusBadGateway, "cloud_error", um.UserMessage())
+	}
+	return apperr.New(http.StatusInternalServerError, "internal", "Something went wrong on our side. The error has been logged.")
+}
+
+func httpMessage(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "This page does not exist."
+	case http.StatusMethodNotAllowed:
+		return "This address does not accept that kind of request."
+	case http.StatusRequestEntityTooLarge:
+		return "The request is too large."
+	case http.StatusUnsupportedMediaType:
+		return "The request's content type is not supported."
+	case http.StatusServiceUnavailable:
+		return "The console is busy or shutting down. Try again in a moment."
+	case http.StatusTooManyRequests:
+		return "Too many requests. Wait a moment and try again."
+	}
+	if status >= 500 {
+		return "Something went wrong on our side. The error has been logged."
+	}
+	return "The request could not be understood."
+}
+
+// handleError is echo's central error handler: it logs (5xx at Error, 4xx at
+// Warn), then answers with JSON for the API, a fragment for htmx, or a page.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	e := classify(err)
+	rid := c.Response().Header().Get(echo.HeaderXRequestID)
+	log := s.log.With("request_id", rid, "method", c.Request().Method, "path", c.Request().URL.Path, "status", e.Status)
+	if e.Status >= 500 {
+		log.Error("request failed", "err", err)
+	} else {
+		log.Warn("request refused", "code", e.Code, "err", err)
+	}
+	var werr error
+	switch {
+	case c.Request().Method == http.MethodHead:
+		werr = c.NoContent(e.Status)
+	case strings.HasPrefix(c.Request().URL.Path, "/api/"):
+		werr = c.JSON(e.Status, apiError{Code: e.Code, Message: e.Message, RequestID: rid, Fields: e.Fields})
+	default:
+		ep := views.ErrorPage{Status: e.Status, Heading: heading(e.Status), Message: e.Message, RequestID: rid}
+		if c.Request().Header.Get("HX-Request") == "true" {
+			c.Response().Header().Set("HX-Retarget", "#flash-region")
+			c.Response().Header().Set("HX-Reswap", "beforeend")
+			werr = c.Render(e.Status, "", views.ErrorFragment(ep))
+		} else {
+			ep.Page = errorPageFrame(c)
+			werr = c.Render(e.Status, "", views.Error(ep))
+		}
+	}
+	if werr != nil {
+		log.Error("write error response", "err", werr)
+	}
+}
+
+// apiError is the JSON error body of /api/v1.
+type apiError struct {
+	Code      string            `json:"code"`
+	Message   string            `json:"message"`
+	RequestID string            `json:"request_id"`
+	Fields    map[string]string `json:"fields,omitempty"`
+}
+
+func heading(status int) string {
+	switch {
+	case status == http.StatusNotFound:
+		return "Not found"
+	case status == http.StatusForbidden:
+		return "Not allowed"
+	case status == http.StatusUnauthorized:
+		return "Sign in required"
+	case status >= 500:
+		return "Something went wrong"
+	default:
+		return "That did not work"
+	}
+}
+
+// errorPageFrame builds the layout for an error page without touching the
+// session (the session itself may be what failed).
+func errorPageFrame(c echo.Context) views.Page {
+	st := handlers.State(c)
+	p := views.Page{Title: "Error", Sandbox: st.Sandbox, CSRFToken: st.CSRFToken}
+	if u := st.User; u != nil {
+		p.User = &views.User{Name: u.Name, Role: string(u.Role), IsAdmin: u.Role == auth.RoleAdmin}
+	}
+	return p
+}

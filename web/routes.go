@@ -1,0 +1,96 @@
+package web
+
+import (
+	"golang.org/x/time/rate"
+
+	"keybind/handlers"
+	"keybind/internal/auth"
+)
+
+// routes is the console's route table. Every route needs a signed-in user
+// except sign-in, health and static assets (deny by default); routes that
+// need more than that name their permission, checked on the server.
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", healthz)
+	e.GET(staticPrefix+"*", staticHandler())
+	e.HEAD(staticPrefix+"*", staticHandler())
+
+	// Pages and actions with a session and CSRF protection.
+	app := e.Group("", s.loadSession, csrfProtect, noStore)
+	login := handlers.NewLogin(s.deps.Auth, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, nil))
+	app.GET("/login", login.Show)
+	app.POST("/login", login.Submit)
+	app.POST("/logout", login.Logout)
+
+	// Everything else: a signed-in user, and the permission named per route.
+	user := app.Group("", requireUser, mustChangePassword)
+	need := s.requirePerm
+	gw := s.deps.Cloud
+
+	user.GET("/", handlers.NewDashboard(gw).Show)
+
+	account := handlers.NewAccount(s.deps.Auth)
+	user.GET("/account", account.Show)
+	user.POST("/account/password", account.ChangePassword)
+
+	// Binding: region → key pair → instances → review → job.
+	region := handlers.NewBindRegion(gw, s.deps.Auth)
+	keys := handlers.NewBindKeys(gw, gw)
+	inst := handlers.NewBindInstances(gw, gw, s.deps.Selections)
+	review := handlers.NewBindReview(gw, gw, gw, s.deps.Selections)
+	create := handlers.NewJobsCreate(review, s.deps.Jobs, s.deps.Selections)
+	bind := need(auth.PermBind)
+	user.GET("/bind", region.Show, bind)
+	user.POST("/bind/region", region.Choose, bind)
+	user.GET("/bind/key", keys.Show, bind)
+	user.GET("/bind/instances", inst.Show, bind)
+	user.POST("/bind/selection/toggle", inst.Toggle, bind)
+	user.POST("/bind/selection/page", inst.Page, bind)
+	user.POST("/bind/selection/matching", inst.Matching, bind)
+	user.POST("/bind/selection/paste", inst.Paste, bind)
+	user.POST("/bind/selection/clear", inst.Clear, bind)
+	user.GET("/bind/review", review.Show, bind)
+	user.POST("/jobs", create.Create, bind)
+
+	// Jobs: history, result grid, and the grid's actions.
+	show := handlers.NewJobShow(s.deps.Jobs)
+	actions := handlers.NewJobActions(s.deps.Jobs, show)
+	view, restart := need(auth.PermViewJobs), need(auth.PermRestart)
+	user.GET("/jobs", handlers.NewJobsList(s.deps.Jobs).Show, view)
+	user.GET("/jobs/:id", show.Show, view)
+	user.GET("/jobs/:id/grid", show.Grid, view)
+	user.POST("/jobs/:id/items/:instance/reboot", actions.Reboot, restart)
+	user.POST("/jobs/:id/items/:instance/start", actions.Start, restart)
+	user.POST("/jobs/:id/items/:instance/resolve", actions.Resolve, restart)
+	user.POST("/jobs/:id/reboot-all", actions.RebootAll, restart)
+	user.POST("/jobs/:id/start-all", actions.StartAll, restart)
+	user.POST("/jobs/:id/retry", actions.Retry, bind, restart)
+
+	// Administration.
+	users := handlers.NewUsers(s.deps.Auth)
+	manage := need(auth.PermManageUsers)
+	user.GET("/users", users.Show, manage)
+	user.POST("/users", users.Create, manage)
+	user.POST("/users/:name/role", users.SetRole, manage)
+	user.POST("/users/:name/password", users.ResetPassword, manage)
+	user.POST("/users/:name/disable", users.Disable, manage)
+	user.POST("/users/:name/enable", users.Enable, manage)
+	user.POST("/users/:name/sessions/end", users.EndSessions, manage)
+
+	audit := handlers.NewAudit(s.deps.Auth)
+	readAudit := need(auth.PermReadAudit)
+	user.GET("/audit", audit.Show, readAudit)
+	user.GET("/audit/export.csv", audit.ExportCSV, readAudit)
+	user.GET("/audit/export.json", audit.ExportJSON, readAudit)
+}
+
+const staticPrefix = "/static/"
+
+// loginRate is the sustained sign-in attempts per second allowed per IP.
+func (c Config) loginRate() float64 {
+	if c.LoginRatePerSecond > 0 {
+		return c.LoginRatePerSecond
+	}
+	return 0.2 // one attempt per 5 s after a burst of 10
+}

@@ -1,0 +1,138 @@
+// Package web owns the echo instance: the middleware stack, the session
+// store, CSRF, the error handler, static assets and the route table.
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"keybind/handlers"
+	"keybind/internal/auth"
+	"keybind/internal/cloud"
+	"keybind/internal/jobs"
+	"keybind/internal/selection"
+	"keybind/static"
+)
+
+// Config is how the web layer is set up.
+type Config struct {
+	Sandbox        bool           // the cloud is the ECS sandbox: show the banner
+	TLS            bool           // served over TLS: send HSTS
+	TrustedProxies []netip.Prefix // proxies whose X-Forwarded-For is believed
+	CookieKeys     [][]byte       // securecookie hash/block key pairs, newest first
+	BodyLimit      string         // e.g. "1M"
+	RequestTimeout time.Duration
+	Logger         *slog.Logger
+	// LoginRatePerSecond is the sustained rate of sign-in attempts allowed
+	// per client IP (after a burst of 10); default 0.2.
+	LoginRatePerSecond float64
+}
+
+// Deps are the domain services behind the handlers.
+type Deps struct {
+	Auth       *auth.Service
+	Cloud      *cloud.Gateway
+	Jobs       *jobs.Engine
+	Selections *selection.Store
+	Denials    DenialRecorder // default: Auth
+}
+
+// Server is the console's HTTP application.
+type Server struct {
+	echo     *echo.Echo
+	cfg      Config
+	deps     Deps
+	log      *slog.Logger
+	sessions *dbStore
+}
+
+// New builds the echo application with its middleware and routes.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if len(cfg.CookieKeys) == 0 || len(cfg.CookieKeys)%2 != 0 {
+		return nil, fmt.Errorf("web: cookie keys must come in hash/block pairs, got %d keys", len(cfg.CookieKeys))
+	}
+	if cfg.BodyLimit == "" {
+		cfg.BodyLimit = "1M"
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Denials == nil {
+		deps.Denials = deps.Auth
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.Renderer = templRenderer{}
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	s := &Server{echo: e, cfg: cfg, deps: deps, log: cfg.Logger}
+	s.sessions = newDBStore(deps.Auth, cfg.CookieKeys, e.IPExtractor)
+	e.HTTPErrorHandler = s.handleError
+	s.middleware()
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// ipExtractor trusts X-Forwarded-For only from the configured proxies.
+func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		opts = append(opts, echo.TrustIPRange(prefixToIPNet(p)))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// middleware installs the stack every request passes through, outermost first.
+func (s *Server) middleware() {
+	e := s.echo
+	e.Use(middleware.RequestID())
+	e.Use(s.baseState)
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogRemoteIP: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+				slog.String("request_id", v.RequestID), slog.String("method", v.Method), slog.String("path", v.URIPath),
+				slog.Int("status", v.Status), slog.Duration("latency", v.Latency), slog.String("ip", v.RemoteIP))
+			return nil
+		},
+	}))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true}))
+	e.Use(middleware.BodyLimit(s.cfg.BodyLimit))
+	e.Use(securityHeaders(s.cfg.TLS))
+	e.Use(middleware.ContextTimeout(s.cfg.RequestTimeout))
+}
+
+// baseState gives every request (error pages included) the sandbox flag and
+// a logger carrying the request ID.
+func (s *Server) baseState(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		handlers.SetState(c, &handlers.RequestState{
+			Sandbox: s.cfg.Sandbox,
+			Logger:  s.log.With("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+		})
+		return next(c)
+	}
+}
+
+func healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// staticHandler serves the embedded, content-hashed assets.
+func staticHandler() echo.HandlerFunc { return echo.WrapHandler(static.Default) }
