@@ -16,6 +16,7 @@ import (
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
 	"keybind/internal/jobs"
+	"keybind/internal/sandbox"
 	"keybind/internal/selection"
 	"keybind/static"
 )
@@ -40,7 +41,8 @@ type Deps struct {
 	Cloud      *cloud.Gateway
 	Jobs       *jobs.Engine
 	Selections *selection.Store
-	Denials    DenialRecorder // default: Auth
+	Sandbox    *sandbox.Sandbox // the ECS sandbox behind the console, when it is embedded
+	Denials    DenialRecorder   // default: Auth
 }
 
 // Server is the console's HTTP application.

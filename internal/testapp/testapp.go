@@ -1,0 +1,140 @@
+// Package testapp builds the whole console for tests — store, auth, the
+// real cloud gateway talking HTTP to an in-process ECS sandbox, the job
+// engine and the echo server on httptest — and gives tests a browser-like
+// client with a cookie jar that scrapes CSRF tokens like a form would.
+package testapp
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"keybind/internal/auth"
+	"keybind/internal/cloud"
+	"keybind/internal/jobs"
+	"keybind/internal/sandbox"
+	"keybind/internal/sandbox/sandboxtest"
+	"keybind/internal/selection"
+	"keybind/internal/store"
+	"keybind/web"
+)
+
+// Passwords of the accounts every App has.
+const (
+	AdminPassword    = "Orbit-Lantern-Quartz-42"
+	HelpdeskPassword = "Copper-Kettle-Meadow-77"
+)
+
+// Options tune the app; zero values take sensible test defaults.
+type Options struct {
+	InstancesPerRegion int           // sandbox fleet size; default 150
+	Transition         time.Duration // sandbox reboot/start duration; default 10s of simulated time
+	RunEngine          bool          // run the job engine in the background (browser tests); otherwise call Engine.Step
+	EngineTick         time.Duration // background engine period; default 50ms
+	LoginRate          float64       // sign-in attempts per second per IP; default 1000
+	IdleTimeout        time.Duration // default 30m
+	AbsoluteTimeout    time.Duration // default 12h
+}
+
+// App is a running console with its parts exposed.
+type App struct {
+	URL      string
+	Server   *httptest.Server
+	Web      *web.Server
+	Store    *store.Store
+	Auth     *auth.Service
+	Gateway  *cloud.Gateway
+	Engine   *jobs.Engine
+	Sandbox  *sandbox.Sandbox
+	Clock    *sandbox.ManualClock // drives sessions, the sandbox and the engine
+	Admin    auth.User
+	Helpdesk auth.User
+}
+
+// New starts an App that tb.Cleanup stops.
+func New(tb testing.TB, o Options) *App {
+	tb.Helper()
+	if o.InstancesPerRegion == 0 {
+		o.InstancesPerRegion = 150
+	}
+	if o.Transition == 0 {
+		o.Transition = 10 * time.Second
+	}
+	if o.EngineTick == 0 {
+		o.EngineTick = 50 * time.Millisecond
+	}
+	if o.LoginRate == 0 {
+		o.LoginRate = 1000
+	}
+	ctx := context.Background()
+	clock := sandbox.NewManualClock(time.Now())
+	env := sandboxtest.Start(tb, sandbox.Options{InstancesPerRegion: o.InstancesPerRegion, Transition: o.Transition, Clock: clock})
+
+	st, err := store.Open(ctx, filepath.Join(tb.TempDir(), "keybind.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout})
+
+	gw, err := cloud.New(cloud.Config{
+		Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
+		RatePerSecond: 10000, Retry: cloud.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	engine := jobs.New(st, gw, jobs.Config{Clock: clock, Tick: o.EngineTick, RetryDelay: time.Millisecond})
+	if o.RunEngine {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = engine.Run(ctx); close(done) }()
+		tb.Cleanup(func() { cancel(); <-done })
+	}
+
+	srv, err := web.New(web.Config{Sandbox: true, CookieKeys: cookieKeys(tb), LoginRatePerSecond: o.LoginRate, Logger: slog.New(slog.DiscardHandler)},
+		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	tb.Cleanup(hs.Close)
+
+	app := &App{URL: hs.URL, Server: hs, Web: srv, Store: st, Auth: a, Gateway: gw, Engine: engine,
+		Sandbox: env.Sandbox, Clock: clock}
+	app.Admin = app.AddUser(tb, "admin", auth.RoleAdmin, AdminPassword)
+	app.Helpdesk = app.AddUser(tb, "helen", auth.RoleHelpdesk, HelpdeskPassword)
+	return app
+}
+
+// AddUser creates an account that may sign in without first changing its
+// password (as one created with KEYBIND_ADMIN_PASSWORD).
+func (a *App) AddUser(tb testing.TB, name string, role auth.Role, password string) auth.User {
+	tb.Helper()
+	ctx := context.Background()
+	u, err := a.Auth.CreateUser(ctx, auth.LocalActor(), name, role, password)
+	if err != nil {
+		tb.Fatalf("create user %s: %v", name, err)
+	}
+	if _, err := a.Store.DB().ExecContext(ctx, `UPDATE users SET must_change_password = 0 WHERE id = $1`, u.ID); err != nil {
+		tb.Fatal(err)
+	}
+	u.MustChangePassword = false
+	return u
+}
+
+func cookieKeys(tb testing.TB) [][]byte {
+	k := make([][]byte, 2)
+	k[0], k[1] = make([]byte, 64), make([]byte, 32)
+	for _, b := range k {
+		if _, err := rand.Read(b); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return k
+}
+
