@@ -54,6 +54,7 @@ type Config struct {
 	RestartAttempts int           // automatic attempts per restart refused before it ran (throttled); default 3
 	RetryDelay      time.Duration // first automatic retry delay, doubled each time; default 5s
 	Logger          *slog.Logger
+	AfterRound      func(err error) // optional: called by Run after each round (tests, metrics)
 }
 
 func (c Config) withDefaults() Config {
@@ -114,8 +115,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	t := time.NewTicker(e.cfg.Tick)
 	defer t.Stop()
 	for {
-		if err := e.Step(ctx); err != nil && ctx.Err() == nil {
-			e.log.LogAttrs(ctx, slog.LevelError, "job engine round failed", slog.String("error", err.Error()))
+		err := e.Step(ctx)
+		if err != nil && ctx.Err() == nil {
+			e.log.LogAttrs(ctx, slog.LevelWarn, "job engine round had errors", slog.String("error", err.Error()))
+		}
+		if e.cfg.AfterRound != nil {
+			e.cfg.AfterRound(err)
 		}
 		select {
 		case <-ctx.Done():

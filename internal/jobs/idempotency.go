@@ -14,7 +14,7 @@ func (e *Engine) JobByIdempotencyKey(ctx context.Context, userID int64, key stri
 	err := e.read(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `SELECT id FROM jobs WHERE idempotency_key = $1 AND created_by_id = $2`, key, userID).Scan(&id)
 	})
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, ErrJobNotFound) {
 		return 0, false, nil
 	}
 	if err != nil {

@@ -111,6 +111,13 @@ func (e *Engine) ResolveOperator(ctx context.Context, actor Actor, jobID int64, 
 	return err
 }
 
+// CanRestart is the restart the grid may offer for the item now: reboot (Running), start
+// (Stopped), or none (key not bound, in motion, waiting for a decision, gone).
+func (it Item) CanRestart() RestartOp { return restartOp(it) }
+
+// NeedsDecision reports whether the item waits for an operator decision (ResolveOperator).
+func (it Item) NeedsDecision() bool { return it.Restart == RestartNeedsDecision }
+
 // restartOp is the restart an item can take now: reboot if Running, start if Stopped, none if
 // its key is not bound or it is in motion.
 func restartOp(it Item) RestartOp {
