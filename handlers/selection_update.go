@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -122,8 +123,10 @@ func (h *BindInstances) Matching(c echo.Context) error {
 	return h.redraw(c, lr, msg, "success")
 }
 
-// Paste selects a pasted list of instance IDs after checking each exists
-// and can take a key pair.
+// Paste selects a pasted list of instance IDs. Every pasted instance that
+// exists is selected, even one that cannot take a key pair: the review page
+// then lists it as excluded with the reason, so a list from elsewhere is
+// accounted for line by line. IDs the cloud does not know are left out.
 func (h *BindInstances) Paste(c echo.Context) error {
 	lr, err := h.parseList(c)
 	if err != nil {
@@ -146,9 +149,11 @@ func (h *BindInstances) Paste(c echo.Context) error {
 	var ok []string
 	excluded := map[jobs.ExcludeReason]int{}
 	for _, r := range plan.Rows {
-		if r.Included() {
-			ok = append(ok, r.InstanceID)
-		} else {
+		if r.Excluded == jobs.ExcludedNotFound {
+			continue
+		}
+		ok = append(ok, r.InstanceID)
+		if !r.Included() {
 			excluded[r.Excluded]++
 		}
 	}
@@ -161,13 +166,36 @@ func (h *BindInstances) Paste(c echo.Context) error {
 		msg += fmt.Sprintf(", %d already selected", dup)
 	}
 	kind := "success"
+	var reasons []string
 	for _, reason := range jobs.ExcludeReasons {
 		if k := excluded[reason]; k > 0 {
-			msg += fmt.Sprintf("; %d left out: %s", k, reason.Label())
-			kind = "warning"
+			reasons = append(reasons, fmt.Sprintf("%s: %d", reason.Label(), k))
 		}
 	}
+	if len(reasons) > 0 {
+		kind = "warning"
+		msg += fmt.Sprintf(". %s cannot take a key pair (%s); the review lists them as excluded", plural(sum(excluded), "instance", "instances"), strings.Join(reasons, "; "))
+	}
+	if len(missing) > 0 {
+		kind = "warning"
+		msg += fmt.Sprintf(". %s not found in %s and left out: %s", plural(len(missing), "ID was", "IDs were"), lr.region.ID, strings.Join(firstN(missing, 5), ", "))
+	}
 	return h.redraw(c, lr, msg+".", kind)
+}
+
+func sum(m map[jobs.ExcludeReason]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(append([]string(nil), s[:n]...), "…")
 }
 
 // Clear empties the selection.

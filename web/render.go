@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -18,6 +19,8 @@ func (templRenderer) Render(w io.Writer, _ string, data any, c echo.Context) err
 	if !ok {
 		return fmt.Errorf("web: render: %T is not a templ component", data)
 	}
-	ctx := templ.WithNonce(c.Request().Context(), nonce(c))
+	// Rendering is CPU work on data already read; error pages are rendered
+	// after the request's timeout context was cancelled, so do not inherit it.
+	ctx := templ.WithNonce(context.WithoutCancel(c.Request().Context()), nonce(c))
 	return component.Render(ctx, w)
 }
