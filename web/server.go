@@ -3,10 +3,13 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -86,6 +89,25 @@ func New(cfg Config, deps Deps) (*Server, error) {
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Route is one entry of the route table.
+type Route struct{ Method, Path string }
+
+// Routes lists the route table (method and path of every route), sorted;
+// echo's internal not-found catch-alls are left out. Tests walk it.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.echo.Routes() {
+		if r.Method == echo.RouteNotFound {
+			continue
+		}
+		out = append(out, Route{Method: r.Method, Path: r.Path})
+	}
+	slices.SortFunc(out, func(a, b Route) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Method, b.Method))
+	})
+	return out
+}
 
 // ipExtractor trusts X-Forwarded-For only from the configured proxies.
 func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {

@@ -39,6 +39,18 @@ func (a *App) Client(tb testing.TB) *Client {
 	}}}
 }
 
+// ClientWithCookie returns a client whose jar holds only the given cookie,
+// as an attacker who copied it would have.
+func (a *App) ClientWithCookie(tb testing.TB, name, value string) *Client {
+	c := a.Client(tb)
+	u, err := url.Parse(a.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.HTTP.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/", Secure: true, HttpOnly: true}})
+	return c
+}
+
 // SignIn returns a client signed in as name.
 func (a *App) SignIn(tb testing.TB, name, password string) *Client {
 	tb.Helper()

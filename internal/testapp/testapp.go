@@ -9,6 +9,8 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http/httptest"
+	"net/netip"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -31,28 +33,35 @@ const (
 
 // Options tune the app; zero values take sensible test defaults.
 type Options struct {
-	InstancesPerRegion int           // sandbox fleet size; default 150
-	Transition         time.Duration // sandbox reboot/start duration; default 10s of simulated time
-	RunEngine          bool          // run the job engine in the background (browser tests); otherwise call Engine.Step
-	EngineTick         time.Duration // background engine period; default 50ms
-	LoginRate          float64       // sign-in attempts per second per IP; default 1000
-	IdleTimeout        time.Duration // default 30m
-	AbsoluteTimeout    time.Duration // default 12h
+	InstancesPerRegion int            // sandbox fleet size; default 150
+	Transition         time.Duration  // sandbox reboot/start duration; default 10s of simulated time
+	RunEngine          bool           // run the job engine in the background (browser tests); otherwise call Engine.Step
+	EngineTick         time.Duration  // background engine period; default 50ms
+	LoginRate          float64        // sign-in attempts per second per IP; default 1000
+	IdleTimeout        time.Duration  // default 30m
+	AbsoluteTimeout    time.Duration  // default 12h
+	TLS                bool           // tell the web layer it is served over TLS (HSTS)
+	TrustedProxies     []netip.Prefix // proxies whose X-Forwarded-For the web layer believes
+	BodyLimit          string         // web.Config.BodyLimit; default the web layer's
+	Logger             *slog.Logger   // receives the web layer's and auth's logs; default discards
 }
 
 // App is a running console with its parts exposed.
 type App struct {
-	URL      string
-	Server   *httptest.Server
-	Web      *web.Server
-	Store    *store.Store
-	Auth     *auth.Service
-	Gateway  *cloud.Gateway
-	Engine   *jobs.Engine
-	Sandbox  *sandbox.Sandbox
-	Clock    *sandbox.ManualClock // drives sessions, the sandbox and the engine
-	Admin    auth.User
-	Helpdesk auth.User
+	URL     string
+	Server  *httptest.Server
+	Web     *web.Server
+	Store   *store.Store
+	Auth    *auth.Service
+	Gateway *cloud.Gateway
+	Engine  *jobs.Engine
+	Sandbox *sandbox.Sandbox
+	Clock   *sandbox.ManualClock // drives sessions, the sandbox and the engine
+	// CookieKeys are the session cookie's securecookie hash/block keys, so a
+	// test can decode a cookie to the session ID inside it.
+	CookieKeys [][]byte
+	Admin      auth.User
+	Helpdesk   auth.User
 }
 
 // New starts an App that tb.Cleanup stops.
@@ -79,7 +88,14 @@ func New(tb testing.TB, o Options) *App {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout})
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+		if os.Getenv("KEYBIND_TEST_LOG") != "" {
+			logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+	}
+	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, Logger: logger})
 
 	gw, err := cloud.New(cloud.Config{
 		Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
@@ -96,7 +112,9 @@ func New(tb testing.TB, o Options) *App {
 		tb.Cleanup(func() { cancel(); <-done })
 	}
 
-	srv, err := web.New(web.Config{Sandbox: true, CookieKeys: cookieKeys(tb), LoginRatePerSecond: o.LoginRate, Logger: slog.New(slog.DiscardHandler)},
+	keys := cookieKeys(tb)
+	srv, err := web.New(web.Config{Sandbox: true, TLS: o.TLS, TrustedProxies: o.TrustedProxies, BodyLimit: o.BodyLimit,
+		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger},
 		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox})
 	if err != nil {
 		tb.Fatal(err)
@@ -105,7 +123,7 @@ func New(tb testing.TB, o Options) *App {
 	tb.Cleanup(hs.Close)
 
 	app := &App{URL: hs.URL, Server: hs, Web: srv, Store: st, Auth: a, Gateway: gw, Engine: engine,
-		Sandbox: env.Sandbox, Clock: clock}
+		Sandbox: env.Sandbox, Clock: clock, CookieKeys: keys}
 	app.Admin = app.AddUser(tb, "admin", auth.RoleAdmin, AdminPassword)
 	app.Helpdesk = app.AddUser(tb, "helen", auth.RoleHelpdesk, HelpdeskPassword)
 	return app
@@ -137,4 +155,3 @@ func cookieKeys(tb testing.TB) [][]byte {
 	}
 	return k
 }
-
