@@ -60,6 +60,12 @@ func TestCreateIsIdempotent(t *testing.T) {
 	if err != nil || created || second != first {
 		t.Fatalf("second Create = (%d, %t, %v), want (%d, false, nil)", second, created, err, first)
 	}
+	if got, found, err := h.eng.JobByIdempotencyKey(h.ctx, alice.UserID, "form-123"); err != nil || !found || got != first {
+		t.Errorf("JobByIdempotencyKey(alice) = %d, %t, %v; want %d", got, found, err, first)
+	}
+	if _, found, err := h.eng.JobByIdempotencyKey(h.ctx, bob.UserID, "form-123"); err != nil || found {
+		t.Errorf("JobByIdempotencyKey(bob) found=%t err=%v; want not found (another user's form)", found, err)
+	}
 	req.Actor = bob
 	if _, _, err := h.eng.Create(h.ctx, req); !errors.Is(err, jobs.ErrIdempotencyKeyInUse) {
 		t.Errorf("Create by another user with the same key: err = %v, want ErrIdempotencyKeyInUse", err)

@@ -69,6 +69,8 @@ func (it Item) RestartLabel() string {
 		return "Needs operator decision"
 	case RestartMarkedDone:
 		return "Marked done by an operator"
+	case RestartNotNeeded:
+		return "Not needed"
 	case RestartFailed:
 		if it.RestartMessage != "" {
 			return "Restart failed: " + it.RestartMessage

@@ -68,7 +68,7 @@ const (
 	RestartTimedOut      RestartState = "timed-out"      // no Running status before the deadline
 	RestartNeedsDecision RestartState = "needs-decision" // a reboot/start may or may not have been sent; an operator decides
 	RestartMarkedDone    RestartState = "marked-done"    // an operator marked it done
-	RestartNotNeeded     RestartState = "not-needed"     // nothing changed on the instance
+	RestartNotNeeded     RestartState = "not-needed"     // nothing to make take effect (reserved: bind, unbind and rollback never set it today)
 	RestartFailed        RestartState = "failed"         // the cloud refused the reboot/start
 )
 

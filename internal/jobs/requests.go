@@ -31,7 +31,8 @@ const (
 
 // RequestRestart queues a reboot (Running) or start (Stopped) for the given items of a job; force
 // applies to reboots. Items that cannot be restarted now (key not bound, in transition, already
-// in motion) are skipped; it returns how many were queued, or ErrNothingToDo.
+// in motion) are skipped; it returns how many were queued, or ErrNothingToDo. Queued items go
+// out with the job's next wave, after the current one is Running.
 func (e *Engine) RequestRestart(ctx context.Context, actor Actor, jobID int64, instanceIDs []string, force bool) (int, error) {
 	want := map[string]bool{}
 	for _, id := range instanceIDs {
