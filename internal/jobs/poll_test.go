@@ -1,9 +1,12 @@
 package jobs_test
 
 import (
+	"context"
+	"slices"
 	"testing"
 	"time"
 
+	"keybind/internal/cloud"
 	"keybind/internal/jobs"
 	"keybind/internal/sandbox"
 )
@@ -91,5 +94,52 @@ func TestRestartDeadline(t *testing.T) {
 	it := h.items(id)[ids[0]]
 	if it.Restart != jobs.RestartTimedOut || j.State != jobs.StateNeedsAttention {
 		t.Errorf("restart %q (%s), job %q; want timed out, needs attention", it.Restart, it.RestartLabel(), j.State)
+	}
+}
+
+// vanishingCloud is the real gateway, except that the instances in gone no longer exist for
+// the reads (as if released while rebooting): the sandbox cannot delete instances.
+type vanishingCloud struct {
+	*cloud.Gateway
+	gone map[string]bool
+}
+
+func (c *vanishingCloud) InstanceStatuses(ctx context.Context, region string, ids []string) ([]cloud.StatusResult, error) {
+	res, err := c.Gateway.InstanceStatuses(ctx, region, ids)
+	return slices.DeleteFunc(res, func(r cloud.StatusResult) bool { return c.gone[r.InstanceID] }), err
+}
+
+func (c *vanishingCloud) InstancesByID(ctx context.Context, region string, ids []string) ([]cloud.Instance, []string, error) {
+	found, missing, err := c.Gateway.InstancesByID(ctx, region, ids)
+	var kept []cloud.Instance
+	for _, in := range found {
+		if c.gone[in.ID] {
+			missing = append(missing, in.ID)
+		} else {
+			kept = append(kept, in)
+		}
+	}
+	return kept, missing, err
+}
+
+func TestInstanceDisappearingMidRebootIsReported(t *testing.T) {
+	h := newHarness(t, sandbox.Options{}, nil)
+	ids := h.pick(3, running)
+	id := h.create("ops-deploy", ids, jobs.RestartPolicy{AfterBind: true})
+	h.step() // bound and rebooting
+	h.eng = jobs.New(h.st, &vanishingCloud{Gateway: h.gw, gone: map[string]bool{ids[0]: true}}, h.cfg)
+	j := h.runUntilIdle(id, 3*time.Second, 20)
+	items := h.items(id)
+	if it := items[ids[0]]; it.Restart != jobs.RestartDisappeared || it.RestartLabel() != "Disappeared" {
+		t.Errorf("vanished instance: %q (%s), want disappeared", it.Restart, it.RestartLabel())
+	}
+	if it := items[ids[1]]; it.Restart != jobs.RestartKeyInEffect {
+		t.Errorf("other instance: %q", it.Restart)
+	}
+	if j.State != jobs.StateNeedsAttention || j.Counts.RestartFailed != 1 || j.Counts.KeyInEffect != 2 {
+		t.Errorf("job %q %+v", j.State, j.Counts)
+	}
+	if it := items[ids[0]]; it.CanRestart() != jobs.OpNone {
+		t.Errorf("a disappeared instance offers %q", it.CanRestart())
 	}
 }
