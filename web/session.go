@@ -73,6 +73,7 @@ func (s *dbStore) New(r *http.Request, name string) (*sessions.Session, error) {
 		return sess, fmt.Errorf("web: load session: %w", err)
 	}
 	fill(sess, row)
+	sess.ID = raw // a loaded row does not carry its token; the cookie does
 	return sess, nil
 }
 

@@ -1,0 +1,282 @@
+package web_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"keybind/internal/auth"
+	"keybind/internal/testapp"
+	"keybind/web"
+)
+
+// SECURITY.md, Sessions: the cookie's name and attributes, on every response
+// that sets it (first visit, sign-in, a saved flash message, sign-out).
+func TestSessionCookieAttributes(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	c := app.Client(t)
+
+	steps := []struct {
+		name    string
+		do      func() *testapp.Response
+		cleared bool // the response deletes the cookie
+	}{
+		{"first visit", func() *testapp.Response { return c.Get("/login") }, false},
+		{"sign-in", func() *testapp.Response {
+			return c.PostForm("/login", url.Values{"username": {"admin"}, "password": {testapp.AdminPassword}})
+		}, false},
+		{"flash message saved", func() *testapp.Response {
+			c.Get("/users")
+			return c.PostForm("/users/helen/sessions/end", nil)
+		}, false},
+		{"sign-out", func() *testapp.Response { c.Get("/"); return c.PostForm("/logout", nil) }, true},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			r := s.do()
+			if r.StatusCode >= 400 {
+				t.Fatalf("status %d, want success", r.StatusCode)
+			}
+			cks := sessionSetCookies(t, r)
+			if len(cks) != 1 {
+				t.Fatalf("got %d %s cookies set, want 1 (Set-Cookie: %q)", len(cks), web.CookieName, r.Header.Values("Set-Cookie"))
+			}
+			ck := cks[0]
+			if !strings.HasPrefix(ck.Name, "__Host-") {
+				t.Errorf("name %q, want the __Host- prefix", ck.Name)
+			}
+			if ck.Path != "/" {
+				t.Errorf("Path %q, want /", ck.Path)
+			}
+			if ck.Domain != "" {
+				t.Errorf("Domain %q, want none", ck.Domain)
+			}
+			if !ck.Secure {
+				t.Error("Secure is not set")
+			}
+			if !ck.HttpOnly {
+				t.Error("HttpOnly is not set")
+			}
+			if ck.SameSite != http.SameSiteLaxMode {
+				t.Errorf("SameSite %v, want Lax (raw %q)", ck.SameSite, ck.Raw)
+			}
+			switch {
+			case s.cleared && ck.MaxAge >= 0:
+				t.Errorf("MaxAge %d on sign-out, want the cookie deleted", ck.MaxAge)
+			case !s.cleared && (ck.MaxAge != 0 || !ck.Expires.IsZero()):
+				t.Errorf("MaxAge %d Expires %v, want a browser-session cookie (the row's timeouts are the expiry)", ck.MaxAge, ck.Expires)
+			}
+		})
+	}
+}
+
+// SECURITY.md, Sessions: the cookie carries only an opaque 256-bit ID; the
+// database keeps its SHA-256 and never the ID itself.
+func TestSessionCookieCarriesOnlyAnOpaqueID(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
+	value := sessionCookie(t, c)
+	raw := rawSessionID(t, app, value)
+	if len(raw) != 32 {
+		t.Fatalf("session ID has %d bytes, want 32 (256 bits)", len(raw))
+	}
+	for _, leak := range []string{"helen", "helpdesk", c.CSRF, rawTokenText(t, app, value)} {
+		if strings.Contains(value, leak) {
+			t.Errorf("cookie value %q contains %q", value, leak)
+		}
+	}
+	sum := sha256.Sum256(raw)
+	var n int
+	if err := app.Store.DB().QueryRowContext(context.Background(),
+		`SELECT COUNT(*) FROM sessions WHERE id_hash = $1 AND user_id = $2`, hex.EncodeToString(sum[:]), app.Helpdesk.ID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("sessions with id_hash = SHA-256(cookie's ID) for helen: %d, want 1", n)
+	}
+	rawText := rawTokenText(t, app, value)
+	if err := app.Store.DB().QueryRowContext(context.Background(),
+		`SELECT COUNT(*) FROM sessions WHERE id_hash = $1 OR data LIKE '%' || $1 || '%'`, rawText).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d session rows hold the session ID in clear, want 0", n)
+	}
+}
+
+// rawTokenText is the session ID as the cookie's codec carries it.
+func rawTokenText(t *testing.T, app *testapp.App, cookieValue string) string {
+	t.Helper()
+	return base64.RawURLEncoding.EncodeToString(rawSessionID(t, app, cookieValue))
+}
+
+// SECURITY.md, Sessions [7.2.4]: a new ID at sign-in; the pre-login session
+// row is destroyed, so a planted (fixated) cookie never becomes signed in.
+func TestSignInRotatesTheSession(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	c := app.Client(t)
+	c.Get("/login")
+	before, tokenBefore := sessionCookie(t, c), c.CSRF
+	if !sessionRowExists(t, app, before) {
+		t.Fatal("the pre-login session has no row")
+	}
+	r := c.PostForm("/login", url.Values{"username": {"helen"}, "password": {testapp.HelpdeskPassword}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: status %d, want 303", r.StatusCode)
+	}
+	after := sessionCookie(t, c)
+	if string(rawSessionID(t, app, before)) == string(rawSessionID(t, app, after)) {
+		t.Fatal("the session ID did not change at sign-in")
+	}
+	if sessionRowExists(t, app, before) {
+		t.Error("the pre-login session row still exists after sign-in")
+	}
+	if !sessionRowExists(t, app, after) {
+		t.Error("the signed-in session has no row")
+	}
+	wantPage(t, c.Get("/"), "GET / with the new cookie")
+	if c.CSRF == tokenBefore {
+		t.Error("the CSRF token did not change at sign-in")
+	}
+
+	// The attacker who planted the pre-login cookie holds nothing.
+	planted := app.ClientWithCookie(t, web.CookieName, before)
+	wantSignInRedirect(t, planted.Get("/"), "GET / with the pre-login cookie")
+}
+
+// SECURITY.md, Sessions [7.4.1]: sign-out revokes the row; a copied cookie
+// replayed afterwards is refused.
+func TestSignOutRevokesACopiedCookie(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	c := app.SignIn(t, "admin", testapp.AdminPassword)
+	copied, token := sessionCookie(t, c), c.CSRF
+
+	thief := app.ClientWithCookie(t, web.CookieName, copied)
+	wantPage(t, thief.Get("/"), "GET / with the copied cookie before sign-out")
+
+	r := c.PostForm("/logout", nil)
+	if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != "/login" {
+		t.Fatalf("sign out: got %d Location %q, want 303 to /login", r.StatusCode, loc)
+	}
+	if sessionRowExists(t, app, copied) {
+		t.Error("the session row survived sign-out")
+	}
+	wantSignInRedirect(t, c.Get("/"), "GET / after sign-out")
+
+	thief = app.ClientWithCookie(t, web.CookieName, copied)
+	wantSignInRedirect(t, thief.Get("/users"), "GET /users with the copied cookie after sign-out")
+	thief.CSRF = token
+	r = thief.PostForm("/users/helen/disable", nil)
+	if r.StatusCode != http.StatusForbidden && r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("POST with the copied cookie and its token after sign-out: status %d, want 401 or 403", r.StatusCode)
+	}
+	if u, err := app.Auth.User(context.Background(), "helen"); err != nil || u.Disabled {
+		t.Errorf("helen after the replayed POST: disabled=%v err=%v, want enabled", u.Disabled, err)
+	}
+	if got := auditEntries(t, app, auth.ActionLogout); len(got) != 1 || got[0].Username != "admin" {
+		t.Errorf("logout audit entries %+v, want one for admin", got)
+	}
+}
+
+// SECURITY.md, Sessions [7.3.1, 7.3.2]: the idle (30 min) and absolute
+// (12 h) timeouts are enforced on the server from the row.
+func TestSessionTimeouts(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+
+	t.Run("idle", func(t *testing.T) {
+		c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
+		cookie := sessionCookie(t, c)
+		app.Clock.Advance(auth.DefaultIdleTimeout - time.Second)
+		wantPage(t, c.Get("/"), "GET / just inside the idle timeout")
+		app.Clock.Advance(auth.DefaultIdleTimeout - time.Second)
+		wantPage(t, c.Get("/"), "GET / just inside the idle timeout after activity")
+		app.Clock.Advance(auth.DefaultIdleTimeout)
+		wantSignInRedirect(t, c.Get("/"), "GET / after 30 idle minutes")
+		if sessionRowExists(t, app, cookie) {
+			t.Error("the idle session's row still exists")
+		}
+		wantSignInRedirect(t, app.ClientWithCookie(t, web.CookieName, cookie).Get("/"), "the idle cookie replayed")
+	})
+
+	t.Run("absolute", func(t *testing.T) {
+		c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
+		cookie := sessionCookie(t, c)
+		step := 25 * time.Minute
+		var elapsed time.Duration
+		for elapsed+step < auth.DefaultAbsoluteTimeout {
+			app.Clock.Advance(step)
+			elapsed += step
+			wantPage(t, c.Get("/"), "GET / after "+elapsed.String()+" of activity")
+		}
+		app.Clock.Advance(auth.DefaultAbsoluteTimeout - elapsed - time.Second)
+		wantPage(t, c.Get("/"), "GET / one second before the absolute timeout")
+		app.Clock.Advance(time.Second)
+		wantSignInRedirect(t, c.Get("/"), "GET / at the absolute timeout despite activity")
+		if sessionRowExists(t, app, cookie) {
+			t.Error("the expired session's row still exists")
+		}
+	})
+}
+
+// SECURITY.md, Sessions [7.4.2, 7.4.5]: disabling a user, changing their
+// password or role, and an admin's "end sessions" end every session of the
+// user, which is refused on its next request.
+func TestUserChangesEndTheirSessions(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	admin := app.SignIn(t, "admin", testapp.AdminPassword)
+	const password = "Velvet-Harbour-Signal-19"
+	const newPassword = "Granite-Willow-Cipher-83"
+
+	cases := []struct {
+		name   string
+		change func(t *testing.T, user string, own *testapp.Client) *testapp.Response
+	}{
+		{"admin disables the user", func(t *testing.T, user string, _ *testapp.Client) *testapp.Response {
+			admin.Get("/users")
+			return admin.PostForm("/users/"+user+"/disable", nil)
+		}},
+		{"admin changes the role", func(t *testing.T, user string, _ *testapp.Client) *testapp.Response {
+			admin.Get("/users")
+			return admin.PostForm("/users/"+user+"/role", url.Values{"role": {"admin"}})
+		}},
+		{"admin resets the password", func(t *testing.T, user string, _ *testapp.Client) *testapp.Response {
+			admin.Get("/users")
+			return admin.PostForm("/users/"+user+"/password", nil)
+		}},
+		{"admin ends the sessions", func(t *testing.T, user string, _ *testapp.Client) *testapp.Response {
+			admin.Get("/users")
+			return admin.PostForm("/users/"+user+"/sessions/end", nil)
+		}},
+		{"the user changes their password", func(t *testing.T, user string, own *testapp.Client) *testapp.Response {
+			own.Get("/account")
+			return own.PostForm("/account/password", url.Values{"current": {password}, "next": {newPassword}, "confirm": {newPassword}})
+		}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			name := "user" + string(rune('a'+i))
+			u := app.AddUser(t, name, auth.RoleHelpdesk, password)
+			laptop := app.SignIn(t, name, password)
+			phone := app.SignIn(t, name, password)
+			if n := countSessions(t, app, u.ID); n != 2 {
+				t.Fatalf("%s has %d sessions, want 2", name, n)
+			}
+			r := tc.change(t, name, laptop)
+			if r.StatusCode >= 400 {
+				t.Fatalf("change: status %d, want success; body %.300s", r.StatusCode, r.Body)
+			}
+			wantSignInRedirect(t, phone.Get("/"), "the other session's next request")
+			wantSignInRedirect(t, laptop.Get("/"), "the acting session's next request")
+			if n := countSessions(t, app, u.ID); n != 0 {
+				t.Errorf("%s has %d sessions left, want 0", name, n)
+			}
+			wantPage(t, admin.Get("/"), "the admin's own session")
+		})
+	}
+}
