@@ -11,7 +11,7 @@ import (
 func TestRolePermissions(t *testing.T) {
 	all := []Permission{PermBind, PermRestart, PermViewJobs, PermManageUsers, PermReadAudit, PermSandbox, PermManageKeys, PermDeleteKeys}
 	allowed := map[Role][]Permission{
-		RoleHelpdesk: {PermBind, PermRestart, PermViewJobs},
+		RoleHelpdesk: {PermBind, PermRestart, PermViewJobs, PermManageKeys},
 		RoleAdmin:    all,
 		Role("root"): nil,
 		Role(""):     nil,
@@ -61,6 +61,8 @@ func TestAuthorize(t *testing.T) {
 		{"helpdesk may not manage users", WebActor(&helpdesk, "192.0.2.2"), PermManageUsers, false},
 		{"helpdesk may not read the audit", WebActor(&helpdesk, "192.0.2.2"), PermReadAudit, false},
 		{"helpdesk may not use the sandbox controls", WebActor(&helpdesk, "192.0.2.2"), PermSandbox, false},
+		{"helpdesk imports and creates key pairs", WebActor(&helpdesk, "192.0.2.2"), PermManageKeys, true},
+		{"helpdesk may not delete key pairs", WebActor(&helpdesk, "192.0.2.2"), PermDeleteKeys, false},
 		{"no user", Actor{Via: ViaWeb, IP: "192.0.2.3"}, PermViewJobs, false},
 		{"disabled admin", WebActor(&disabled, "192.0.2.1"), PermBind, false},
 		{"CLI", LocalActor(), PermManageUsers, true},

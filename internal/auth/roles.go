@@ -40,7 +40,9 @@ const (
 
 // grants is the whole policy: what is not listed is denied.
 var grants = map[Role]map[Permission]bool{
-	RoleHelpdesk: {PermBind: true, PermRestart: true, PermViewJobs: true},
+	// Helpdesk staff import and create key pairs (a user sends a public key;
+	// helpdesk imports and binds it). Deleting stays with administrators.
+	RoleHelpdesk: {PermBind: true, PermRestart: true, PermViewJobs: true, PermManageKeys: true},
 	RoleAdmin: {PermBind: true, PermRestart: true, PermViewJobs: true,
 		PermManageUsers: true, PermReadAudit: true, PermSandbox: true, PermManageKeys: true, PermDeleteKeys: true},
 }
