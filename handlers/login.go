@@ -94,13 +94,24 @@ func (h *Login) Logout(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 
-// safeNext keeps post-login redirects on this site.
+// safeNext keeps post-login redirects on this site: a path of this origin,
+// with nothing a browser could read as another host. Browsers drop tabs and
+// newlines anywhere in a URL ("/\t/evil" is "//evil") and read \ as /, so
+// any control character or backslash is refused.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if len(next) > maxNextLen || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return "/"
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return "/"
+		}
 	}
 	return next
 }
+
+// maxNextLen bounds the post-login redirect target.
+const maxNextLen = 2048
 
 func retryAfter(d time.Duration) string {
 	return fmt.Sprint(int(math.Ceil(d.Seconds())))
