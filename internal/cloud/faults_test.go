@@ -65,16 +65,36 @@ func TestUnavailableBurstCompletes(t *testing.T) {
 	}
 }
 
-func TestInternalErrorRetriedForReboot(t *testing.T) {
+// TestRebootNotRepeatedAfterAnUnknownOutcome: a 500 may come after the
+// reboot ran, so the gateway does not send it again; a 503 or a throttle
+// says the cloud did not run it, so it retries.
+func TestRebootNotRepeatedAfterAnUnknownOutcome(t *testing.T) {
 	env, g, _ := setup(t, sandbox.Options{InstancesPerRegion: 100}, nil)
 	ids := pick(env, region, 10, linuxRunning)
 	env.Sandbox.AddFault(sandbox.Fault{Action: "RebootInstances", Kind: sandbox.FaultInternal, Count: 2})
 	res, err := g.RebootInstances(context.Background(), region, ids, false)
-	if err != nil || !allOK2(res) {
-		t.Fatalf("reboot after two 500s: %+v, %v", res, err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := env.Sandbox.Calls()["RebootInstances"]; n != 3 {
-		t.Errorf("RebootInstances called %d times, want 3", n)
+	for _, r := range res {
+		if r.OK || r.Code != "InternalError" {
+			t.Errorf("%s: %+v, want a failed InternalError result", r.InstanceID, r)
+		}
+	}
+	if n := env.Sandbox.Calls()["RebootInstances"]; n != 1 {
+		t.Errorf("RebootInstances called %d times after a 500, want 1", n)
+	}
+
+	env.Sandbox.ClearFaults()
+	env.Sandbox.ResetCalls()
+	env.Sandbox.AddFault(sandbox.Fault{Action: "StartInstances", Kind: sandbox.FaultUnavailable, Count: 2})
+	stopped := pick(env, region, 5, linuxStopped)
+	res, err = g.StartInstances(context.Background(), region, stopped)
+	if err != nil || !allOK2(res) {
+		t.Fatalf("start after two 503s: %+v, %v", res, err)
+	}
+	if n := env.Sandbox.Calls()["StartInstances"]; n != 3 {
+		t.Errorf("StartInstances called %d times, want 3 (two refused with 503, then done)", n)
 	}
 }
 

@@ -118,3 +118,7 @@ func stopped(in sandbox.InstanceState) bool {
 }
 
 const region = "cn-hangzhou"
+
+func linuxStopped(in sandbox.InstanceState) bool {
+	return in.OSType == "linux" && in.IoOptimized && in.LockReason == "" && in.Status == sandbox.StatusStopped
+}

@@ -56,7 +56,11 @@ func (g *Gateway) restartBatch(ctx context.Context, op restartOp, region string,
 // restartChunk makes one RebootInstances/StartInstances call for at most 100 IDs.
 func (g *Gateway) restartChunk(ctx context.Context, op restartOp, region string, ids []string) []InstanceResult {
 	var responses []ecs.InstanceResponse
-	rid, err := g.call(ctx, region, op.action, callOpts{dryRun: op.dryRun}, func(c *ecs.Client) (string, error) {
+	// A reboot or start is not idempotent: a retry after an answer that was
+	// lost (timeout, 500) could restart an instance twice. Retry only when the
+	// cloud cannot have run it (throttled, 503, never connected); otherwise the
+	// job engine decides with an operator.
+	rid, err := g.call(ctx, region, op.action, callOpts{dryRun: op.dryRun, unsafe: !op.dryRun}, func(c *ecs.Client) (string, error) {
 		list := append([]string(nil), ids...)
 		if op.action == "RebootInstances" {
 			req := ecs.CreateRebootInstancesRequest()
