@@ -125,6 +125,9 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 func (s *Server) middleware() {
 	e := s.echo
 	e.Use(middleware.RequestID())
+	// Before anything that can refuse a request (body limit, recover), so
+	// every response, error pages included, carries the headers and nonce.
+	e.Use(securityHeaders(s.cfg.TLS))
 	e.Use(s.baseState)
 	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogRemoteIP: true,
@@ -138,7 +141,6 @@ func (s *Server) middleware() {
 	}))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true}))
 	e.Use(middleware.BodyLimit(s.cfg.BodyLimit))
-	e.Use(securityHeaders(s.cfg.TLS))
 	e.Use(middleware.ContextTimeout(s.cfg.RequestTimeout))
 }
 
