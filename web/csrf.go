@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -38,6 +39,9 @@ func csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
 		if origin := r.Header.Get("Origin"); origin != "" && !sameOrigin(origin, r) {
 			return errCSRF
 		}
+		if err := readForm(c); err != nil {
+			return err
+		}
 		want := handlers.State(c).CSRFToken
 		got := r.Header.Get(csrfHeader)
 		if got == "" {
@@ -48,6 +52,20 @@ func csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// readForm reads the body of a state-changing request before anything else,
+// so the body limit answers 413 however the body is sent (chunked too) and
+// wherever the token is (form or header), and a malformed body answers 400.
+func readForm(c echo.Context) error {
+	if _, err := c.FormParams(); err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return he // the body limit's 413
+		}
+		return apperr.BadRequest("The form could not be read.").Wrap(err)
+	}
+	return nil
 }
 
 // sameOrigin compares the Origin header's host with the request's Host.
