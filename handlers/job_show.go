@@ -116,6 +116,11 @@ func jobSummary(j jobs.Job) views.JobSummary {
 		Counts: views.JobCounts{Total: c.Total, Bound: c.Bound, Failed: c.Failed(), Excluded: c.Excluded,
 			Pending: c.KeyPending, InEffect: c.KeyInEffect, InMotion: c.InMotion, Decisions: c.NeedsDecision},
 	}
+	// "Done" would mislead while keys wait for a restart to work.
+	if waiting := c.NeedsReboot + c.NeedsStart; waiting > 0 && !j.InMotion() {
+		s.State = fmt.Sprintf("Waiting for you: %s before the change takes effect", plural(waiting, "instance needs a reboot or start", "instances need a reboot or start"))
+		s.StateTone = components.ToneWarn
+	}
 	switch j.Kind {
 	case jobs.KindUnbind:
 		s.Title = "Unbind " + j.KeyPair

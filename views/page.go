@@ -75,3 +75,10 @@ func tableID(excluded bool) string {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func itOrThey(n int) string {
+	if n == 1 {
+		return "it is"
+	}
+	return "they are"
+}
