@@ -83,6 +83,7 @@ func (s *Server) routes() {
 	user.GET("/audit", audit.Show, readAudit)
 	user.GET("/audit/export.csv", audit.ExportCSV, readAudit)
 	user.GET("/audit/export.json", audit.ExportJSON, readAudit)
+	s.keypairRoutes(user)
 }
 
 const staticPrefix = "/static/"

@@ -141,7 +141,7 @@ func Parse(text string) (Key, error) {
 		}
 		return Key{}, &Error{Kind: ErrMalformed, Message: msgMalformed}
 	}
-	k, err := describe(pub, comment)
+	k, err := accept(pub, comment)
 	k.HadOptions = err == nil && len(options) > 0
 	return k, err
 }
@@ -197,25 +197,14 @@ func parseRFC4716(text string) (Key, error) {
 		}
 		return Key{}, &Error{Kind: ErrMalformed, Message: msgMalformed}
 	}
-	return describe(pub, comment)
+	return accept(pub, comment)
 }
 
-// describe checks the key's type and strength and fills in a Key.
-func describe(pub ssh.PublicKey, comment string) (Key, error) {
+// describe fills in a Key; it does not judge the key.
+func describe(pub ssh.PublicKey, comment string) Key {
 	inner := pub
 	if cert, ok := pub.(*ssh.Certificate); ok {
 		inner = cert.Key
-	}
-	t := pub.Type()
-	if !acceptedTypes[t] {
-		return Key{}, &Error{Kind: ErrUnsupported, Message: "ECS does not accept keys of type " + safeType(t) +
-			". Use an Ed25519, RSA or ECDSA key."}
-	}
-	bits := keyBits(inner)
-	if inner.Type() == ssh.KeyAlgoRSA && bits < MinRSABits {
-		return Key{}, &Error{Kind: ErrWeak, Message: fmt.Sprintf(
-			"This RSA key has only %d bits; keybind accepts RSA keys of at least %d bits. Ask for a new key, for example made with: ssh-keygen -t ed25519",
-			bits, MinRSABits)}
 	}
 	comment = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
@@ -227,8 +216,49 @@ func describe(pub ssh.PublicKey, comment string) (Key, error) {
 	if comment != "" {
 		line += " " + comment
 	}
-	return Key{Type: t, Bits: bits, Comment: comment, SHA256: ssh.FingerprintSHA256(pub),
-		MD5: ssh.FingerprintLegacyMD5(pub), AuthorizedKey: line}, nil
+	return Key{Type: pub.Type(), Bits: keyBits(inner), Comment: comment, SHA256: ssh.FingerprintSHA256(pub),
+		MD5: ssh.FingerprintLegacyMD5(pub), AuthorizedKey: line}
+}
+
+// accept describes pub and applies keybind's policy: a type ECS accepts,
+// RSA of at least MinRSABits.
+func accept(pub ssh.PublicKey, comment string) (Key, error) {
+	k := describe(pub, comment)
+	if err := k.Check(); err != nil {
+		return Key{}, err
+	}
+	return k, nil
+}
+
+// Check applies keybind's policy to a key: a type ECS accepts (ErrUnsupported
+// otherwise), and RSA keys of at least MinRSABits (ErrWeak otherwise).
+func (k Key) Check() error {
+	if !acceptedTypes[k.Type] {
+		return &Error{Kind: ErrUnsupported, Message: "ECS does not accept keys of type " + safeType(k.Type) +
+			". Use an Ed25519, RSA or ECDSA key."}
+	}
+	if strings.TrimSuffix(k.Type, "-cert-v01@openssh.com") == ssh.KeyAlgoRSA && k.Bits < MinRSABits {
+		return &Error{Kind: ErrWeak, Message: fmt.Sprintf(
+			"This RSA key has only %d bits; keybind accepts RSA keys of at least %d bits. Ask for a new key, for example made with: ssh-keygen -t ed25519",
+			k.Bits, MinRSABits)}
+	}
+	return nil
+}
+
+// Inspect describes a key the cloud already holds (one authorized_keys
+// line) without judging it, so a list can show the type, size and SHA256
+// fingerprint of every key, weak ones included; Check says whether keybind
+// would accept it today. DSA keys, which x/crypto no longer parses, give an
+// *Error of kind ErrWeak.
+func Inspect(line string) (Key, error) {
+	pub, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
+	if err != nil {
+		if slices.ContainsFunc(strings.Fields(line), isDSA) {
+			return Key{}, &Error{Kind: ErrWeak, Message: msgDSA}
+		}
+		return Key{}, &Error{Kind: ErrMalformed, Message: msgMalformed}
+	}
+	return describe(pub, comment), nil
 }
 
 // dsaAlgo is DSA's algorithm name. x/crypto/ssh no longer parses DSA keys,
@@ -262,4 +292,19 @@ func safeType(t string) string {
 		return "(unknown)"
 	}
 	return t
+}
+
+// FromPrivate describes the public half of a PEM private key, such as the
+// one CreateKeyPair returns, so it can be shown with both fingerprints. The
+// private key is only read, never kept.
+func FromPrivate(pemText string) (Key, error) {
+	raw, err := ssh.ParseRawPrivateKey([]byte(pemText))
+	if err != nil {
+		return Key{}, &Error{Kind: ErrMalformed, Message: "The private key could not be read."}
+	}
+	signer, err := ssh.NewSignerFromKey(raw)
+	if err != nil {
+		return Key{}, &Error{Kind: ErrMalformed, Message: "The private key could not be read."}
+	}
+	return describe(signer.PublicKey(), ""), nil
 }

@@ -375,3 +375,39 @@ func TestValidName(t *testing.T) {
 		})
 	}
 }
+
+func TestInspect(t *testing.T) {
+	weak, ed := genRSA(t, 1024), genEd25519(t)
+	k, err := Inspect(weak.line("old"))
+	if err != nil || k.Bits != 1024 || k.Algorithm() != "RSA" || k.MD5 != ssh.FingerprintLegacyMD5(weak.pub) {
+		t.Fatalf("Inspect(rsa 1024) = %+v, %v; want the key described", k, err)
+	}
+	if err := k.Check(); !errors.Is(err, ErrWeak) {
+		t.Errorf("Check() = %v, want ErrWeak", err)
+	}
+	k, err = Inspect(ed.line(""))
+	if err != nil || k.Check() != nil || k.SHA256 != ssh.FingerprintSHA256(ed.pub) {
+		t.Errorf("Inspect(ed25519) = %+v, %v (check %v); want an accepted key", k, err, k.Check())
+	}
+	if _, err := Inspect(dsaLine(t)); !errors.Is(err, ErrWeak) {
+		t.Errorf("Inspect(dsa) = %v, want ErrWeak", err)
+	}
+	if _, err := Inspect("garbage"); !errors.Is(err, ErrMalformed) {
+		t.Errorf("Inspect(garbage) = %v, want ErrMalformed", err)
+	}
+}
+
+func TestFromPrivate(t *testing.T) {
+	k := genRSA(t, 2048)
+	der, err := x509.MarshalPKCS8PrivateKey(k.private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := FromPrivate(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
+	if err != nil || got.Bits != 2048 || got.MD5 != ssh.FingerprintLegacyMD5(k.pub) || got.SHA256 != ssh.FingerprintSHA256(k.pub) {
+		t.Errorf("FromPrivate = %+v, %v; want the RSA 2048 key's fingerprints", got, err)
+	}
+	if _, err := FromPrivate("not a key"); !errors.Is(err, ErrMalformed) || strings.Contains(err.Error(), "not a key") {
+		t.Errorf("FromPrivate(garbage) = %v, want ErrMalformed without the text", err)
+	}
+}
