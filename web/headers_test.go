@@ -155,3 +155,35 @@ func TestHSTSOnlyWithTLS(t *testing.T) {
 		})
 	}
 }
+
+// SECURITY.md, Headers: the sweep over the whole route table, signed in as
+// an administrator: whatever each GET answers, it carries the headers, and
+// an HTML answer has only nonce'd, self-hosted scripts and no inline
+// handlers or styles.
+func TestSecurityHeadersOnEveryRoute(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	admin := app.SignIn(t, "admin", testapp.AdminPassword)
+	key := app.Sandbox.KeyPairs("cn-hangzhou")[0].Name
+	query := "?" + url.Values{"region": {"cn-hangzhou"}, "key": {key}, "name": {key}}.Encode()
+	for _, r := range app.Web.Routes() {
+		if r.Method != http.MethodGet || r.Path == "/static/*" {
+			continue
+		}
+		path := concretePath(r.Path) + query
+		t.Run(r.Path, func(t *testing.T) {
+			resp := admin.Get(path)
+			m := cspPattern.FindStringSubmatch(resp.Header.Get("Content-Security-Policy"))
+			if m == nil {
+				t.Fatalf("status %d: Content-Security-Policy %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+			}
+			for h, want := range fixedHeaders {
+				if got := resp.Header.Get(h); got != want {
+					t.Errorf("%s: %q, want %q", h, got, want)
+				}
+			}
+			if resp.Doc != nil {
+				checkInertMarkup(t, resp.Doc, m[1])
+			}
+		})
+	}
+}
