@@ -72,12 +72,12 @@ func (h *JobShow) grid(c echo.Context) (views.JobGridData, error) {
 	if err != nil {
 		return views.JobGridData{}, err
 	}
-	return jobGrid(j, items, State(c).CSRFToken), nil
+	return jobGrid(j, items), nil
 }
 
 // jobGrid maps a job and its items to the grid's view model.
-func jobGrid(j jobs.Job, items []jobs.Item, csrf string) views.JobGridData {
-	g := views.JobGridData{Job: jobSummary(j), InMotion: j.InMotion(), CSRF: csrf}
+func jobGrid(j jobs.Job, items []jobs.Item) views.JobGridData {
+	g := views.JobGridData{Job: jobSummary(j), InMotion: j.InMotion()}
 	for _, it := range items {
 		row := views.JobRow{ID: it.InstanceID, Name: it.Name, PrevKey: it.PreviousKey, TargetKey: it.ExpectKey}
 		if row.Name == "" {

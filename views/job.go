@@ -43,12 +43,13 @@ type JobRow struct {
 	NeedsDecision bool
 }
 
-// JobGridData is the self-refreshing part of the job page.
+// JobGridData is the self-refreshing part of the job page. It carries no
+// CSRF token (htmx sends the page's token in a header), so the fragment can
+// be compressed without a BREACH-style leak.
 type JobGridData struct {
 	Job      JobSummary
 	Rows     []JobRow
 	InMotion bool
-	CSRF     string
 }
 
 // JobPage is the result grid of one job.

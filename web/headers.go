@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 )
 
 const nonceKey = "keybind.nonce"
@@ -45,3 +46,8 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// gzipFragment compresses a response that carries no secret (no CSRF token,
+// no session data), such as the polled result grid, so compression cannot
+// leak a secret through response sizes (BREACH).
+var gzipFragment = middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 2048})

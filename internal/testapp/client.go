@@ -168,3 +168,6 @@ func (c *Client) Cookie(name string) *http.Cookie {
 	}
 	return nil
 }
+
+// Base is the app's URL.
+func (c *Client) Base() string { return c.base }
