@@ -79,7 +79,8 @@ func (s *dbStore) New(r *http.Request, name string) (*sessions.Session, error) {
 
 // Save writes the session's values to its row (creating an anonymous row
 // first if needed) and sets the cookie; MaxAge < 0 clears the cookie only —
-// revoking the row is the job of auth.Logout.
+// revoking the row is the job of auth.Logout. If the row is gone, Save
+// clears the cookie.
 func (s *dbStore) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
 	if sess.Options.MaxAge < 0 {
 		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
@@ -93,7 +94,16 @@ func (s *dbStore) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Se
 		}
 		sess.ID = row.ID
 	}
-	if err := s.backend.SaveSessionData(ctx, sess.ID, values(sess)); err != nil {
+	err := s.backend.SaveSessionData(ctx, sess.ID, values(sess))
+	if errors.Is(err, auth.ErrNoSession) {
+		// The row ended during this request (the user ended their own
+		// sessions, or disabled themselves): the cookie goes too.
+		gone := *sess.Options
+		gone.MaxAge = -1
+		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", &gone))
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("web: save session: %w", err)
 	}
 	encoded, err := securecookie.EncodeMulti(sess.Name(), sess.ID, s.codecs...)

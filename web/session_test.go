@@ -280,3 +280,38 @@ func TestUserChangesEndTheirSessions(t *testing.T) {
 		})
 	}
 }
+
+// SECURITY.md, Sessions [7.4.2, 7.4.5]: an administrator who ends their own
+// sessions (or disables themselves, or changes their own role) is signed out
+// by that response: the cookie is cleared, and there is no 500 for the
+// session row that vanished mid-request.
+func TestEndingYourOwnSessionsSignsYouOut(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	cases := []struct {
+		name string
+		path string
+		form url.Values
+	}{
+		{"end own sessions", "/users/%s/sessions/end", nil},
+		{"change own role", "/users/%s/role", url.Values{"role": {"helpdesk"}}},
+		{"disable self", "/users/%s/disable", nil},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			name := "boss" + string(rune('a'+i))
+			const pw = "Crimson-Atlas-Beacon-27"
+			app.AddUser(t, name, auth.RoleAdmin, pw)
+			c := app.SignIn(t, name, pw)
+			c.Get("/users")
+			r := c.PostForm(strings.Replace(tc.path, "%s", name, 1), tc.form)
+			if r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("status %d, want 303; body %.300s", r.StatusCode, r.Body)
+			}
+			cks := sessionSetCookies(t, r)
+			if len(cks) != 1 || cks[0].MaxAge >= 0 || !cks[0].Secure || cks[0].Path != "/" {
+				t.Errorf("Set-Cookie %q, want the session cookie deleted (Secure, Path=/)", r.Header.Values("Set-Cookie"))
+			}
+			wantSignInRedirect(t, c.Get("/"), "the next request")
+		})
+	}
+}
