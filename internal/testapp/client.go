@@ -171,3 +171,21 @@ func (c *Client) Cookie(name string) *http.Cookie {
 
 // Base is the app's URL.
 func (c *Client) Base() string { return c.base }
+
+// NewClient returns a signed-out client for a console at base, such as one
+// started as a separate process.
+func NewClient(tb testing.TB, base string) *Client {
+	a := &App{URL: base}
+	return a.Client(tb)
+}
+
+// SignIn signs c in at its console and reads a page for the CSRF token.
+func (c *Client) SignIn(name, password string) {
+	c.tb.Helper()
+	c.Get("/login")
+	r := c.PostForm("/login", url.Values{"username": {name}, "password": {password}})
+	if r.StatusCode != http.StatusSeeOther {
+		c.tb.Fatalf("sign in as %s: status %d, want 303; body: %.300s", name, r.StatusCode, r.Body)
+	}
+	c.Get("/")
+}
