@@ -78,6 +78,14 @@ func (s *Server) routes() {
 	user.POST("/users/:name/enable", users.Enable, manage)
 	user.POST("/users/:name/sessions/end", users.EndSessions, manage)
 
+	sb := handlers.NewSandboxControls(s.deps.Sandbox, s.deps.Auth)
+	sandboxCtl := need(auth.PermSandbox)
+	user.GET("/sandbox", sb.Show, sandboxCtl)
+	user.POST("/sandbox/advance", sb.Advance, sandboxCtl)
+	user.POST("/sandbox/reset", sb.Reset, sandboxCtl)
+	user.POST("/sandbox/faults", sb.AddFault, sandboxCtl)
+	user.POST("/sandbox/faults/clear", sb.ClearFaults, sandboxCtl)
+
 	audit := handlers.NewAudit(s.deps.Auth)
 	readAudit := need(auth.PermReadAudit)
 	user.GET("/audit", audit.Show, readAudit)

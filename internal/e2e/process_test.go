@@ -162,7 +162,7 @@ func TestKilledConsoleResumesItsJob(t *testing.T) {
 	job := r.Header.Get("Location")
 
 	// Kill it once some, not all, attach batches have gone out.
-	waitFor(t, "some AttachKeyPair calls", func() bool { return calls(t, sandboxURL)["AttachKeyPair"] >= 3 })
+	waitFor(t, "some AttachKeyPair calls", func() bool { return calls(t, sandboxURL)["AttachKeyPair"] >= 10 })
 	if err := console.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

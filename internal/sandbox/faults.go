@@ -62,6 +62,10 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Validate reports what is wrong with a fault, so a caller can refuse it
+// before AddFault.
+func (f Fault) Validate() error { return f.validate() }
+
 func (f Fault) validate() error {
 	switch f.Kind {
 	case FaultThrottle, FaultUnavailable, FaultInternal, FaultDrop:

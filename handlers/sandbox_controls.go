@@ -1,0 +1,155 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/apperr"
+	"keybind/internal/auth"
+	"keybind/internal/sandbox"
+	"keybind/internal/store"
+	"keybind/views"
+)
+
+// Recorder writes to the audit trail on behalf of an actor.
+type Recorder interface {
+	Record(ctx context.Context, actor auth.Actor, e store.AuditEntry) error
+}
+
+// SandboxControls is the admins' panel for the embedded ECS sandbox.
+type SandboxControls struct {
+	sb    *sandbox.Sandbox
+	audit Recorder
+}
+
+// NewSandboxControls builds the panel; sb is nil outside sandbox mode.
+func NewSandboxControls(sb *sandbox.Sandbox, a Recorder) *SandboxControls {
+	return &SandboxControls{sb: sb, audit: a}
+}
+
+func (h *SandboxControls) sandbox() (*sandbox.Sandbox, error) {
+	if h.sb == nil {
+		return nil, apperr.NotFound("The sandbox (the console talks to a real cloud)")
+	}
+	return h.sb, nil
+}
+
+var faultKinds = []string{sandbox.FaultThrottle, sandbox.FaultUnavailable, sandbox.FaultInternal, sandbox.FaultLatency, sandbox.FaultDrop}
+
+// Show renders the panel.
+func (h *SandboxControls) Show(c echo.Context) error { return h.render(c, http.StatusOK, nil) }
+
+func (h *SandboxControls) render(c echo.Context, status int, errs map[string]string) error {
+	sb, err := h.sandbox()
+	if err != nil {
+		return err
+	}
+	p := views.SandboxPage{Page: page(c, "Sandbox", "sandbox"), Now: formatTime(sb.Now()), Actions: sandbox.Actions(), Kinds: faultKinds, Errors: errs}
+	for _, f := range sb.Faults() {
+		action := f.Action
+		if action == "" {
+			action = "every action"
+		}
+		detail := "always"
+		switch {
+		case f.Count > 0:
+			detail = fmt.Sprintf("the next %d calls", f.Count)
+		case f.Probability > 0:
+			detail = fmt.Sprintf("%.0f%% of calls", f.Probability*100)
+		}
+		if f.Kind == sandbox.FaultLatency {
+			detail += fmt.Sprintf(", %s each", f.Latency)
+		}
+		p.Faults = append(p.Faults, views.SandboxFault{Action: action, Kind: f.Kind, Detail: detail})
+	}
+	for a, n := range sb.Calls() {
+		p.Calls = append(p.Calls, views.SandboxCall{Action: a, N: n})
+	}
+	sort.Slice(p.Calls, func(i, j int) bool { return p.Calls[i].Action < p.Calls[j].Action })
+	return render(c, status, views.Sandbox(p))
+}
+
+// Advance moves simulated time forward: transitions complete.
+func (h *SandboxControls) Advance(c echo.Context) error {
+	sb, err := h.sandbox()
+	if err != nil {
+		return err
+	}
+	secs, err := strconv.Atoi(c.FormValue("seconds"))
+	if err != nil || secs < 1 || secs > 86400 {
+		return apperr.BadRequest("Choose how far to move the clock: 1 second to 1 day.")
+	}
+	sb.Advance(time.Duration(secs) * time.Second)
+	return h.done(c, "sandbox.advance", fmt.Sprintf("advanced %d s", secs), fmt.Sprintf("The sandbox clock moved %d seconds forward.", secs))
+}
+
+// Reset puts the fleet back to its seed and removes faults.
+func (h *SandboxControls) Reset(c echo.Context) error {
+	sb, err := h.sandbox()
+	if err != nil {
+		return err
+	}
+	sb.Reset()
+	return h.done(c, "sandbox.reset", "reset to the seed", "The sandbox fleet is back to its seed state.")
+}
+
+// AddFault makes the sandbox misbehave.
+func (h *SandboxControls) AddFault(c echo.Context) error {
+	sb, err := h.sandbox()
+	if err != nil {
+		return err
+	}
+	errs := map[string]string{}
+	f := sandbox.Fault{Action: c.FormValue("action"), Kind: c.FormValue("kind")}
+	if f.Count, err = strconv.Atoi(c.FormValue("count")); err != nil || f.Count < 0 {
+		errs["count"] = "a whole number, 0 or more"
+	}
+	if f.Probability, err = strconv.ParseFloat(c.FormValue("probability"), 64); err != nil || f.Probability < 0 || f.Probability > 1 {
+		errs["probability"] = "a number from 0 to 1"
+	}
+	ms, err := strconv.Atoi(c.FormValue("latency_ms"))
+	if err != nil || ms < 0 || ms > 60000 {
+		errs["latency_ms"] = "0 to 60000 milliseconds"
+	}
+	f.Latency = time.Duration(ms) * time.Millisecond
+	if f.Count == 0 && f.Probability == 0 {
+		errs["count"] = "set how many calls fail, or a probability"
+	}
+	if len(errs) == 0 {
+		if err := f.Validate(); err != nil {
+			errs["kind"] = err.Error()
+		}
+	}
+	if len(errs) > 0 {
+		return h.render(c, http.StatusUnprocessableEntity, errs)
+	}
+	sb.AddFault(f)
+	return h.done(c, "sandbox.fault", fmt.Sprintf("%s on %q", f.Kind, f.Action), "Fault added.")
+}
+
+// ClearFaults removes every fault.
+func (h *SandboxControls) ClearFaults(c echo.Context) error {
+	sb, err := h.sandbox()
+	if err != nil {
+		return err
+	}
+	sb.ClearFaults()
+	return h.done(c, "sandbox.faults.clear", "cleared faults", "Every fault is removed.")
+}
+
+// done audits a control action and returns to the panel.
+func (h *SandboxControls) done(c echo.Context, action, detail, msg string) error {
+	if err := h.audit.Record(c.Request().Context(), actor(c), store.AuditEntry{Action: action, Outcome: store.OutcomeSuccess, Detail: detail}); err != nil {
+		return err
+	}
+	if err := addFlash(c, "success", msg); err != nil {
+		return err
+	}
+	return redirect(c, "/sandbox")
+}
