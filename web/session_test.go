@@ -108,6 +108,12 @@ func TestSessionCookieCarriesOnlyAnOpaqueID(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d session rows hold the session ID in clear, want 0", n)
 	}
+
+	// The cookie is authenticated: an altered one is no session at all.
+	altered := []byte(value)
+	altered[len(altered)/2] ^= 1
+	wantSignInRedirect(t, app.ClientWithCookie(t, web.CookieName, string(altered)).Get("/"), "GET / with an altered cookie")
+	wantSignInRedirect(t, app.ClientWithCookie(t, web.CookieName, rawTokenText(t, app, value)).Get("/"), "GET / with the bare session ID as cookie")
 }
 
 // rawTokenText is the session ID as the cookie's codec carries it.
