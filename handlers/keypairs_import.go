@@ -41,12 +41,12 @@ func (h *KeyPairImport) Show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, region, views.KeyImportForm{}, nil, "")
+	return h.render(c, http.StatusOK, region, views.KeyImportForm{}, nil, "", false)
 }
 
-func (h *KeyPairImport) render(c echo.Context, status int, r cloud.Region, f views.KeyImportForm, errs map[string]string, msg string) error {
+func (h *KeyPairImport) render(c echo.Context, status int, r cloud.Region, f views.KeyImportForm, errs map[string]string, msg string, private bool) error {
 	p := views.KeyImportPage{Page: page(c, "Import a public key", "keypairs"), Region: r.ID, RegionName: r.Name,
-		Form: f, Errors: errs, Error: msg, MaxKeyBytes: sshkey.MaxLen}
+		Form: f, Errors: errs, Error: msg, PrivateKey: private, MaxKeyBytes: sshkey.MaxLen}
 	return render(c, status, views.KeyImport(p))
 }
 
@@ -64,25 +64,12 @@ func (h *KeyPairImport) Import(c echo.Context) error {
 		return err
 	}
 	name := c.FormValue("name")
-	form := views.KeyImportForm{Name: name}
-	errs := map[string]string{}
-	if err := sshkey.ValidName(name); err != nil {
-		errs["name"] = refusal(err)
-	}
-	text, tooBig, err := publicKeyText(c)
+	key, form, errs, private, err := checkImport(c, name)
 	if err != nil {
 		return err
 	}
-	var key sshkey.Key
-	if tooBig {
-		errs["public_key"] = fmt.Sprintf("This file is too large to be a public key (a .pub file is well under %d KB). Choose the file whose name ends in .pub.", sshkey.MaxLen>>10)
-	} else if key, err = sshkey.Parse(text); err != nil {
-		errs["public_key"] = refusal(err)
-	} else {
-		form.PublicKey = key.AuthorizedKey
-	}
 	if len(errs) > 0 {
-		return h.render(c, http.StatusUnprocessableEntity, region, form, errs, "")
+		return h.render(c, http.StatusUnprocessableEntity, region, form, errs, "", private)
 	}
 
 	w := keyWrite{audit: h.audit, actor: a, action: "ImportKeyPair", region: region.ID, name: name}
@@ -113,12 +100,12 @@ func (h *KeyPairImport) refused(c echo.Context, r cloud.Region, form views.KeyIm
 	switch cloudCode(err) {
 	case "KeyPair.AlreadyExist":
 		return h.render(c, http.StatusUnprocessableEntity, r, form,
-			map[string]string{"name": "A key pair named " + form.Name + " already exists in " + r.Name + ". Choose another name."}, "")
+			map[string]string{"name": "A key pair named " + form.Name + " already exists in " + r.Name + ". Choose another name."}, "", false)
 	case "InvalidKeyPairName.Malformed":
-		return h.render(c, http.StatusUnprocessableEntity, r, form, map[string]string{"name": cloudMessage(err)}, "")
+		return h.render(c, http.StatusUnprocessableEntity, r, form, map[string]string{"name": cloudMessage(err)}, "", false)
 	case "InvalidPublicKeyBody.Malformed":
 		return h.render(c, http.StatusUnprocessableEntity, r, form,
-			map[string]string{"public_key": "ECS did not accept this key: " + cloudMessage(err)}, "")
+			map[string]string{"public_key": "ECS did not accept this key: " + cloudMessage(err)}, "", false)
 	}
 	status := http.StatusBadGateway
 	var ce *cloud.Error
@@ -129,7 +116,33 @@ func (h *KeyPairImport) refused(c echo.Context, r cloud.Region, form views.KeyIm
 	if maybeDone(err) {
 		msg = "It is not known whether ECS imported " + form.Name + ": " + cloudMessage(err) + " Look for it in the key pair list before you try again."
 	}
-	return h.render(c, status, r, form, nil, msg)
+	return h.render(c, status, r, form, nil, msg, false)
+}
+
+// checkImport validates the name and the key before anything is sent. The
+// form to show again carries the key only if it parsed as a public key;
+// private reports that a private key was given (and dropped).
+func checkImport(c echo.Context, name string) (sshkey.Key, views.KeyImportForm, map[string]string, bool, error) {
+	form := views.KeyImportForm{Name: name}
+	errs := map[string]string{}
+	if err := sshkey.ValidName(name); err != nil {
+		errs["name"] = refusal(err)
+	}
+	text, tooBig, err := publicKeyText(c)
+	if err != nil {
+		return sshkey.Key{}, form, nil, false, err
+	}
+	if tooBig {
+		errs["public_key"] = fmt.Sprintf("This file is too large to be a public key (a .pub file is well under %d KB). Choose the file whose name ends in .pub.", sshkey.MaxLen>>10)
+		return sshkey.Key{}, form, errs, false, nil
+	}
+	key, err := sshkey.Parse(text)
+	if err != nil {
+		errs["public_key"] = refusal(err)
+		return sshkey.Key{}, form, errs, errors.Is(err, sshkey.ErrPrivateKey), nil
+	}
+	form.PublicKey = key.AuthorizedKey
+	return key, form, errs, false, nil
 }
 
 // publicKeyText is the uploaded .pub file if one was chosen, else the pasted

@@ -300,6 +300,9 @@ func TestKeypairImportRefusesPrivateKey(t *testing.T) {
 			if got := r.Doc.Find(`textarea[name="public_key"]`).Text(); got != "" {
 				t.Errorf("the form echoes the pasted text (%d characters)", len(got))
 			}
+			if r.Doc.Find(`[data-testid="private-key-refused"]`).Length() != 1 {
+				t.Error("no prominent warning says a private key was refused")
+			}
 			for _, l := range append(kpSecretLines(private), kpSecretLines(pkcs1)...) {
 				if strings.Contains(r.Body, l) {
 					t.Fatal("the response contains a line of the private key")
