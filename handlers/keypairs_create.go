@@ -110,7 +110,8 @@ func (h *KeyPairCreate) refused(c echo.Context, r cloud.Region, name string, err
 	switch cloudCode(err) {
 	case "KeyPair.AlreadyExist":
 		return h.form(c, http.StatusUnprocessableEntity, r, name,
-			map[string]string{"name": "A key pair named " + name + " already exists in " + r.Name + ". Choose another name."}, "")
+			map[string]string{"name": "A key pair named " + name + " already exists in " + r.Name + ". Choose another name. " +
+				"(If you just created it but never saw its private key, that key is lost: have an administrator delete " + name + ".)"}, "")
 	case "InvalidKeyPairName.Malformed":
 		return h.form(c, http.StatusUnprocessableEntity, r, name, map[string]string{"name": cloudMessage(err)}, "")
 	}

@@ -146,6 +146,7 @@ func (w keyWrite) intent(ctx context.Context, detail string) error {
 // outcome records what the cloud answered, with its RequestId when the
 // gateway gives one. A failure to record is logged by the caller.
 func (w keyWrite) outcome(ctx context.Context, callErr error, detail string) error {
+	ctx = context.WithoutCancel(ctx) // the outcome is written even when the request timed out
 	if callErr == nil {
 		return w.audit.Record(ctx, w.actor, w.entry(store.OutcomeSuccess, detail))
 	}
@@ -160,8 +161,7 @@ func (w keyWrite) outcome(ctx context.Context, callErr error, detail string) err
 			e.RequestIDs = []string{ce.RequestID}
 		}
 	}
-	// Audit writes must outlive a request that timed out.
-	return w.audit.Record(context.WithoutCancel(ctx), w.actor, e)
+	return w.audit.Record(ctx, w.actor, e)
 }
 
 // maybeDone reports whether a failed write may still have happened in the

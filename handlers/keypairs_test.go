@@ -435,6 +435,15 @@ func TestKeypairCreateOffersPrivateKeyOnce(t *testing.T) {
 	}
 
 	c.Get("/keypairs/create?region=" + kpRegion)
+	r = c.PostForm("/keypairs/create", url.Values{"region": {kpRegion}, "name": {"web-team"}})
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Doc.Find(`[data-testid="error-name"]`).Text(), "already exists") {
+		t.Errorf("same name again = %d %q, want 422 saying it exists", r.StatusCode, r.Doc.Find(`[data-testid="error-name"]`).Text())
+	}
+	if strings.Contains(r.Body, "PRIVATE KEY") {
+		t.Error("the refusal shows a private key")
+	}
+
+	c.Get("/keypairs/create?region=" + kpRegion)
 	r = c.PostForm("/keypairs/create", url.Values{"region": {kpRegion}, "name": {"http://x"}})
 	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Doc.Find(`[data-testid="error-name"]`).Text(), "http://") {
 		t.Errorf("bad name = %d %q, want 422 naming the rule", r.StatusCode, r.Doc.Find(`[data-testid="error-name"]`).Text())
@@ -605,6 +614,21 @@ func TestKeypairListUsageAndRegionChooser(t *testing.T) {
 	}
 	if app.Sandbox.Calls()["DeleteKeyPairs"] != 0 {
 		t.Error("a delete went ahead without a count")
+	}
+}
+
+func TestKeypairImportUnknownOutcome(t *testing.T) {
+	app, _ := kpApp(t)
+	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
+	line, _, _ := kpEd25519(t, "x")
+	app.Sandbox.AddFault(sandbox.Fault{Action: "ImportKeyPair", Kind: sandbox.FaultDrop})
+	c.Get("/keypairs/import?region=" + kpRegion)
+	r := c.PostForm("/keypairs/import", url.Values{"region": {kpRegion}, "name": {"lost-answer"}, "public_key": {line}})
+	if r.StatusCode < 500 || !strings.Contains(r.Doc.Find(`[data-testid="import-error"]`).Text(), "It is not known whether ECS imported lost-answer") {
+		t.Errorf("dropped answer = %d %q, want 5xx saying the outcome is unknown", r.StatusCode, r.Doc.Find(`[data-testid="import-error"]`).Text())
+	}
+	if e := kpAudit(t, app, "ImportKeyPair"); len(e) != 2 || e[1].Outcome != "unknown" {
+		t.Errorf("audit = %+v, want intent then unknown", e)
 	}
 }
 
