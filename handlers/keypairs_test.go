@@ -588,10 +588,32 @@ func TestKeypairListUsageAndRegionChooser(t *testing.T) {
 	if got := strings.TrimSpace(row.Find(`[data-testid="keypair-in-use"]`).Text()); got != fmt.Sprintf("%d instances", n) {
 		t.Errorf("%s used by %q, want %d instances", name, got, n)
 	}
+	line, _, _ := kpEd25519(t, "bulk")
+	for i := range 20 {
+		if _, err := app.Gateway.ImportKeyPair(context.Background(), kpRegion, fmt.Sprintf("bulk-%02d", i), line); err != nil {
+			t.Fatal(err)
+		}
+	}
 	total := len(app.Sandbox.KeyPairs(kpRegion))
 	r = c.Get("/keypairs?region=" + kpRegion)
-	if got := r.Doc.Find(`[data-testid="keypair-row"]`).Length(); got != min(total, 20) {
-		t.Errorf("first page has %d rows, want %d", got, min(total, 20))
+	if got := r.Doc.Find(`[data-testid="keypair-row"]`).Length(); got != 20 {
+		t.Errorf("first page has %d rows, want 20", got)
+	}
+	r = c.Get("/keypairs?region=" + kpRegion + "&page=2")
+	if got := r.Doc.Find(`[data-testid="keypair-row"]`).Length(); got != total-20 {
+		t.Errorf("second page has %d rows, want %d", got, total-20)
+	}
+	if got := r.Doc.Find(`[data-testid="pager"]`).Text(); !strings.Contains(got, fmt.Sprintf("21–%d of %d key pairs", total, total)) {
+		t.Errorf("pager = %q", got)
+	}
+	for q, want := range map[string]int{"bulk-1*": 10, "ulk-0": 10, "*-05": 1, "nothing-like-this": 0} {
+		r = c.Get("/keypairs?region=" + kpRegion + "&q=" + url.QueryEscape(q))
+		if got := r.Doc.Find(`[data-testid="keypair-row"]`).Length(); got != want {
+			t.Errorf("search %q shows %d rows, want %d", q, got, want)
+		}
+		if got := r.Doc.Find(`[data-testid="keypairs-empty"]`).Text(); want == 0 && !strings.Contains(got, "No key pair name matches") {
+			t.Errorf("empty search says %q", got)
+		}
 	}
 
 	// Counting fails: the list still shows, with — and a note.
