@@ -53,6 +53,7 @@ const defaultInstancePageSize = 50
 
 // listRequest is the region, key, filter and page of an instance list.
 type listRequest struct {
+	mode   string // "bind", or "unbind" (the list shows only instances with the key)
 	region cloud.Region
 	key    string
 	filter views.InstanceFilter
@@ -68,6 +69,10 @@ func (h *BindInstances) parseList(c echo.Context) (listRequest, error) {
 		return lr, err
 	}
 	lr.region = region
+	lr.mode = "bind"
+	if c.FormValue("mode") == "unbind" {
+		lr.mode = "unbind"
+	}
 	lr.key = c.FormValue("key")
 	if !validKeyPairName(lr.key) {
 		return lr, apperr.BadRequest("Choose a key pair first.")
@@ -90,6 +95,9 @@ func (h *BindInstances) parseList(c echo.Context) (listRequest, error) {
 // query is the list's filter as URL parameters, without the page.
 func (lr listRequest) query() url.Values {
 	q := url.Values{"region": {lr.region.ID}, "key": {lr.key}}
+	if lr.mode == "unbind" {
+		q.Set("mode", "unbind")
+	}
 	for k, v := range map[string]string{"name": lr.filter.Name, "id": lr.filter.ID, "ip": lr.filter.IP, "status": lr.filter.Status, "tag": lr.filter.Tag} {
 		if v != "" {
 			q.Set(k, v)
@@ -106,6 +114,23 @@ func (lr listRequest) url() string {
 	q := lr.query()
 	q.Set("page", strconv.Itoa(lr.page))
 	return "/bind/instances?" + q.Encode()
+}
+
+// selKey is where the selection of this flow is kept: binding and unbinding
+// keep separate selections per region.
+func (lr listRequest) selKey() string {
+	if lr.mode == "unbind" {
+		return "unbind:" + lr.region.ID
+	}
+	return lr.region.ID
+}
+
+// plan classifies instances for this flow.
+func (lr listRequest) plan(ids []string, found []cloud.Instance, missing []string) jobs.Plan {
+	if lr.mode == "unbind" {
+		return jobs.PlanUnbind(lr.region.ID, lr.key, ids, found, missing)
+	}
+	return jobs.PlanBind(lr.region.ID, lr.key, ids, found, missing)
 }
 
 // cloudFilter turns the form's filter into the gateway's, refusing bad input.
@@ -171,7 +196,7 @@ func (h *BindInstances) Show(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, views.InstancePick(views.InstancePickPage{
 		Page: page(c, "Choose instances", "bind"), Region: lr.region.ID, RegionName: lr.region.Name, Key: lr.key,
-		Statuses: instanceStatuses, List: list,
+		Statuses: instanceStatuses, List: list, Mode: lr.mode,
 	}))
 }
 
@@ -179,9 +204,9 @@ func (h *BindInstances) Show(c echo.Context) error {
 func (h *BindInstances) list(c echo.Context, lr listRequest) (views.InstanceList, error) {
 	ctx := c.Request().Context()
 	userID := State(c).User.ID
-	l := views.InstanceList{Region: lr.region.ID, Key: lr.key, Filter: lr.filter}
+	l := views.InstanceList{Region: lr.region.ID, Key: lr.key, Filter: lr.filter, Mode: lr.mode}
 	l.Pager = components.PagerProps{Page: lr.page, PageSize: lr.size, BaseURL: "/bind/instances", Query: lr.query(), Label: "instances"}
-	n, err := h.sel.Count(ctx, userID, lr.region.ID)
+	n, err := h.sel.Count(ctx, userID, lr.selKey())
 	if err != nil {
 		return l, err
 	}
@@ -189,6 +214,9 @@ func (h *BindInstances) list(c echo.Context, lr listRequest) (views.InstanceList
 	cf, err := cloudFilter(lr.filter)
 	if err != nil {
 		return l, err
+	}
+	if lr.mode == "unbind" {
+		cf.KeyPairName = lr.key // only instances that have the key can lose it
 	}
 	cf.PageNumber, cf.PageSize = lr.page, lr.size
 	res, err := h.instances.Instances(ctx, lr.region.ID, cf)
@@ -207,11 +235,11 @@ func (h *BindInstances) list(c echo.Context, lr listRequest) (views.InstanceList
 	for i, in := range res.Items {
 		ids[i] = in.ID
 	}
-	selected, err := h.sel.Selected(ctx, userID, lr.region.ID, ids)
+	selected, err := h.sel.Selected(ctx, userID, lr.selKey(), ids)
 	if err != nil {
 		return l, err
 	}
-	plan := jobs.PlanBind(lr.region.ID, lr.key, ids, res.Items, nil)
+	plan := lr.plan(ids, res.Items, nil)
 	for i, in := range res.Items {
 		row := instanceRow(in)
 		if reason := plan.Rows[i].Excluded; reason != jobs.ExcludedNone {

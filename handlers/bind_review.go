@@ -37,12 +37,17 @@ func NewBindReview(r RegionLister, k KeyPairGetter, i InstanceLister, s Selectio
 const defaultWave = 20
 
 // Show plans the binding of the selection and renders the review.
-func (h *BindReview) Show(c echo.Context) error {
+func (h *BindReview) Show(c echo.Context) error { return h.show(c, jobs.KindBind) }
+
+// ShowUnbind plans the unbinding of the selection and renders the review.
+func (h *BindReview) ShowUnbind(c echo.Context) error { return h.show(c, jobs.KindUnbind) }
+
+func (h *BindReview) show(c echo.Context, kind jobs.Kind) error {
 	region, key, err := h.target(c)
 	if err != nil {
 		return err
 	}
-	plan, err := h.plan(c, region.ID, key)
+	plan, err := h.planKind(c, kind, region.ID, key)
 	if err != nil {
 		return err
 	}
@@ -50,10 +55,19 @@ func (h *BindReview) Show(c echo.Context) error {
 		if err := addFlash(c, "warning", "Select at least one instance first."); err != nil {
 			return err
 		}
-		return redirect(c, "/bind/instances?"+url.Values{"region": {region.ID}, "key": {key}}.Encode())
+		return redirect(c, backURL(kind, region.ID, key))
 	}
 	form := views.ReviewForm{IdempotencyKey: newToken(), After: "none", Wave: defaultWave}
-	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Review the binding", "bind"), region, *plan, form, nil)))
+	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Review", "bind"), region, *plan, form, nil)))
+}
+
+// backURL is the instance picker of a flow.
+func backURL(kind jobs.Kind, region, key string) string {
+	q := url.Values{"region": {region}, "key": {key}}
+	if kind == jobs.KindUnbind {
+		q.Set("mode", "unbind")
+	}
+	return "/bind/instances?" + q.Encode()
 }
 
 // target reads and checks the region and the key pair (which must exist).
@@ -77,11 +91,15 @@ func (h *BindReview) target(c echo.Context) (cloud.Region, string, error) {
 	return region, key, nil
 }
 
-// plan classifies the user's selection from a fresh read of the cloud; nil
-// when nothing is selected.
-func (h *BindReview) plan(c echo.Context, region, key string) (*jobs.Plan, error) {
+// planKind classifies the user's selection for a bind or an unbind from a
+// fresh read of the cloud; nil when nothing is selected.
+func (h *BindReview) planKind(c echo.Context, kind jobs.Kind, region, key string) (*jobs.Plan, error) {
 	ctx := c.Request().Context()
-	ids, err := h.sel.IDs(ctx, State(c).User.ID, region)
+	lr := listRequest{region: cloud.Region{ID: region}, key: key, mode: "bind"}
+	if kind == jobs.KindUnbind {
+		lr.mode = "unbind"
+	}
+	ids, err := h.sel.IDs(ctx, State(c).User.ID, lr.selKey())
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
@@ -89,7 +107,7 @@ func (h *BindReview) plan(c echo.Context, region, key string) (*jobs.Plan, error
 	if err != nil {
 		return nil, err
 	}
-	p := jobs.PlanBind(region, key, ids, found, missing)
+	p := lr.plan(ids, found, missing)
 	return &p, nil
 }
 
@@ -97,12 +115,15 @@ func (h *BindReview) plan(c echo.Context, region, key string) (*jobs.Plan, error
 func reviewPage(pg views.Page, region cloud.Region, plan jobs.Plan, form views.ReviewForm, errs map[string]string) views.ReviewPage {
 	p := views.ReviewPage{
 		Page: pg, Kind: string(plan.Kind), Region: region.ID, RegionName: region.Name, Key: plan.KeyPair,
-		Form: form, Errors: errs, Action: "/jobs",
-		BackURL: "/bind/instances?" + url.Values{"region": {region.ID}, "key": {plan.KeyPair}}.Encode(),
+		Form: form, Errors: errs, Action: "/jobs", BackURL: backURL(plan.Kind, region.ID, plan.KeyPair),
+	}
+	if plan.Kind == jobs.KindUnbind {
+		p.Action = "/jobs/unbind"
 	}
 	pc := plan.Counts
 	p.Counts = views.ReviewCounts{
-		Bind: pc.Included, PasswordLoginLost: pc.PasswordLoginDisabled, Replace: pc.Replacements, New: pc.NewKeys,
+		Bind: pc.Included, PasswordLoginLost: pc.PasswordLoginDisabled, PasswordLoginBack: pc.PasswordLoginRestored, Remove: pc.Removals,
+		Replace: pc.Replacements, New: pc.NewKeys,
 		Already: pc.AlreadyHave, Reboot: pc.Reboots, Start: pc.Starts, Transition: pc.InTransition, Excluded: pc.Excluded,
 	}
 	for k, n := range plan.Replaced() {

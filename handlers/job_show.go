@@ -111,6 +111,7 @@ func jobGrid(j jobs.Job, items []jobs.Item) views.JobGridData {
 func jobSummary(j jobs.Job) views.JobSummary {
 	c := j.Counts
 	s := views.JobSummary{
+		RollbackOf: j.ParentID, CanRollback: !j.InMotion() && c.Bound > 0,
 		ID: j.ID, Kind: string(j.Kind), Region: j.Region, Key: j.KeyPair, CreatedBy: j.CreatedBy.Username,
 		Created: formatTime(j.CreatedAt), State: j.State.Label(), StateTone: stateTone(j.State),
 		Counts: views.JobCounts{Total: c.Total, Bound: c.Bound, Failed: c.Failed(), Excluded: c.Excluded,
@@ -125,7 +126,7 @@ func jobSummary(j jobs.Job) views.JobSummary {
 	case jobs.KindUnbind:
 		s.Title = "Unbind " + j.KeyPair
 	case jobs.KindRollback:
-		s.Title = "Restore previous keys"
+		s.Title = fmt.Sprintf("Restore the keys from before job %d", j.ParentID)
 	default:
 		s.Title = "Bind " + j.KeyPair
 	}

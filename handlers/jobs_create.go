@@ -34,15 +34,20 @@ func NewJobsCreate(review *BindReview, j JobCreator, s Selections) *JobsCreate {
 
 var idempotencyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
-// Create validates the form, re-plans from a fresh read of the cloud, writes
-// the job and redirects (303) to its result grid. Submitting the same form
-// twice yields the same job.
-func (h *JobsCreate) Create(c echo.Context) error {
+// Create validates the binding form, re-plans from a fresh read of the
+// cloud, writes the job and redirects (303) to its result grid. Submitting
+// the same form twice yields the same job.
+func (h *JobsCreate) Create(c echo.Context) error { return h.create(c, jobs.KindBind) }
+
+// CreateUnbind does the same for an unbinding.
+func (h *JobsCreate) CreateUnbind(c echo.Context) error { return h.create(c, jobs.KindUnbind) }
+
+func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
 	region, key, err := h.review.target(c)
 	if err != nil {
 		return err
 	}
-	form, errs := parseReviewForm(c)
+	form, errs := parseReviewForm(c, kind != jobs.KindUnbind)
 	if !idempotencyPattern.MatchString(form.IdempotencyKey) {
 		return apperr.BadRequest("This form is incomplete. Go back to the review page and submit it from there.")
 	}
@@ -52,7 +57,7 @@ func (h *JobsCreate) Create(c echo.Context) error {
 	} else if found {
 		return redirect(c, fmt.Sprintf("/jobs/%d", id))
 	}
-	plan, err := h.review.plan(c, region.ID, key)
+	plan, err := h.review.planKind(c, kind, region.ID, key)
 	if err != nil {
 		return err
 	}
@@ -74,15 +79,17 @@ func (h *JobsCreate) Create(c echo.Context) error {
 		return err
 	}
 	if created {
-		if err := h.sel.Clear(c.Request().Context(), st.User.ID, region.ID); err != nil {
+		lr := listRequest{region: region, mode: string(kind)}
+		if err := h.sel.Clear(c.Request().Context(), st.User.ID, lr.selKey()); err != nil {
 			st.Logger.Warn("clear the selection after creating a job", "job", id, "err", err)
 		}
 	}
 	return redirect(c, fmt.Sprintf("/jobs/%d", id))
 }
 
-// parseReviewForm reads the review form and lists its field errors.
-func parseReviewForm(c echo.Context) (views.ReviewForm, map[string]string) {
+// parseReviewForm reads the review form and lists its field errors; needAck
+// says the password-login acknowledgement is required.
+func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string]string) {
 	f := views.ReviewForm{
 		IdempotencyKey: c.FormValue("idempotency_key"),
 		Ack:            c.FormValue("ack") == "yes",
@@ -91,7 +98,7 @@ func parseReviewForm(c echo.Context) (views.ReviewForm, map[string]string) {
 		Wave:           defaultWave,
 	}
 	errs := map[string]string{}
-	if !f.Ack {
+	if needAck && !f.Ack {
 		errs["ack"] = "Tick this box to confirm you understand that password login will be disabled."
 	}
 	switch f.After {

@@ -28,18 +28,18 @@ func (h *BindInstances) Toggle(c echo.Context) error {
 	ctx := c.Request().Context()
 	userID := State(c).User.ID
 	if c.FormValue("on") == "1" {
-		_, err = h.sel.Add(ctx, userID, lr.region.ID, []string{id})
+		_, err = h.sel.Add(ctx, userID, lr.selKey(), []string{id})
 	} else {
-		_, err = h.sel.Remove(ctx, userID, lr.region.ID, []string{id})
+		_, err = h.sel.Remove(ctx, userID, lr.selKey(), []string{id})
 	}
 	if err != nil {
 		return selectionError(err)
 	}
-	n, err := h.sel.Count(ctx, userID, lr.region.ID)
+	n, err := h.sel.Count(ctx, userID, lr.selKey())
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.SelectionSummary(views.InstanceList{Region: lr.region.ID, Key: lr.key, Selected: n}))
+	return render(c, http.StatusOK, views.SelectionSummary(views.InstanceList{Region: lr.region.ID, Key: lr.key, Selected: n, Mode: lr.mode}))
 }
 
 // Page selects or unselects every selectable instance on the current page.
@@ -66,13 +66,13 @@ func (h *BindInstances) Page(c echo.Context) error {
 	userID := State(c).User.ID
 	var msg string
 	if c.FormValue("op") == "remove" {
-		n, err := h.sel.Remove(ctx, userID, lr.region.ID, ids)
+		n, err := h.sel.Remove(ctx, userID, lr.selKey(), ids)
 		if err != nil {
 			return selectionError(err)
 		}
 		msg = fmt.Sprintf("Unselected %s on this page.", plural(n, "instance", "instances"))
 	} else {
-		n, err := h.sel.Add(ctx, userID, lr.region.ID, ids)
+		n, err := h.sel.Add(ctx, userID, lr.selKey(), ids)
 		if err != nil {
 			return selectionError(err)
 		}
@@ -93,6 +93,9 @@ func (h *BindInstances) Matching(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if lr.mode == "unbind" {
+		cf.KeyPairName = lr.key
+	}
 	all, err := h.instances.AllInstances(ctx, lr.region.ID, cf)
 	if err == nil && len(all) == 0 && len(cf.PrivateIPs) > 0 {
 		cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
@@ -105,14 +108,14 @@ func (h *BindInstances) Matching(c echo.Context) error {
 	for i, in := range all {
 		ids[i] = in.ID
 	}
-	plan := jobs.PlanBind(lr.region.ID, lr.key, ids, all, nil)
+	plan := lr.plan(ids, all, nil)
 	var ok []string
 	for _, r := range plan.Rows {
 		if r.Included() {
 			ok = append(ok, r.InstanceID)
 		}
 	}
-	n, err := h.sel.Add(ctx, State(c).User.ID, lr.region.ID, ok)
+	n, err := h.sel.Add(ctx, State(c).User.ID, lr.selKey(), ok)
 	if err != nil {
 		return selectionError(err)
 	}
@@ -145,7 +148,7 @@ func (h *BindInstances) Paste(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	plan := jobs.PlanBind(lr.region.ID, lr.key, ids, found, missing)
+	plan := lr.plan(ids, found, missing)
 	var ok []string
 	excluded := map[jobs.ExcludeReason]int{}
 	for _, r := range plan.Rows {
@@ -157,7 +160,7 @@ func (h *BindInstances) Paste(c echo.Context) error {
 			excluded[r.Excluded]++
 		}
 	}
-	n, err := h.sel.Add(ctx, State(c).User.ID, lr.region.ID, ok)
+	n, err := h.sel.Add(ctx, State(c).User.ID, lr.selKey(), ok)
 	if err != nil {
 		return selectionError(err)
 	}
@@ -204,7 +207,7 @@ func (h *BindInstances) Clear(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.sel.Clear(c.Request().Context(), State(c).User.ID, lr.region.ID); err != nil {
+	if err := h.sel.Clear(c.Request().Context(), State(c).User.ID, lr.selKey()); err != nil {
 		return err
 	}
 	return h.redraw(c, lr, "The selection is empty.", "info")

@@ -27,6 +27,7 @@ type InstanceRow struct {
 
 // InstanceList is the part of the picker that selection actions redraw.
 type InstanceList struct {
+	Mode        string // "bind" or "unbind"
 	Region, Key string
 	Rows        []InstanceRow
 	Pager       components.PagerProps
@@ -40,13 +41,24 @@ type InstanceList struct {
 // InstancePickPage is step 3 of binding: choose the instances.
 type InstancePickPage struct {
 	Page
+	Mode                    string // "bind" or "unbind"
 	Region, RegionName, Key string
 	Statuses                []string
 	List                    InstanceList
 }
 
 func (l InstanceList) reviewURL() string {
+	if l.Mode == "unbind" {
+		return "/unbind/review?" + url.Values{"region": {l.Region}, "key": {l.Key}}.Encode()
+	}
 	return "/bind/review?" + url.Values{"region": {l.Region}, "key": {l.Key}}.Encode()
+}
+
+func (l InstanceList) reviewLabel() string {
+	if l.Mode == "unbind" {
+		return "Review " + itoa(l.Selected) + " and unbind"
+	}
+	return "Review " + itoa(l.Selected) + " and bind"
 }
 
 func jsonVals(kv map[string]string) string {

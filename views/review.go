@@ -28,6 +28,7 @@ type ReasonCount struct {
 // ReviewCounts summarise the review.
 type ReviewCounts struct {
 	Bind, PasswordLoginLost, Replace, New, Already int
+	PasswordLoginBack, Remove                      int
 	Reboot, Start, Transition, Excluded            int
 	Replaced                                       []KeyCount
 	ExcludedBy                                     []ReasonCount

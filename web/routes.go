@@ -52,12 +52,19 @@ func (s *Server) routes() {
 	user.POST("/bind/selection/clear", inst.Clear, bind)
 	user.GET("/bind/review", review.Show, bind)
 	user.POST("/jobs", create.Create, bind)
+	user.GET("/unbind/review", review.ShowUnbind, bind)
+	user.POST("/jobs/unbind", create.CreateUnbind, bind)
 
 	// Jobs: history, result grid, and the grid's actions.
 	show := handlers.NewJobShow(s.deps.Jobs)
 	actions := handlers.NewJobActions(s.deps.Jobs, show)
 	view, restart := need(auth.PermViewJobs), need(auth.PermRestart)
-	user.GET("/jobs", handlers.NewJobsList(s.deps.Jobs).Show, view)
+	list := handlers.NewJobsList(s.deps.Jobs)
+	user.GET("/jobs", list.Show, view)
+	user.GET("/jobs/export.csv", list.ExportCSV, view)
+	user.GET("/jobs/export.json", list.ExportJSON, view)
+	user.GET("/jobs/:id/export.csv", show.ExportCSV, view)
+	user.GET("/jobs/:id/export.json", show.ExportJSON, view)
 	user.GET("/jobs/:id", show.Show, view)
 	user.GET("/jobs/:id/grid", show.Grid, view, gzipFragment) // polled; holds no secret
 	user.POST("/jobs/:id/items/:instance/reboot", actions.Reboot, restart)
@@ -66,6 +73,9 @@ func (s *Server) routes() {
 	user.POST("/jobs/:id/reboot-all", actions.RebootAll, restart)
 	user.POST("/jobs/:id/start-all", actions.StartAll, restart)
 	user.POST("/jobs/:id/retry", actions.Retry, bind, restart)
+	rollback := handlers.NewJobRollback(s.deps.Jobs, s.deps.Jobs, gw, gw)
+	user.GET("/jobs/:id/rollback", rollback.Show, bind)
+	user.POST("/jobs/:id/rollback", rollback.Create, bind)
 
 	// Administration.
 	users := handlers.NewUsers(s.deps.Auth)

@@ -18,6 +18,7 @@ type CreateRequest struct {
 	Actor          Actor
 	Plan           Plan
 	Policy         RestartPolicy
+	ParentID       int64 // for a rollback: the job whose keys it restores
 }
 
 // Create writes the job and its items in one transaction, before any cloud call, and wakes
@@ -37,7 +38,7 @@ func (e *Engine) Create(ctx context.Context, r CreateRequest) (jobID int64, crea
 	p.WaveSize = min(p.WaveSize, MaxWaveSize)
 	now := e.now()
 	j := Job{Kind: r.Plan.Kind, Region: r.Plan.Region, KeyPair: r.Plan.KeyPair, IdempotencyKey: r.IdempotencyKey,
-		CreatedBy: r.Actor, CreatedAt: now, Policy: p}
+		CreatedBy: r.Actor, CreatedAt: now, Policy: p, ParentID: r.ParentID}
 	if j.Kind == "" {
 		j.Kind = KindBind
 	}

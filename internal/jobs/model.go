@@ -210,6 +210,7 @@ type Job struct {
 	UpdatedAt      time.Time
 	FinishedAt     time.Time // zero while the engine has work
 	Policy         RestartPolicy
+	ParentID       int64 // the job a rollback restores; 0 for none
 	Counts         Counts
 	State          State
 }

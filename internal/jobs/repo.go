@@ -60,14 +60,14 @@ const (
 )
 
 const jobCols = `id, kind, region, key_pair, idempotency_key, created_by_id, created_by_name, created_by_role, created_ip,
-	created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, finished_at`
+	created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, finished_at, COALESCE(parent_job_id, 0)`
 
 func scanJob(sc interface{ Scan(...any) error }) (Job, error) {
 	var j Job
 	var after, force int
 	var created, updated, finished int64
 	err := sc.Scan(&j.ID, &j.Kind, &j.Region, &j.KeyPair, &j.IdempotencyKey, &j.CreatedBy.UserID, &j.CreatedBy.Username,
-		&j.CreatedBy.Role, &j.CreatedBy.IP, &j.CreatedBy.Via, &after, &force, &j.Policy.WaveSize, &created, &updated, &finished)
+		&j.CreatedBy.Role, &j.CreatedBy.IP, &j.CreatedBy.Via, &after, &force, &j.Policy.WaveSize, &created, &updated, &finished, &j.ParentID)
 	j.Policy.AfterBind, j.Policy.Force = after != 0, force != 0
 	j.CreatedAt, j.UpdatedAt, j.FinishedAt = fromMicros(created), fromMicros(updated), fromMicros(finished)
 	return j, err
@@ -76,11 +76,12 @@ func scanJob(sc interface{ Scan(...any) error }) (Job, error) {
 // insertJob inserts the job unless its idempotency key exists; it returns the job's ID either way.
 func insertJob(ctx context.Context, q dbtx, j Job) (id int64, created bool, err error) {
 	err = q.QueryRowContext(ctx, `INSERT INTO jobs (kind, region, key_pair, idempotency_key, created_by_id, created_by_name,
-		created_by_role, created_ip, created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+		created_by_role, created_ip, created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, parent_job_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
 		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
 		j.Kind, j.Region, j.KeyPair, j.IdempotencyKey, j.CreatedBy.UserID, j.CreatedBy.Username, j.CreatedBy.Role,
-		j.CreatedBy.IP, j.CreatedBy.Via, b2i(j.Policy.AfterBind), b2i(j.Policy.Force), j.Policy.WaveSize, micros(j.CreatedAt)).Scan(&id)
+		j.CreatedBy.IP, j.CreatedBy.Via, b2i(j.Policy.AfterBind), b2i(j.Policy.Force), j.Policy.WaveSize, micros(j.CreatedAt),
+		nullID(j.ParentID)).Scan(&id)
 	if err == nil {
 		return id, true, nil
 	}
@@ -219,4 +220,12 @@ func setFinished(ctx context.Context, q dbtx, jobID int64, at, now time.Time) er
 		return fmt.Errorf("jobs: update job %d: %w", jobID, err)
 	}
 	return nil
+}
+
+// nullID stores 0 as NULL.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }

@@ -1,0 +1,160 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/export"
+	"keybind/views"
+)
+
+// jobRowJSON is one grid row in the JSON export: the words the grid shows.
+type jobRowJSON struct {
+	InstanceID   string `json:"instance_id"`
+	Name         string `json:"name"`
+	PreviousKey  string `json:"previous_key"`
+	NewKey       string `json:"new_key"`
+	Result       string `json:"result"`
+	ResultDetail string `json:"result_detail,omitempty"`
+	RestartState string `json:"restart_state"`
+}
+
+var jobRowHeader = []string{"instance_id", "name", "previous_key", "new_key", "result", "result_detail", "restart_state"}
+
+func jobRowCells(r views.JobRow) []string {
+	return []string{r.ID, r.Name, r.PrevKey, r.TargetKey, r.Result, r.ResultDetail, r.Restart}
+}
+
+// ExportCSV writes the job's grid as CSV, row for row.
+func (h *JobShow) ExportCSV(c echo.Context) error {
+	g, err := h.grid(c)
+	if err != nil {
+		return err
+	}
+	attachment(c, "text/csv; charset=utf-8", fmt.Sprintf("keybind-job-%d.csv", g.Job.ID))
+	w := export.NewCSV(c.Response())
+	c.Response().WriteHeader(http.StatusOK)
+	if err := w.Row(jobRowHeader...); err != nil {
+		return err
+	}
+	for _, r := range g.Rows {
+		if err := w.Row(jobRowCells(r)...); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// ExportJSON writes the job's grid as JSON: the summary and the rows.
+func (h *JobShow) ExportJSON(c echo.Context) error {
+	g, err := h.grid(c)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Job  jobJSON      `json:"job"`
+		Rows []jobRowJSON `json:"rows"`
+	}{Job: toJobJSON(g.Job), Rows: []jobRowJSON{}}
+	for _, r := range g.Rows {
+		out.Rows = append(out.Rows, jobRowJSON{InstanceID: r.ID, Name: r.Name, PreviousKey: r.PrevKey, NewKey: r.TargetKey,
+			Result: r.Result, ResultDetail: r.ResultDetail, RestartState: r.Restart})
+	}
+	attachment(c, "", fmt.Sprintf("keybind-job-%d.json", g.Job.ID))
+	return writeJSON(c, out)
+}
+
+// jobJSON is a job's summary as the exports show it.
+type jobJSON struct {
+	ID        int64  `json:"id"`
+	Title     string `json:"title"`
+	Region    string `json:"region"`
+	KeyPair   string `json:"key_pair"`
+	CreatedBy string `json:"created_by"`
+	Created   string `json:"created"`
+	State     string `json:"state"`
+	Total     int    `json:"total"`
+	Bound     int    `json:"bound"`
+	Failed    int    `json:"failed"`
+	Excluded  int    `json:"excluded"`
+	InEffect  int    `json:"key_in_effect"`
+}
+
+func toJobJSON(s views.JobSummary) jobJSON {
+	return jobJSON{ID: s.ID, Title: s.Title, Region: s.Region, KeyPair: s.Key, CreatedBy: s.CreatedBy, Created: s.Created,
+		State: s.State, Total: s.Counts.Total, Bound: s.Counts.Bound, Failed: s.Counts.Failed, Excluded: s.Counts.Excluded,
+		InEffect: s.Counts.InEffect}
+}
+
+var jobsHeader = []string{"id", "title", "created_utc", "created_by", "region", "key_pair", "total", "bound", "failed", "excluded", "key_in_effect", "state"}
+
+// ExportCSV writes every job of the history as CSV, newest first.
+func (h *JobsList) ExportCSV(c echo.Context) error {
+	all, err := h.all(c)
+	if err != nil {
+		return err
+	}
+	attachment(c, "text/csv; charset=utf-8", "keybind-jobs.csv")
+	w := export.NewCSV(c.Response())
+	c.Response().WriteHeader(http.StatusOK)
+	if err := w.Row(jobsHeader...); err != nil {
+		return err
+	}
+	for _, s := range all {
+		if err := w.Row(strconv.FormatInt(s.ID, 10), s.Title, s.Created, s.CreatedBy, s.Region, s.Key,
+			strconv.Itoa(s.Counts.Total), strconv.Itoa(s.Counts.Bound), strconv.Itoa(s.Counts.Failed),
+			strconv.Itoa(s.Counts.Excluded), strconv.Itoa(s.Counts.InEffect), s.State); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// ExportJSON writes every job of the history as JSON, newest first.
+func (h *JobsList) ExportJSON(c echo.Context) error {
+	all, err := h.all(c)
+	if err != nil {
+		return err
+	}
+	out := []jobJSON{}
+	for _, s := range all {
+		out = append(out, toJobJSON(s))
+	}
+	attachment(c, "", "keybind-jobs.json")
+	return writeJSON(c, out)
+}
+
+// all reads the whole history, page by page.
+func (h *JobsList) all(c echo.Context) ([]views.JobSummary, error) {
+	var out []views.JobSummary
+	for p := 1; ; p++ {
+		list, total, err := h.jobs.Jobs(c.Request().Context(), p, 200)
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range list {
+			out = append(out, jobSummary(j))
+		}
+		if len(list) == 0 || len(out) >= total {
+			return out, nil
+		}
+	}
+}
+
+func attachment(c echo.Context, ctype, name string) {
+	if ctype != "" {
+		c.Response().Header().Set(echo.HeaderContentType, ctype)
+	}
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+}
+
+func writeJSON(c echo.Context, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, b)
+}
