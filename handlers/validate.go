@@ -2,21 +2,14 @@ package handlers
 
 import (
 	"fmt"
+	"keybind/internal/sshkey"
 	"net/netip"
-	"regexp"
 	"strconv"
-	"strings"
 )
 
-// keyPairNamePattern is ECS's rule: 2–128 characters, starting with a
-// letter; letters, digits, ':', '_' and '-'.
-var keyPairNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9:_-]{1,127}$`)
-
-// validKeyPairName applies ECS's key pair name rules.
-func validKeyPairName(name string) bool {
-	lower := strings.ToLower(name)
-	return keyPairNamePattern.MatchString(name) && !strings.HasPrefix(lower, "http:") && !strings.HasPrefix(lower, "https:")
-}
+// validKeyPairName applies ECS's key pair name rules (the same check the
+// import and create forms make).
+func validKeyPairName(name string) bool { return sshkey.ValidName(name) == nil }
 
 // pageParam reads a 1-based page number; anything else is page 1.
 func pageParam(s string) int {

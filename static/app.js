@@ -2,29 +2,36 @@
 // external script (CSP allows 'self' only); no inline handlers anywhere.
 (function () {
   "use strict";
-  // A failed htmx request shows the server's message in the flash region
-  // instead of failing silently.
-  document.addEventListener("htmx:responseError", function (evt) {
+  // Error answers are swapped into the flash region by the server (see the
+  // htmx-config responseHandling); this covers requests that got no answer.
+  document.addEventListener("htmx:sendError", function () {
     var region = document.getElementById("flash-region");
     if (!region) return;
     var msg = document.createElement("div");
     msg.className = "flash flash-error";
     msg.setAttribute("role", "alert");
-    var text = "The request failed (HTTP " + evt.detail.xhr.status + ").";
-    var rid = evt.detail.xhr.getResponseHeader("X-Request-Id");
-    if (rid) text += " Request ID: " + rid;
-    msg.textContent = text;
+    msg.textContent = "keybind could not be reached. Check your connection and try again.";
     region.appendChild(msg);
   });
-  // Checkboxes with data-check-all="name" tick or untick every checkbox of
-  // that name in the same form.
-  document.addEventListener("change", function (evt) {
-    var box = evt.target;
-    if (!box.matches || !box.matches("input[data-check-all]")) return;
-    var form = box.form;
-    if (!form) return;
-    form.querySelectorAll('input[type="checkbox"][name="' + box.dataset.checkAll + '"]').forEach(function (el) {
-      if (!el.disabled) el.checked = box.checked;
+  // Forms marked data-submit-once disable their submit buttons once sent, so
+  // a double click cannot send them twice (creating a key pair twice would
+  // lose the first private key).
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.matches || !form.matches("form[data-submit-once]")) return;
+    window.setTimeout(function () {
+      form.querySelectorAll('button[type="submit"], button:not([type])').forEach(function (b) {
+        b.disabled = true;
+        b.setAttribute("aria-busy", "true");
+      });
+    }, 0);
+  });
+  // A page restored from the back/forward cache gets its buttons back.
+  window.addEventListener("pageshow", function (evt) {
+    if (!evt.persisted) return;
+    document.querySelectorAll("form[data-submit-once] button[disabled][aria-busy]").forEach(function (b) {
+      b.disabled = false;
+      b.removeAttribute("aria-busy");
     });
   });
 })();

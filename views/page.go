@@ -40,7 +40,10 @@ func hxHeaders(token string) string {
 }
 
 // htmxConfig keeps htmx within the CSP: no eval, no inline indicator styles.
-const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"selfRequestsOnly":true}`
+// Error answers are swapped too (the server retargets them to the flash
+// region), so the user reads the server's message.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"selfRequestsOnly":true,` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}`
 
 func navCurrent(active, entry string) string {
 	if active == entry {

@@ -622,7 +622,7 @@ func Users(p UsersPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "</select> <small>helpdesk: bind keys, reboot and start instances, see jobs. admin: also users, audit and sandbox controls.</small></label></div><button type=\"submit\">Add user with a generated password</button></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "</select> <small>helpdesk: bind and unbind keys, import and create key pairs, reboot and start instances, see jobs. admin: also delete key pairs, manage users, read the audit log and use the sandbox controls.</small></label></div><button type=\"submit\">Add user with a generated password</button></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
