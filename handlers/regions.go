@@ -21,7 +21,19 @@ type regionCache struct {
 	fetched time.Time
 }
 
-func newRegionCache(c RegionLister) *regionCache { return &regionCache{cloud: c, ttl: 5 * time.Minute} }
+func newRegionCache(c RegionLister) *regionCache {
+	if rc, ok := c.(*regionCache); ok {
+		return rc // already cached: share it
+	}
+	return &regionCache{cloud: c, ttl: 5 * time.Minute}
+}
+
+// NewRegionCache wraps a RegionLister so that every handler given the result
+// shares one region list, refreshed every five minutes.
+func NewRegionCache(c RegionLister) RegionLister { return newRegionCache(c) }
+
+// Regions returns the cached region list.
+func (rc *regionCache) Regions(ctx context.Context) ([]cloud.Region, error) { return rc.list(ctx) }
 
 func (rc *regionCache) list(ctx context.Context) ([]cloud.Region, error) {
 	rc.mu.Lock()

@@ -28,17 +28,18 @@ func (s *Server) routes() {
 	need := s.requirePerm
 	gw := s.deps.Cloud
 
-	user.GET("/", handlers.NewDashboard(gw).Show)
+	regions := handlers.NewRegionCache(gw) // shared by every page that names regions
+	user.GET("/", handlers.NewDashboard(regions).Show)
 
 	account := handlers.NewAccount(s.deps.Auth)
 	user.GET("/account", account.Show)
 	user.POST("/account/password", account.ChangePassword)
 
 	// Binding: region → key pair → instances → review → job.
-	region := handlers.NewBindRegion(gw, s.deps.Auth)
-	keys := handlers.NewBindKeys(gw, gw)
-	inst := handlers.NewBindInstances(gw, gw, s.deps.Selections)
-	review := handlers.NewBindReview(gw, gw, gw, s.deps.Selections)
+	region := handlers.NewBindRegion(regions, s.deps.Auth)
+	keys := handlers.NewBindKeys(regions, gw)
+	inst := handlers.NewBindInstances(regions, gw, s.deps.Selections)
+	review := handlers.NewBindReview(regions, gw, gw, s.deps.Selections)
 	create := handlers.NewJobsCreate(review, s.deps.Jobs, s.deps.Selections)
 	bind := need(auth.PermBind)
 	user.GET("/bind", region.Show, bind)
@@ -73,7 +74,7 @@ func (s *Server) routes() {
 	user.POST("/jobs/:id/reboot-all", actions.RebootAll, restart)
 	user.POST("/jobs/:id/start-all", actions.StartAll, restart)
 	user.POST("/jobs/:id/retry", actions.Retry, bind, restart)
-	rollback := handlers.NewJobRollback(s.deps.Jobs, s.deps.Jobs, gw, gw)
+	rollback := handlers.NewJobRollback(s.deps.Jobs, s.deps.Jobs, gw, regions)
 	user.GET("/jobs/:id/rollback", rollback.Show, bind)
 	user.POST("/jobs/:id/rollback", rollback.Create, bind)
 
