@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sysFor(env map[string]string) (IO, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }}, &out, &errOut
+}
+
+func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, nil, "unknown command"},
+		{"unknown serve flag", []string{"serve", "--nope"}, nil, "flag provided but not defined"},
+		{"unknown flag, no command", []string{"--nope"}, nil, "flag provided but not defined"},
+		{"bad endpoint", []string{"serve", "--ecs-endpoint", "ftp://x"}, nil, "must be an http:// or https:// URL"},
+		{"endpoint with a path", []string{"serve", "--ecs-endpoint", "http://127.0.0.1:9/x"}, nil, "must be an http:// or https:// URL"},
+		{"bad duration env", []string{"serve"}, map[string]string{"KEYBIND_SESSION_IDLE_TIMEOUT": "soon"}, "KEYBIND_SESSION_IDLE_TIMEOUT"},
+		{"bad proxies", []string{"serve", "--trusted-proxies", "10.0.0.0/99"}, nil, "--trusted-proxies"},
+		{"tls half", []string{"serve", "--tls-cert", "x.pem"}, nil, "go together"},
+		{"bad log level", []string{"serve", "--log-level", "loud"}, nil, "--log-level"},
+		{"sandbox instances", []string{"sandbox", "--instances", "0"}, nil, "--instances"},
+		{"sandbox bad int env", []string{"sandbox"}, map[string]string{"KEYBIND_SANDBOX_SEED": "x"}, "KEYBIND_SANDBOX_SEED"},
+		{"user without command", []string{"user"}, nil, "missing command"},
+		{"user add without role", []string{"user", "add", "bob"}, nil, "--role"},
+		{"user add without name", []string{"user", "add", "--role", "helpdesk"}, nil, "missing user name"},
+		{"user unknown", []string{"user", "rename", "bob"}, nil, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sys, _, _ := sysFor(tt.env)
+			err := Run(context.Background(), tt.args, sys)
+			if code := ExitCode(err); code != 2 {
+				t.Fatalf("exit code %d (err %v), want 2", code, err)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") || !strings.Contains(msg, tt.want) {
+				t.Errorf("error %q: want one line containing %q", msg, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelpPrintsUsageAndExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"serve", "-h"}, {"sandbox", "--help"}, {"user", "--help"}, {"help"}} {
+		sys, out, _ := sysFor(nil)
+		err := Run(context.Background(), args, sys)
+		if code := ExitCode(err); code != 0 || (err != nil && !errors.Is(err, flag.ErrHelp)) {
+			t.Errorf("%v: exit %d, err %v", args, code, err)
+		}
+		if !strings.Contains(out.String(), "Usage") && !strings.Contains(out.String(), "keybind") {
+			t.Errorf("%v printed %q, want usage", args, out.String())
+		}
+	}
+	sys, out, _ := sysFor(nil)
+	_ = Run(context.Background(), []string{"serve", "--help"}, sys)
+	for _, flagName := range []string{"-addr", "-data-dir", "-ecs-endpoint", "KEYBIND_ADDR"} {
+		if !strings.Contains(out.String(), flagName) {
+			t.Errorf("serve --help does not mention %s", flagName)
+		}
+	}
+}
+
+func TestServeDefaultsAndEnvironment(t *testing.T) {
+	c, err := parseServe(nil, IO{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.Endpoint != "" || c.IdleTimeout != 30*time.Minute || c.AbsoluteTimeout != 12*time.Hour {
+		t.Errorf("defaults = %+v", c)
+	}
+	env := map[string]string{"KEYBIND_ADDR": "0.0.0.0:9000", "KEYBIND_DATA_DIR": "/var/lib/keybind", "KEYBIND_ECS_ENDPOINT": "https://ecs-vpc.cn-hangzhou.aliyuncs.com/"}
+	c, err = parseServe([]string{"--addr", "127.0.0.1:7000"}, IO{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:7000" || c.DataDir != "/var/lib/keybind" || c.Endpoint != "https://ecs-vpc.cn-hangzhou.aliyuncs.com" {
+		t.Errorf("flag over env over default: %+v", c)
+	}
+}
+
+func TestUserCommands(t *testing.T) {
+	dir := t.TempDir()
+	run := func(stdin string, args ...string) (string, error) {
+		sys, out, _ := sysFor(nil)
+		sys.Stdin = strings.NewReader(stdin)
+		err := Run(context.Background(), append(args, "--data-dir", dir), sys)
+		return out.String(), err
+	}
+	out, err := run("", "user", "add", "alice", "--role", "helpdesk")
+	if err != nil || !strings.Contains(out, "password: ") {
+		t.Fatalf("add alice: %q, %v", out, err)
+	}
+	if _, err := run("Lantern-Copper-Quartz-91\n", "user", "add", "bob", "--role", "admin", "--password-stdin"); err != nil {
+		t.Fatalf("add bob from stdin: %v", err)
+	}
+	if _, err := run("short\n", "user", "passwd", "bob", "--password-stdin"); ExitCode(err) != 2 {
+		t.Errorf("a short password: %v, want a usage error", err)
+	}
+	if _, err := run("", "user", "disable", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("", "user", "list")
+	if err != nil || !strings.Contains(out, "alice") || !strings.Contains(out, "disabled") || !strings.Contains(out, "bob") {
+		t.Errorf("list: %q, %v", out, err)
+	}
+	if _, err := run("", "user", "disable", "nobody"); err == nil || !strings.Contains(err.Error(), "no user") {
+		t.Errorf("disable nobody: %v", err)
+	}
+}
