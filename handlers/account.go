@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"keybind/internal/auth"
@@ -19,11 +20,16 @@ type PasswordChanger interface {
 
 // Account is the signed-in user's own page.
 type Account struct {
-	auth PasswordChanger
+	auth   PasswordChanger
+	tokens *Tokens // the API tokens panel (tokens.go); nil if a keeps no tokens
 }
 
 // NewAccount builds the account page handlers.
-func NewAccount(a PasswordChanger) *Account { return &Account{auth: a} }
+func NewAccount(a PasswordChanger) *Account {
+	h := &Account{auth: a}
+	h.tokens = newTokens(a, h)
+	return h
+}
 
 // Show renders the account page.
 func (h *Account) Show(c echo.Context) error {
@@ -31,11 +37,20 @@ func (h *Account) Show(c echo.Context) error {
 }
 
 func (h *Account) render(c echo.Context, status int, errs map[string]string) error {
+	panel, err := h.tokens.panel(c, views.TokensPanel{})
+	if err != nil {
+		return err
+	}
+	return h.renderWith(c, status, errs, panel)
+}
+
+// renderWith renders the account page with children (the tokens panel) at its end.
+func (h *Account) renderWith(c echo.Context, status int, errs map[string]string, children templ.Component) error {
 	p := views.AccountPage{Page: page(c, "Your account", "account"), Errors: errs}
 	if u := State(c).User; u != nil && u.MustChangePassword {
 		p.Notice = "Your password was set by someone else. Choose your own password before you continue."
 	}
-	return render(c, status, views.Account(p))
+	return render(c, status, withChildren(views.Account(p), children))
 }
 
 // ChangePassword checks the current password and sets the new one; every

@@ -103,6 +103,8 @@ func (s *Server) routes() {
 	user.GET("/audit/export.csv", audit.ExportCSV, readAudit)
 	user.GET("/audit/export.json", audit.ExportJSON, readAudit)
 	s.keypairRoutes(user)
+	s.tokenRoutes(user)
+	s.apiRoutes()
 }
 
 const staticPrefix = "/static/"

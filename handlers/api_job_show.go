@@ -1,0 +1,178 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/jobs"
+	"keybind/views"
+)
+
+// APIJobShow reads a job with its items.
+type APIJobShow struct{ jobs JobReader }
+
+// NewAPIJobShow builds GET /api/v1/jobs/:id.
+func NewAPIJobShow(j JobReader) *APIJobShow { return &APIJobShow{jobs: j} }
+
+// apiJob is a job with its items.
+type apiJob struct {
+	apiJobSummary
+	Counts apiJobCounts `json:"counts"`
+	Items  []apiJobItem `json:"items"`
+}
+
+// apiJobSummary is a job as the API shows it: the result grid's numbers and
+// words (state_label, after and the counts are the grid's, built by the
+// same code), next to the machine-readable states.
+type apiJobSummary struct {
+	ID         int64   `json:"id"`
+	Kind       string  `json:"kind"` // bind, unbind, rollback
+	Title      string  `json:"title"`
+	Region     string  `json:"region"`
+	KeyPair    string  `json:"key_pair"` // "" for a rollback: items differ
+	RollbackOf *int64  `json:"rollback_of"`
+	CreatedBy  string  `json:"created_by"`
+	CreatedVia string  `json:"created_via"`
+	CreatedAt  string  `json:"created_at"`
+	FinishedAt *string `json:"finished_at"`
+	// State is running, waiting-restarts, needs-attention, waiting-for-you
+	// (keys bound, instances wait for a reboot or start nobody asked for
+	// yet) or done (every key in effect or excluded).
+	State      string    `json:"state"`
+	StateLabel string    `json:"state_label"`
+	InMotion   bool      `json:"in_motion"`
+	After      string    `json:"after"`
+	Policy     apiPolicy `json:"policy"`
+}
+
+type apiPolicy struct {
+	After    string `json:"after"` // none | restart
+	Force    bool   `json:"force"`
+	WaveSize int    `json:"wave_size"`
+}
+
+// apiListCounts are the counts of the jobs page.
+type apiListCounts struct {
+	Total     int `json:"total"`
+	Bound     int `json:"bound"`
+	Failed    int `json:"failed"`
+	Excluded  int `json:"excluded"`
+	Pending   int `json:"pending"`
+	InEffect  int `json:"in_effect"`
+	InMotion  int `json:"in_motion"`
+	Decisions int `json:"decisions"`
+}
+
+// apiJobCounts are the grid's counts, with what its bulk buttons would do.
+type apiJobCounts struct {
+	apiListCounts
+	RebootReady int `json:"reboot_ready"`
+	StartReady  int `json:"start_ready"`
+	Retryable   int `json:"retryable"`
+}
+
+// apiJobItem is one instance of the job: its grid row, plus the states
+// and the cloud's codes behind the words.
+type apiJobItem struct {
+	InstanceID     string `json:"instance_id"`
+	Name           string `json:"name"`
+	PreviousKey    string `json:"previous_key"`
+	TargetKey      string `json:"target_key"`
+	Action         string `json:"action"` // attach | detach | "" (excluded)
+	Result         string `json:"result"` // the grid's words: Bound, Failed, Excluded, Waiting …
+	ResultDetail   string `json:"result_detail"`
+	KeyState       string `json:"key_state"` // excluded | pending | attempting | applied | done | failed
+	KeyCode        string `json:"key_code"`
+	KeyMessage     string `json:"key_message"`
+	KeyRequestID   string `json:"key_request_id"`
+	ExcludedReason string `json:"excluded_reason"`
+	Restart        string `json:"restart"`       // the grid's words: Needs reboot, Rebooting, Running — key in effect …
+	RestartState   string `json:"restart_state"` // needs-reboot, in-progress, key-in-effect …
+	RestartOp      string `json:"restart_op"`    // reboot | start | ""
+	RestartCode    string `json:"restart_code"`
+	RestartMessage string `json:"restart_message"`
+	LastStatus     string `json:"last_status"`
+	CanReboot      bool   `json:"can_reboot"`
+	CanStart       bool   `json:"can_start"`
+	NeedsDecision  bool   `json:"needs_decision"`
+}
+
+// Show answers the job and every item.
+func (h *APIJobShow) Show(c echo.Context) error {
+	j, err := apiLoadJob(c, h.jobs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, j)
+}
+
+// apiLoadJob reads the job named by :id and maps it with its items.
+func apiLoadJob(c echo.Context, r JobReader) (apiJob, error) {
+	id, err := jobID(c)
+	if err != nil {
+		return apiJob{}, err
+	}
+	return apiReadJob(c, r, id)
+}
+
+func apiReadJob(c echo.Context, r JobReader, id int64) (apiJob, error) {
+	ctx := c.Request().Context()
+	j, err := r.Job(ctx, id)
+	if err != nil {
+		return apiJob{}, err
+	}
+	items, err := r.Items(ctx, id)
+	if err != nil {
+		return apiJob{}, err
+	}
+	return toAPIJob(j, items), nil
+}
+
+// toAPIJob maps a job; with items, the grid's rows and counts come from
+// jobGrid, the function that renders the grid.
+func toAPIJob(j jobs.Job, items []jobs.Item) apiJob {
+	g := jobGrid(j, items)
+	k := g.Job.Counts
+	out := apiJob{apiJobSummary: toAPIJobSummary(j, g.Job),
+		Counts: apiJobCounts{apiListCounts: toAPIListCounts(g.Job.Counts), RebootReady: k.RebootReady, StartReady: k.StartReady, Retryable: k.Retryable}}
+	rows := make(map[string]int, len(g.Rows))
+	for i, r := range g.Rows {
+		rows[r.ID] = i
+	}
+	out.Items = make([]apiJobItem, 0, len(items))
+	for _, it := range items {
+		r := g.Rows[rows[it.InstanceID]]
+		out.Items = append(out.Items, apiJobItem{InstanceID: it.InstanceID, Name: it.Name, PreviousKey: it.PreviousKey,
+			TargetKey: it.ExpectKey, Action: string(it.Action), Result: r.Result, ResultDetail: r.ResultDetail,
+			KeyState: string(it.Key), KeyCode: it.KeyCode, KeyMessage: it.KeyMessage, KeyRequestID: it.KeyRequestID,
+			ExcludedReason: string(it.ExcludeReason), Restart: r.Restart, RestartState: string(it.Restart),
+			RestartOp: string(it.Op), RestartCode: it.RestartCode, RestartMessage: it.RestartMessage,
+			LastStatus: string(it.LastStatus), CanReboot: r.CanReboot, CanStart: r.CanStart, NeedsDecision: r.NeedsDecision})
+	}
+	return out
+}
+
+// toAPIJobSummary maps the job's header; s is what the grid shows of it.
+func toAPIJobSummary(j jobs.Job, s views.JobSummary) apiJobSummary {
+	out := apiJobSummary{ID: j.ID, Kind: string(j.Kind), Title: s.Title, Region: j.Region, KeyPair: j.KeyPair,
+		CreatedBy: j.CreatedBy.Username, CreatedVia: j.CreatedBy.Via, CreatedAt: *apiTime(j.CreatedAt), FinishedAt: apiTime(j.FinishedAt),
+		State: string(j.State), StateLabel: s.State, InMotion: j.InMotion(), After: s.After,
+		Policy: apiPolicy{After: "none", Force: j.Policy.Force, WaveSize: j.Policy.WaveSize}}
+	if s.RollbackOf != 0 {
+		parent := s.RollbackOf
+		out.RollbackOf = &parent
+	}
+	if j.Policy.AfterBind {
+		out.Policy.After = "restart"
+	}
+	if waiting := j.Counts.NeedsReboot + j.Counts.NeedsStart; j.State == jobs.StateDone && waiting > 0 {
+		out.State = "waiting-for-you"
+	}
+	return out
+}
+
+func toAPIListCounts(k views.JobCounts) apiListCounts {
+	return apiListCounts{Total: k.Total, Bound: k.Bound, Failed: k.Failed, Excluded: k.Excluded, Pending: k.Pending,
+		InEffect: k.InEffect, InMotion: k.InMotion, Decisions: k.Decisions}
+}

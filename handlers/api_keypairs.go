@@ -1,0 +1,109 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/apperr"
+	"keybind/internal/cloud"
+	"keybind/internal/sshkey"
+)
+
+// APIKeyPairs lists a region's key pairs and reads one.
+type APIKeyPairs struct {
+	regions *regionCache
+	keys    KeyPairLister
+	key     KeyPairGetter
+}
+
+// NewAPIKeyPairs builds GET /api/v1/regions/:region/keypairs[/:name].
+func NewAPIKeyPairs(r RegionLister, l KeyPairLister, g KeyPairGetter) *APIKeyPairs {
+	return &APIKeyPairs{regions: newRegionCache(r), keys: l, key: g}
+}
+
+const apiKeyPairsMaxPage = 50 // DescribeKeyPairs' largest page
+
+// apiKeyPair is a key pair as the API shows it; algorithm and weak are the
+// words and warning of the key pairs page.
+type apiKeyPair struct {
+	Name        string  `json:"name"`
+	Fingerprint string  `json:"fingerprint"` // MD5, as ECS shows it
+	SHA256      string  `json:"sha256"`      // as ssh-keygen -l shows it; "" if keybind cannot read the key
+	Algorithm   string  `json:"algorithm"`   // e.g. "RSA 4096", "Ed25519"
+	Weak        bool    `json:"weak"`        // keybind would refuse to import this key today
+	CreatedAt   *string `json:"created_at"`
+	PublicKey   string  `json:"public_key"`
+}
+
+func toAPIKeyPair(k cloud.KeyPair) apiKeyPair {
+	out := apiKeyPair{Name: k.Name, Fingerprint: k.Fingerprint, CreatedAt: apiTime(k.CreatedAt), PublicKey: k.PublicKey}
+	out.Algorithm, out.Weak = keySummary(k.PublicKey)
+	if parsed, err := sshkey.Inspect(k.PublicKey); err == nil {
+		out.SHA256 = parsed.SHA256
+	}
+	return out
+}
+
+// List answers one page of the region's key pairs; name filters with the
+// console's search rule (a plain word matches anywhere, * is a wildcard).
+func (h *APIKeyPairs) List(c echo.Context) error {
+	ctx := c.Request().Context()
+	region, err := apiRegionParam(ctx, h.regions, c.Param("region"))
+	if err != nil {
+		return err
+	}
+	if err := onlyQuery(c, "name", "page", "page_size"); err != nil {
+		return err
+	}
+	page, size, err := apiPaging(c, keyPairsPageSize, apiKeyPairsMaxPage)
+	if err != nil {
+		return err
+	}
+	q := strings.TrimSpace(c.QueryParam("name"))
+	if len(q) > 128 || strings.ContainsAny(q, "\x00\r\n") {
+		return apperr.Invalid("Check the filter.", map[string]string{"name": "A key pair name has at most 128 characters."})
+	}
+	res, err := h.keys.KeyPairs(ctx, region.ID, cloud.KeyPairFilter{Name: wildcard(q), PageNumber: page, PageSize: size})
+	if err != nil {
+		return err
+	}
+	out := apiList[apiKeyPair]{Region: region.ID, Page: page, PageSize: size, Total: res.Total, Items: make([]apiKeyPair, 0, len(res.Items))}
+	for _, k := range res.Items {
+		out.Items = append(out.Items, toAPIKeyPair(k))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// Show answers one key pair, or 404.
+func (h *APIKeyPairs) Show(c echo.Context) error {
+	ctx := c.Request().Context()
+	region, err := apiRegionParam(ctx, h.regions, c.Param("region"))
+	if err != nil {
+		return err
+	}
+	name := c.Param("name")
+	if !existingKeyName(name) {
+		return apperr.NotFound("The key pair")
+	}
+	kp, err := h.key.KeyPair(ctx, region.ID, name)
+	var ce *cloud.Error
+	if errors.As(err, &ce) && ce.Kind == cloud.KindNotFound {
+		return apperr.NotFound("Key pair " + name + " in " + region.ID)
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIKeyPair(kp))
+}
+
+// apiList is one page of a region's resources.
+type apiList[T any] struct {
+	Region   string `json:"region"`
+	Page     int    `json:"page"`
+	PageSize int    `json:"page_size"`
+	Total    int    `json:"total"`
+	Items    []T    `json:"items"`
+}

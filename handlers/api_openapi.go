@@ -1,0 +1,26 @@
+package handlers
+
+import (
+	_ "embed"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// openAPIDocument describes /api/v1. It is written by hand, and
+// TestAPIConformsToOpenAPI checks every operation in it against the real
+// responses.
+//
+//go:embed api_openapi.json
+var openAPIDocument []byte
+
+// OpenAPIDocument returns the API's OpenAPI 3 document.
+func OpenAPIDocument() []byte { return openAPIDocument }
+
+// APIOpenAPI serves the document. It needs no token: it describes the
+// contract only (the same as docs/API.md), holds no data, and tools read it
+// before anyone has a token.
+func APIOpenAPI(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return c.JSONBlob(http.StatusOK, openAPIDocument)
+}

@@ -1,0 +1,155 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"keybind/internal/apperr"
+	"keybind/internal/auth"
+	"keybind/views"
+)
+
+// TokenManager keeps the signed-in user's personal API tokens.
+type TokenManager interface {
+	Create(ctx context.Context, actor auth.Actor, name string, expiresAt time.Time) (string, auth.Token, error)
+	List(ctx context.Context, actor auth.Actor) ([]auth.Token, error)
+	Revoke(ctx context.Context, actor auth.Actor, id int64) (auth.Token, error)
+	Now() time.Time
+}
+
+// tokenSource is a service that also keeps API tokens (*auth.Service).
+type tokenSource interface{ Tokens() *auth.Tokens }
+
+// Tokens is the API tokens part of the account page: create (the token is
+// shown once, in the answer to the POST, and kept nowhere in clear), list
+// and revoke.
+type Tokens struct {
+	tokens  TokenManager
+	account *Account
+}
+
+// maxTokenDays is the longest lifetime the form offers.
+const maxTokenDays = int(auth.MaxTokenLifetime / (24 * time.Hour))
+
+// newTokens gives the account page its tokens panel when a keeps tokens.
+func newTokens(a PasswordChanger, account *Account) *Tokens {
+	if src, ok := a.(tokenSource); ok {
+		return &Tokens{tokens: src.Tokens(), account: account}
+	}
+	return nil
+}
+
+// Tokens returns the handlers of the account page's token actions.
+func (h *Account) Tokens() *Tokens { return h.tokens }
+
+// panel lists the user's tokens into p; nil renders nothing.
+func (t *Tokens) panel(c echo.Context, p views.TokensPanel) (templ.Component, error) {
+	if u := State(c).User; t == nil || u == nil || u.MustChangePassword {
+		return templ.NopComponent, nil // first a password of their own
+	}
+	list, err := t.tokens.List(c.Request().Context(), actor(c))
+	if err != nil {
+		return nil, err
+	}
+	now := t.tokens.Now()
+	p.CSRFToken, p.Max, p.MaxDays = State(c).CSRFToken, auth.MaxTokensPerUser, maxTokenDays
+	p.Rows = make([]views.APITokenRow, 0, len(list))
+	for _, tok := range list {
+		p.Rows = append(p.Rows, views.APITokenRow{ID: tok.ID, Name: tok.Name, Hint: tok.Hint, Created: formatTime(tok.CreatedAt),
+			Expires: expiresText(tok.ExpiresAt), LastUsed: neverOr(tok.LastUsedAt), Expired: tok.Expired(now)})
+	}
+	return views.Tokens(p), nil
+}
+
+func expiresText(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return formatTime(t)
+}
+
+func neverOr(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return formatTime(t)
+}
+
+// Create makes a token and shows the account page with it, this once.
+func (t *Tokens) Create(c echo.Context) error {
+	form := views.TokenForm{Name: c.FormValue("name"), ExpiresDays: strings.TrimSpace(c.FormValue("expires_days"))}
+	var expires time.Time
+	if form.ExpiresDays != "" {
+		days, err := strconv.Atoi(form.ExpiresDays)
+		if err != nil || days < 1 || days > maxTokenDays {
+			return t.refuse(c, form, "expires_days", fmt.Sprintf("Enter a whole number of days from 1 to %d, or leave it empty.", maxTokenDays))
+		}
+		expires = t.tokens.Now().Add(time.Duration(days) * 24 * time.Hour)
+	}
+	raw, tok, err := t.tokens.Create(c.Request().Context(), actor(c), form.Name, expires)
+	var ve *auth.ValidationError
+	switch {
+	case errors.As(err, &ve) && ve.Field == "name":
+		return t.refuse(c, form, "name", "The name "+ve.Message+".")
+	case errors.As(err, &ve):
+		return t.refuse(c, form, "expires_days", "The expiry "+ve.Message+".")
+	case errors.Is(err, auth.ErrTooManyTokens):
+		return t.refuse(c, form, "form", fmt.Sprintf("You have %d active tokens, the most allowed. Revoke one you no longer use first.", auth.MaxTokensPerUser))
+	case err != nil:
+		return err
+	}
+	State(c).Logger.Info("API token created", "token", tok.ID)
+	created := &views.CreatedToken{Name: tok.Name, Token: raw, Expires: "never expires"}
+	if !tok.ExpiresAt.IsZero() {
+		created.Expires = "expires " + formatTime(tok.ExpiresAt)
+	}
+	return t.show(c, http.StatusOK, views.TokensPanel{Created: created})
+}
+
+func (t *Tokens) refuse(c echo.Context, form views.TokenForm, field, msg string) error {
+	return t.show(c, http.StatusUnprocessableEntity, views.TokensPanel{Form: form, Errors: map[string]string{field: msg}})
+}
+
+// show renders the account page with the panel p.
+func (t *Tokens) show(c echo.Context, status int, p views.TokensPanel) error {
+	panel, err := t.panel(c, p)
+	if err != nil {
+		return err
+	}
+	return t.account.renderWith(c, status, nil, panel)
+}
+
+// Revoke ends one of the user's tokens at once.
+func (t *Tokens) Revoke(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return apperr.NotFound("The token")
+	}
+	tok, err := t.tokens.Revoke(c.Request().Context(), actor(c), id)
+	if errors.Is(err, auth.ErrTokenNotFound) {
+		return apperr.NotFound("The token")
+	}
+	if err != nil {
+		return err
+	}
+	if err := addFlash(c, "success", "Revoked the API token "+tok.Name+". Calls with it are refused from now on."); err != nil {
+		return err
+	}
+	return redirect(c, "/account")
+}
+
+// withChildren renders parent with children as its { children... }.
+func withChildren(parent, children templ.Component) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return parent.Render(templ.WithChildren(ctx, children), w)
+	})
+}

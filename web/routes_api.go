@@ -1,0 +1,66 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
+
+	"keybind/handlers"
+	"keybind/internal/auth"
+)
+
+// The API's per-address budget: a script polling a job a few times a second
+// stays far below it; a runaway loop is slowed before it costs the cloud
+// API quota.
+const (
+	apiRatePerSecond = 20
+	apiRateBurst     = 100
+)
+
+// apiRoutes is the JSON API for automation, /api/v1 (docs/API.md). It has
+// its own group, outside the session and CSRF group: a personal API token
+// authenticates every call but the OpenAPI document, and each route names
+// its permission as the pages do. The global middleware (request ID,
+// security headers, body limit, timeout) applies as everywhere.
+func (s *Server) apiRoutes() {
+	gw, engine := s.deps.Cloud, s.deps.Jobs
+	api := s.echo.Group("/api/v1", apiRateLimit(auth.NewIPLimiter(rate.Limit(apiRatePerSecond), apiRateBurst, nil)), noStore)
+	api.GET("/openapi.json", handlers.APIOpenAPI)
+
+	v1 := api.Group("", s.apiAuth(s.deps.Auth.Tokens()))
+	need := s.apiPerm
+	bind, restart, view := need(auth.PermBind), need(auth.PermRestart), need(auth.PermViewJobs)
+	v1.GET("/me", handlers.APIMe)
+
+	// The cloud: regions, key pairs, instances.
+	keys := handlers.NewAPIKeyPairs(gw, gw, gw)
+	v1.GET("/regions", handlers.NewAPIRegions(gw).List, bind)
+	v1.GET("/regions/:region/keypairs", keys.List, bind)
+	v1.GET("/regions/:region/keypairs/:name", keys.Show, bind)
+	v1.POST("/regions/:region/keypairs", handlers.NewAPIKeyPairImport(gw, gw, s.deps.Auth).Import, need(auth.PermManageKeys))
+	v1.GET("/regions/:region/instances", handlers.NewAPIInstances(gw, gw).List, bind)
+
+	// Jobs: create, read, and the result grid's actions.
+	jobsBind := handlers.NewAPIJobsBind(gw, gw, gw, engine)
+	actions := handlers.NewAPIJobActions(engine)
+	v1.GET("/jobs", handlers.NewAPIJobsList(engine).List, view)
+	v1.POST("/jobs/bind", jobsBind.Bind, bind)
+	v1.POST("/jobs/unbind", jobsBind.Unbind, bind)
+	v1.GET("/jobs/:id", handlers.NewAPIJobShow(engine).Show, view)
+	v1.POST("/jobs/:id/rollback", handlers.NewAPIJobRollback(engine, gw, gw).Rollback, bind)
+	v1.POST("/jobs/:id/reboot", actions.Reboot, restart)
+	v1.POST("/jobs/:id/start", actions.Start, restart)
+	v1.POST("/jobs/:id/reboot-running", actions.RebootRunning, restart)
+	v1.POST("/jobs/:id/start-stopped", actions.StartStopped, restart)
+	v1.POST("/jobs/:id/retry-failed", actions.RetryFailed, bind, restart)
+	v1.POST("/jobs/:id/items/:instance/resolve", actions.Resolve, restart)
+
+	// Administration.
+	v1.GET("/audit", handlers.NewAPIAudit(s.deps.Auth).List, need(auth.PermReadAudit))
+}
+
+// tokenRoutes are the personal API token actions of the account page.
+func (s *Server) tokenRoutes(user *echo.Group) {
+	t := handlers.NewAccount(s.deps.Auth).Tokens()
+	user.POST("/account/tokens", t.Create)
+	user.POST("/account/tokens/:id/revoke", t.Revoke)
+}
