@@ -90,7 +90,9 @@ func decodeBody(c echo.Context, v any, optional bool) error {
 	if err := strictDecode(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return apperr.Invalid("A field has the wrong type.", map[string]string{te.Field: "Must be " + jsonTypeName(te.Type) + "."})
+			// Field is a dotted path that may start with an embedded struct's name.
+			name := te.Field[strings.LastIndex(te.Field, ".")+1:]
+			return apperr.Invalid("A field has the wrong type.", map[string]string{name: "Must be " + jsonTypeName(te.Type) + "."})
 		}
 		return apperr.New(http.StatusBadRequest, codeBadJSON, "The body must be one JSON object.").Wrap(err)
 	}

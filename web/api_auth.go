@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
 
 	"keybind/handlers"
 	"keybind/internal/apperr"
@@ -22,34 +24,43 @@ type TokenAuthenticator interface {
 	Authenticate(ctx context.Context, raw string) (*auth.User, error)
 }
 
-// RateLimiter allows a request from an address now, or says how long to wait.
-type RateLimiter interface {
-	Allow(ip string) (bool, time.Duration)
-}
-
 const bearerChallenge = `Bearer realm="keybind"`
 
 // apiAuth lets through only calls that carry a working personal API token in
 // "Authorization: Bearer kb_…". Cookies are never read here: a browser
 // session alone does not reach the API, so the API needs no CSRF token.
-func (s *Server) apiAuth(tokens TokenAuthenticator) echo.MiddlewareFunc {
+//
+// Limits answer 429 with Retry-After: failures refuses an address whose
+// calls keep failing authentication before its token is even looked up;
+// calls limits each user, so a runaway script slows down before it uses up
+// the cloud API's quota.
+func (s *Server) apiAuth(tokens TokenAuthenticator, failures, calls *keyedLimiter) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
+			ip := c.RealIP()
+			if wait, ok := failures.peek(ip); !ok {
+				return tooMany(c, wait)
+			}
 			raw, ok := bearerToken(c.Request())
 			if !ok {
+				failures.take(ip)
 				h.Set(echo.HeaderWWWAuthenticate, bearerChallenge)
 				return apperr.New(http.StatusUnauthorized, "unauthorized",
 					"Send a personal API token in the Authorization header: Bearer kb_… (create one on your account page).")
 			}
 			u, err := tokens.Authenticate(c.Request().Context(), raw)
 			if errors.Is(err, auth.ErrInvalidToken) {
+				failures.take(ip)
 				h.Set(echo.HeaderWWWAuthenticate, bearerChallenge+`, error="invalid_token"`)
 				return apperr.New(http.StatusUnauthorized, "invalid_token",
 					"This API token is unknown, expired or revoked, or its account cannot use it now.")
 			}
 			if err != nil {
 				return err
+			}
+			if wait, ok := calls.take("user:" + strconv.FormatInt(u.ID, 10)); !ok {
+				return tooMany(c, wait)
 			}
 			st := handlers.State(c)
 			st.User = u
@@ -91,16 +102,75 @@ func (s *Server) apiPerm(p auth.Permission) echo.MiddlewareFunc {
 	}
 }
 
-// apiRateLimit answers 429 with Retry-After to a client address that
-// sends more than the API allows.
-func apiRateLimit(l RateLimiter) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if ok, wait := l.Allow(c.RealIP()); !ok {
-				c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-				return apperr.New(http.StatusTooManyRequests, "rate_limited", "Too many requests from your address. Wait a moment and try again.")
+// tooMany answers 429 with Retry-After.
+func tooMany(c echo.Context, wait time.Duration) error {
+	c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	return apperr.New(http.StatusTooManyRequests, "rate_limited", "Too many requests. Wait a moment and try again.")
+}
+
+// keyedLimiter is a token bucket per key (a client address, a user), in
+// memory. It can be asked without spending (peek), so an address can be
+// refused on its past failures only. Past maxKeys keys, full buckets (which
+// behave like new ones) are forgotten first, then all.
+type keyedLimiter struct {
+	mu      sync.Mutex
+	limit   rate.Limit
+	burst   int
+	buckets map[string]*rate.Limiter
+}
+
+const maxLimiterKeys = 10000
+
+func newKeyedLimiter(perSecond float64, burst int) *keyedLimiter {
+	return &keyedLimiter{limit: rate.Limit(perSecond), burst: burst, buckets: map[string]*rate.Limiter{}}
+}
+
+func (l *keyedLimiter) bucket(key string, now time.Time) *rate.Limiter {
+	b := l.buckets[key]
+	if b != nil {
+		return b
+	}
+	if len(l.buckets) >= maxLimiterKeys {
+		for k, v := range l.buckets {
+			if v.TokensAt(now) >= float64(l.burst) {
+				delete(l.buckets, k)
 			}
-			return next(c)
+		}
+		if len(l.buckets) >= maxLimiterKeys {
+			clear(l.buckets)
 		}
 	}
+	b = rate.NewLimiter(l.limit, l.burst)
+	l.buckets[key] = b
+	return b
+}
+
+// peek reports whether key has a token left, without spending it, and
+// otherwise how long until it has.
+func (l *keyedLimiter) peek(key string) (time.Duration, bool) {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		return 0, true
+	}
+	if t := b.TokensAt(now); t < 1 {
+		return time.Duration((1 - t) / float64(l.limit) * float64(time.Second)), false
+	}
+	return 0, true
+}
+
+// take spends one of key's tokens if it has one, and otherwise says how
+// long until it has.
+func (l *keyedLimiter) take(key string) (time.Duration, bool) {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.bucket(key, now).ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return d, false
+	}
+	return 0, true
 }

@@ -2,18 +2,20 @@ package web
 
 import (
 	"github.com/labstack/echo/v4"
-	"golang.org/x/time/rate"
 
 	"keybind/handlers"
 	"keybind/internal/auth"
 )
 
-// The API's per-address budget: a script polling a job a few times a second
-// stays far below it; a runaway loop is slowed before it costs the cloud
-// API quota.
+// The API's budgets. A user's calls: a script polling a job a few times a
+// second stays far below it; a runaway loop is slowed before it uses up the
+// cloud API's quota. A client address's failed authentications: a script
+// with a wrong token gets its 401s, a guesser is slowed to a crawl.
 const (
-	apiRatePerSecond = 20
-	apiRateBurst     = 100
+	apiCallsPerSecond    = 20
+	apiCallsBurst        = 200
+	apiFailuresPerSecond = 5
+	apiFailuresBurst     = 300
 )
 
 // apiRoutes is the JSON API for automation, /api/v1 (docs/API.md). It has
@@ -23,10 +25,12 @@ const (
 // security headers, body limit, timeout) applies as everywhere.
 func (s *Server) apiRoutes() {
 	gw, engine := s.deps.Cloud, s.deps.Jobs
-	api := s.echo.Group("/api/v1", apiRateLimit(auth.NewIPLimiter(rate.Limit(apiRatePerSecond), apiRateBurst, nil)), noStore)
+	api := s.echo.Group("/api/v1", noStore)
 	api.GET("/openapi.json", handlers.APIOpenAPI)
 
-	v1 := api.Group("", s.apiAuth(s.deps.Auth.Tokens()))
+	failures := newKeyedLimiter(apiFailuresPerSecond, apiFailuresBurst)
+	calls := newKeyedLimiter(apiCallsPerSecond, apiCallsBurst)
+	v1 := api.Group("", s.apiAuth(s.deps.Auth.Tokens(), failures, calls))
 	need := s.apiPerm
 	bind, restart, view := need(auth.PermBind), need(auth.PermRestart), need(auth.PermViewJobs)
 	v1.GET("/me", handlers.APIMe)
