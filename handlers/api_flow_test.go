@@ -131,8 +131,8 @@ func TestAPIBindRebootDone(t *testing.T) {
 		t.Fatalf("regions lack %s: %s", region, regions.Raw)
 	}
 	key := firstKey(t, app)
-	a.get("/api/v1/regions/" + region + "/keypairs/" + key).want(t, http.StatusOK, "the key pair")
-	page := a.get("/api/v1/regions/" + region + "/instances?page_size=100").want(t, http.StatusOK, "instances")
+	a.get("/api/v1/regions/"+region+"/keypairs/"+key).want(t, http.StatusOK, "the key pair")
+	page := a.get("/api/v1/regions/"+region+"/instances?page_size=100").want(t, http.StatusOK, "instances")
 	bindable := map[string]bool{}
 	for _, it := range jList(page.JSON["items"]) {
 		bindable[jStr(jObj(it)["id"])] = jObj(it)["bindable"] == true

@@ -83,7 +83,7 @@ func TestAPIImportBindRollbackUnbind(t *testing.T) {
 	if imported.str("name") != "carol-2026" || !strings.HasPrefix(imported.str("sha256"), "SHA256:") || imported.Header.Get("Location") != keys+"/carol-2026" {
 		t.Errorf("imported: %s (Location %q)", imported.Raw, imported.Header.Get("Location"))
 	}
-	a.get(keys + "/carol-2026").want(t, http.StatusOK, "the imported key pair")
+	a.get(keys+"/carol-2026").want(t, http.StatusOK, "the imported key pair")
 	r = a.call(http.MethodPost, keys, map[string]any{"name": "carol-2026", "public_key": pub})
 	if r.Status != http.StatusConflict || r.field("name") == "" {
 		t.Errorf("import the same name again: %d %s, want 409 naming name", r.Status, r.Raw)
