@@ -66,7 +66,9 @@ func (o *openAPI) op(method, path string) (openAPIOp, bool) {
 		}
 	}
 	// A literal path (/jobs/bind) wins over a template (/jobs/{id}).
-	sort.Slice(found, func(i, j int) bool { return strings.Count(found[i].template, "{") < strings.Count(found[j].template, "{") })
+	sort.Slice(found, func(i, j int) bool {
+		return strings.Count(found[i].template, "{") < strings.Count(found[j].template, "{")
+	})
 	if len(found) == 0 {
 		return openAPIOp{}, false
 	}
