@@ -17,9 +17,7 @@ var openAPIDocument []byte
 // OpenAPIDocument returns the API's OpenAPI 3 document.
 func OpenAPIDocument() []byte { return openAPIDocument }
 
-// APIOpenAPI serves the document. It needs no token: it describes the
-// contract only (the same as docs/API.md), holds no data, and tools read it
-// before anyone has a token.
+// APIOpenAPI serves the document to any valid token (no permission needed).
 func APIOpenAPI(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.JSONBlob(http.StatusOK, openAPIDocument)

@@ -220,14 +220,14 @@ func (o *openAPI) conforms(t *testing.T, method, path string, r apiResp) string 
 // statuses. Every API route is documented.
 func TestAPIConformsToOpenAPI(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 40})
-	served := newAPIClient(t, app, "").get("/api/v1/openapi.json").want(t, http.StatusOK, "GET /api/v1/openapi.json")
+	admin := newAPIClient(t, app, apiToken(t, app.SignIn(t, "admin", testapp.AdminPassword), "conformance"))
+	helpdesk := newAPIClient(t, app, apiToken(t, app.SignIn(t, "helen", testapp.HelpdeskPassword), "conformance"))
+	anon := newAPIClient(t, app, "")
+	served := helpdesk.get("/api/v1/openapi.json").want(t, http.StatusOK, "GET /api/v1/openapi.json")
 	if served.Raw != string(handlers.OpenAPIDocument()) {
 		t.Fatal("the served document differs from the embedded one")
 	}
 	doc := loadOpenAPI(t, []byte(served.Raw))
-	admin := newAPIClient(t, app, apiToken(t, app.SignIn(t, "admin", testapp.AdminPassword), "conformance"))
-	helpdesk := newAPIClient(t, app, apiToken(t, app.SignIn(t, "helen", testapp.HelpdeskPassword), "conformance"))
-	anon := newAPIClient(t, app, "")
 
 	succeeded := map[string]bool{}
 	call := func(a *apiClient, method, path string, body any, headers ...string) apiResp {
@@ -246,7 +246,8 @@ func TestAPIConformsToOpenAPI(t *testing.T) {
 		return r
 	}
 
-	call(anon, "GET", "/api/v1/openapi.json", nil)
+	expect(call(helpdesk, "GET", "/api/v1/openapi.json", nil), 200, "the document")
+	expect(call(anon, "GET", "/api/v1/openapi.json", nil), 401, "the document without a token")
 	expect(call(admin, "GET", "/api/v1/me", nil), 200, "me")
 	expect(call(anon, "GET", "/api/v1/me", nil), 401, "me without a token")
 	expect(call(admin, "GET", "/api/v1/regions", nil), 200, "regions")

@@ -20,19 +20,20 @@ const (
 
 // apiRoutes is the JSON API for automation, /api/v1 (docs/API.md). It has
 // its own group, outside the session and CSRF group: a personal API token
-// authenticates every call but the OpenAPI document, and each route names
-// its permission as the pages do. The global middleware (request ID,
+// authenticates every call, and each route names its permission as the
+// pages do. The global middleware (request ID,
 // security headers, body limit, timeout) applies as everywhere.
 func (s *Server) apiRoutes() {
 	gw, engine := s.deps.Cloud, s.deps.Jobs
-	api := s.echo.Group("/api/v1", noStore)
-	api.GET("/openapi.json", handlers.APIOpenAPI)
-
 	failures := newKeyedLimiter(apiFailuresPerSecond, apiFailuresBurst)
 	calls := newKeyedLimiter(apiCallsPerSecond, apiCallsBurst)
-	v1 := api.Group("", s.apiAuth(s.deps.Auth.Tokens(), failures, calls))
+	v1 := s.echo.Group("/api/v1", noStore, s.apiAuth(s.deps.Auth.Tokens(), failures, calls))
 	need := s.apiPerm
 	bind, restart, view := need(auth.PermBind), need(auth.PermRestart), need(auth.PermViewJobs)
+	// The document needs a token like everything else: SECURITY.md keeps the
+	// public routes to sign-in, health and static assets, and the same
+	// document is in the repository (handlers/api_openapi.json) for tools.
+	v1.GET("/openapi.json", handlers.APIOpenAPI)
 	v1.GET("/me", handlers.APIMe)
 
 	// The cloud: regions, key pairs, instances.
