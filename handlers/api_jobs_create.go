@@ -178,12 +178,7 @@ func checkInstanceIDs(ids []string, fields map[string]string) {
 		}
 	}
 	if len(bad) > 0 {
-		n := len(bad)
-		if len(bad) > 5 {
-			bad = append(bad[:5], "…")
-		}
-		fields["instance_ids"] = fmt.Sprintf("%d entries are not instance IDs (i- followed by lowercase letters and digits): %s",
-			n, strings.Join(bad, ", "))
+		fields["instance_ids"] = "Not instance IDs (i- followed by lowercase letters and digits): " + strings.Join(firstFew(bad), ", ") + "."
 	}
 }
 

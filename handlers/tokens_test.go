@@ -1,10 +1,13 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +22,9 @@ import (
 // ends it; and the token is nowhere in the database, the audit trail or the
 // session.
 func TestTokensCreateListRevoke(t *testing.T) {
-	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	logs := &syncWriter{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10, Logger: logger})
 	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
 	page := c.Get("/account")
 	if page.Doc.Find(`[data-testid="no-tokens"]`).Length() != 1 {
@@ -63,7 +68,7 @@ func TestTokensCreateListRevoke(t *testing.T) {
 		t.Error("last used still says never after a call")
 	}
 
-	// Nowhere in clear: database, audit, session data, cookies.
+	// Nowhere in clear: database, audit, session data, cookies, logs.
 	dump := dumpTables(t, app, "api_tokens", "audit", "sessions")
 	if strings.Contains(dump, raw) || strings.Contains(dump, raw[7:]) {
 		t.Error("the token (or its secret part) is stored in the database")
@@ -72,6 +77,9 @@ func TestTokensCreateListRevoke(t *testing.T) {
 		if strings.Contains(ck.Value, raw) {
 			t.Error("the token is in a cookie")
 		}
+	}
+	if strings.Contains(logs.String(), raw[3:]) {
+		t.Error("the token is in the log")
 	}
 	created := auditOf(t, app, "token.create")
 	if len(created) != 1 || created[0].Username != "helen" || created[0].Via != "web" || !strings.Contains(created[0].Detail, "deploy script") {
@@ -199,6 +207,24 @@ func TestTokenExpiryDisableAndRole(t *testing.T) {
 		t.Errorf("after promotion: %s", r.Raw)
 	}
 	longAPI.get("/api/v1/audit").want(t, http.StatusOK, "promoted helen reads the audit")
+}
+
+// syncWriter keeps what concurrent requests log.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }
 
 func dumpTables(t *testing.T, app *testapp.App, tables ...string) string {
