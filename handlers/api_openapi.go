@@ -19,6 +19,5 @@ func OpenAPIDocument() []byte { return openAPIDocument }
 
 // APIOpenAPI serves the document to any valid token (no permission needed).
 func APIOpenAPI(c echo.Context) error {
-	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.JSONBlob(http.StatusOK, openAPIDocument)
 }
