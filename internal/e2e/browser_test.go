@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,12 +67,23 @@ func text(t *testing.T, ctx context.Context, css string) string {
 	return s
 }
 
-// waitJS waits until the JavaScript expression is true.
+// waitJS waits until the JavaScript expression is true. A navigation while
+// waiting (a form post and its redirect) restarts the wait on the new page.
 func waitJS(t *testing.T, ctx context.Context, what, expr string, timeout time.Duration) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
-		shot(t, ctx)
-		t.Fatalf("waiting until %s: %v", what, err)
+	deadline := time.Now().Add(timeout)
+	for {
+		left := time.Until(deadline)
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(left), chromedp.WithPollingInterval(100*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		msg := err.Error()
+		navigated := strings.Contains(msg, "navigated") || strings.Contains(msg, "context was destroyed") || strings.Contains(msg, "Cannot find context")
+		if !navigated || time.Now().After(deadline) {
+			shot(t, ctx)
+			t.Fatalf("waiting until %s: %v", what, err)
+		}
 	}
 }
 
