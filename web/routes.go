@@ -18,7 +18,7 @@ func (s *Server) routes() {
 
 	// Pages and actions with a session and CSRF protection.
 	app := e.Group("", s.loadSession, csrfProtect, noStore)
-	login := handlers.NewLogin(s.deps.Auth, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, nil))
+	login := handlers.NewLogin(s.deps.Auth, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, s.cfg.Clock))
 	app.GET("/login", login.Show)
 	app.POST("/login", login.Submit)
 	app.POST("/logout", login.Logout)

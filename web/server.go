@@ -33,6 +33,8 @@ type Config struct {
 	BodyLimit      string         // e.g. "1M"
 	RequestTimeout time.Duration
 	Logger         *slog.Logger
+	// Clock drives the per-IP sign-in limiter; default the system clock.
+	Clock auth.Clock
 	// LoginRatePerSecond is the sustained rate of sign-in attempts allowed
 	// per client IP (after a burst of 10); default 0.2.
 	LoginRatePerSecond float64

@@ -105,6 +105,9 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 	}
 	switch {
 	case user == nil:
+		// People type passwords into the username field: an unknown name is
+		// recorded masked, enough to tell a typo from a spray.
+		attempt.Username = maskUnknown(key)
 		attempt.Detail = "unknown user"
 	case !ok:
 		attempt.Detail = "wrong password"
@@ -157,4 +160,14 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 	}
 	u := userFromRow(*user)
 	return &Session{ID: raw, User: &u, CreatedAt: now, LastSeen: now, Data: map[string]string{}}, nil
+}
+
+// maskUnknown keeps the first character and the length of a name that
+// matches no account.
+func maskUnknown(name string) string {
+	r := []rune(name)
+	if len(r) == 0 {
+		return "(empty)"
+	}
+	return fmt.Sprintf("%c… (%d characters, no such user)", r[0], len(r))
 }

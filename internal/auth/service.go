@@ -90,6 +90,9 @@ func New(st *store.Store, cfg Config) *Service {
 		n = runtime.GOMAXPROCS(0)
 	}
 	s.hashSem = make(chan struct{}, n)
+	// Make the unknown-user hash now, so the first sign-in with an unknown
+	// name does not take visibly longer than one with a known name.
+	go s.dummy()
 	return s
 }
 
