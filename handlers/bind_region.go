@@ -32,19 +32,8 @@ func NewBindRegion(c RegionLister, p PrefStore) *BindRegion {
 
 // Show lists the regions with the user's last choice preselected.
 func (h *BindRegion) Show(c echo.Context) error {
-	ctx := c.Request().Context()
-	p := views.RegionPickPage{Page: page(c, "Choose a region", "bind")}
-	regions, err := h.regions.list(ctx)
-	if err != nil {
-		State(c).Logger.Warn("list regions", "err", err)
-		p.Error = cloudMessage(err)
-	}
-	for _, r := range regions {
-		p.Regions = append(p.Regions, views.Region{ID: r.ID, Name: r.Name, Available: r.Available})
-	}
-	if last, err := h.prefs.Pref(ctx, State(c).User, prefRegion); err == nil {
-		p.Selected = last
-	}
+	rc := chooseRegion(c, h.regions, h.prefs)
+	p := views.RegionPickPage{Page: page(c, "Choose a region", "bind"), Regions: rc.regions, Selected: rc.selected, Error: rc.err}
 	return render(c, http.StatusOK, views.RegionPick(p))
 }
 

@@ -82,19 +82,8 @@ func (h *KeyPairsList) Show(c echo.Context) error {
 // chooseRegion asks which region's key pairs to show, the user's last
 // region preselected.
 func (h *KeyPairsList) chooseRegion(c echo.Context) error {
-	ctx := c.Request().Context()
-	p := views.KeyPairRegionPage{Page: page(c, "Key pairs", "keypairs")}
-	regions, err := h.regions.list(ctx)
-	if err != nil {
-		State(c).Logger.Warn("list regions", "err", err)
-		p.Error = cloudMessage(err)
-	}
-	for _, r := range regions {
-		p.Regions = append(p.Regions, views.Region{ID: r.ID, Name: r.Name, Available: r.Available})
-	}
-	if last, err := h.prefs.Pref(ctx, State(c).User, prefRegion); err == nil {
-		p.Selected = last
-	}
+	rc := chooseRegion(c, h.regions, h.prefs)
+	p := views.KeyPairRegionPage{Page: page(c, "Key pairs", "keypairs"), Regions: rc.regions, Selected: rc.selected, Error: rc.err}
 	return render(c, http.StatusOK, views.KeyPairRegion(p))
 }
 

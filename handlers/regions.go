@@ -2,6 +2,10 @@ package handlers
 
 import (
 	"context"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/views"
 	"regexp"
 	"sync"
 	"time"
@@ -66,4 +70,30 @@ func (rc *regionCache) lookup(ctx context.Context, id string) (cloud.Region, err
 		}
 	}
 	return cloud.Region{}, apperr.NotFound("Region " + id)
+}
+
+// regionChoice is what a region picker shows: the regions, the user's last
+// choice, and a plain message when the cloud could not list them.
+type regionChoice struct {
+	regions  []views.Region
+	selected string
+	err      string
+}
+
+// chooseRegion reads the regions and the user's last choice.
+func chooseRegion(c echo.Context, rc *regionCache, prefs PrefStore) regionChoice {
+	ctx := c.Request().Context()
+	var rcv regionChoice
+	regions, err := rc.list(ctx)
+	if err != nil {
+		State(c).Logger.Warn("list regions", "err", err)
+		rcv.err = cloudMessage(err)
+	}
+	for _, r := range regions {
+		rcv.regions = append(rcv.regions, views.Region{ID: r.ID, Name: r.Name, Available: r.Available})
+	}
+	if last, err := prefs.Pref(ctx, State(c).User, prefRegion); err == nil {
+		rcv.selected = last
+	}
+	return rcv
 }

@@ -9,33 +9,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"keybind/internal/sandbox"
 	"keybind/internal/testapp"
 )
-
-// setKeys gives three Linux instances a known start: A Running with key
-// ci-runner, B Running with no key and a formula for a name, C Stopped with
-// no key.
-func setKeys(t *testing.T, app *testapp.App) (a, b, c string) {
-	t.Helper()
-	var ids []string
-	for _, in := range app.Sandbox.Instances(region) {
-		if in.OSType == "linux" && in.IoOptimized && in.LockReason == "" && len(ids) < 3 {
-			ids = append(ids, in.InstanceID)
-		}
-	}
-	str := func(s string) *string { return &s }
-	for i, u := range []sandbox.InstanceUpdate{
-		{Status: str(sandbox.StatusRunning), KeyPairName: str("ci-runner")},
-		{Status: str(sandbox.StatusRunning), KeyPairName: str(""), InstanceName: str(`=HYPERLINK("http://evil.example","x")`)},
-		{Status: str(sandbox.StatusStopped), KeyPairName: str("")},
-	} {
-		if _, err := app.Sandbox.UpdateInstance(region, ids[i], u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return ids[0], ids[1], ids[2]
-}
 
 // runJob submits the review at reviewURL (ack ticked, restart after) and
 // runs the engine until the job rests.
@@ -69,7 +44,7 @@ func runJob(t *testing.T, app *testapp.App, c *testapp.Client, reviewURL, extraC
 
 func TestRollbackRestoresPreviousKeysAndExportsTheGrid(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 20})
-	a, b, cID := setKeys(t, app)
+	a, b, cID := app.ThreeInstances(t, `=HYPERLINK("http://evil.example","x")`)
 	helen := app.SignIn(t, "helen", testapp.HelpdeskPassword)
 	key := "alice-laptop"
 	q := url.Values{"region": {region}, "key": {key}}
@@ -126,7 +101,7 @@ func TestRollbackRestoresPreviousKeysAndExportsTheGrid(t *testing.T) {
 
 func TestUnbindRemovesTheKey(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 20})
-	a, _, _ := setKeys(t, app)
+	a, _, _ := app.ThreeInstances(t, "")
 	helen := app.SignIn(t, "helen", testapp.HelpdeskPassword)
 	q := url.Values{"region": {region}, "key": {"ci-runner"}, "mode": {"unbind"}}
 	list := helen.Get("/bind/instances?" + q.Encode())

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/csv"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/ssh"
 
-	"keybind/internal/sandbox"
 	"keybind/internal/testapp"
 )
 
@@ -25,7 +23,7 @@ import (
 func TestImportBindRebootRollBack(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 30, RunEngine: true})
 	ctx := browser(t)
-	a, b, c := threeInstances(t, app)
+	a, b, c := app.ThreeInstances(t, "")
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -143,30 +141,4 @@ func signInAs(t *testing.T, ctx context.Context, base, name, pw string) {
 		chromedp.Click(chromedp.CSS(`[data-testid="login-form"] button[type="submit"]`)),
 	)
 	waitJS(t, ctx, name+" is signed in", `location.pathname !== "/login" && document.readyState === "complete"`, 10*time.Second)
-}
-
-// threeInstances prepares A (Running, key ci-runner), B (Running, no key)
-// and C (Stopped, no key).
-func threeInstances(t *testing.T, app *testapp.App) (a, b, c string) {
-	t.Helper()
-	var ids []string
-	for _, in := range app.Sandbox.Instances(region) {
-		if in.OSType == "linux" && in.IoOptimized && in.LockReason == "" && len(ids) < 3 {
-			ids = append(ids, in.InstanceID)
-		}
-	}
-	str := func(s string) *string { return &s }
-	for i, u := range []sandbox.InstanceUpdate{
-		{Status: str(sandbox.StatusRunning), KeyPairName: str("ci-runner")},
-		{Status: str(sandbox.StatusRunning), KeyPairName: str("")},
-		{Status: str(sandbox.StatusStopped), KeyPairName: str("")},
-	} {
-		if _, err := app.Sandbox.UpdateInstance(region, ids[i], u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(ids) != 3 {
-		t.Fatal(fmt.Sprint("only ", len(ids), " Linux instances"))
-	}
-	return ids[0], ids[1], ids[2]
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"keybind/internal/cloud"
@@ -22,49 +21,22 @@ func (e *Engine) sendKeys(ctx context.Context, j Job) error {
 		return err
 	}
 	now := e.now()
+	var due []Item
+	for _, it := range items {
+		if !it.KeyNextAt.After(now) {
+			due = append(due, it)
+		}
+	}
 	type groupKey struct {
 		action  KeyAction
 		keyPair string
 		req     int64
 	}
-	groups := map[groupKey][]Item{}
-	var order []groupKey
-	var reqIDs []int64
-	for _, it := range items {
-		if it.KeyNextAt.After(now) {
-			continue
-		}
-		k := groupKey{it.Action, it.KeyPair, it.KeyRequest}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-			reqIDs = append(reqIDs, it.KeyRequest)
-		}
-		groups[k] = append(groups[k], it)
-	}
-	reqs, err := loadRequests(ctx, e.db, reqIDs)
-	if err != nil {
-		return err
-	}
-	type batch struct {
-		actor Actor
-		items []Item
-	}
-	var batches []batch
-	for _, k := range order {
-		for _, c := range chunk(groups[k], maxKeyPairIDs) {
-			batches = append(batches, batch{reqs[k.req].Actor, c})
-		}
-	}
-	var mu sync.Mutex
-	var errs []error
-	parallel(ctx, len(batches), e.cfg.Concurrency, func(i int) {
-		if err := e.sendKeyBatch(ctx, j, batches[i].actor, batches[i].items); err != nil {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
-		}
+	return dispatch(ctx, e, due, maxKeyPairIDs, func(it Item) (groupKey, int64) {
+		return groupKey{it.Action, it.KeyPair, it.KeyRequest}, it.KeyRequest
+	}, func(ctx context.Context, actor Actor, batch []Item) error {
+		return e.sendKeyBatch(ctx, j, actor, batch)
 	})
-	return errors.Join(errs...)
 }
 
 // sendKeyBatch makes one key call for items that share action, key pair and requester.

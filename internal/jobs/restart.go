@@ -3,10 +3,8 @@ package jobs
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"keybind/internal/cloud"
@@ -48,41 +46,11 @@ func (e *Engine) dispatch(ctx context.Context, j Job) error {
 		force bool
 		req   int64
 	}
-	groups := map[groupKey][]Item{}
-	var order []groupKey
-	var reqIDs []int64
-	for _, it := range ready {
-		k := groupKey{it.Op, it.Force, it.RestartRequest}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-			reqIDs = append(reqIDs, k.req)
-		}
-		groups[k] = append(groups[k], it)
-	}
-	reqs, err := loadRequests(ctx, e.db, reqIDs)
-	if err != nil {
-		return err
-	}
-	type batch struct {
-		actor Actor
-		items []Item
-	}
-	var batches []batch
-	for _, k := range order {
-		for _, c := range chunk(groups[k], maxRestartIDs) {
-			batches = append(batches, batch{reqs[k.req].Actor, c})
-		}
-	}
-	var mu sync.Mutex
-	var errs []error
-	parallel(ctx, len(batches), e.cfg.Concurrency, func(i int) {
-		if err := e.sendRestartBatch(ctx, j, batches[i].actor, batches[i].items); err != nil {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
-		}
+	return dispatch(ctx, e, ready, maxRestartIDs, func(it Item) (groupKey, int64) {
+		return groupKey{it.Op, it.Force, it.RestartRequest}, it.RestartRequest
+	}, func(ctx context.Context, actor Actor, batch []Item) error {
+		return e.sendRestartBatch(ctx, j, actor, batch)
 	})
-	return errors.Join(errs...)
 }
 
 // sendRestartBatch makes one reboot or start call for items sharing op, force and requester.

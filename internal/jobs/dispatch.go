@@ -1,0 +1,52 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// dispatch groups items by the call they need (first-seen order kept), cuts
+// each group into calls of at most size IDs, and sends them Concurrency at a
+// time, each on behalf of the person whose request put the group in motion.
+// group returns an item's call key and the request that asked for it.
+func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size int,
+	group func(Item) (K, int64), send func(ctx context.Context, actor Actor, items []Item) error) error {
+	groups := map[K][]Item{}
+	var order []K
+	reqOf := map[K]int64{}
+	var reqIDs []int64
+	for _, it := range items {
+		k, req := group(it)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+			reqOf[k] = req
+			reqIDs = append(reqIDs, req)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	reqs, err := loadRequests(ctx, e.db, reqIDs)
+	if err != nil {
+		return err
+	}
+	type batch struct {
+		actor Actor
+		items []Item
+	}
+	var batches []batch
+	for _, k := range order {
+		for _, c := range chunk(groups[k], size) {
+			batches = append(batches, batch{reqs[reqOf[k]].Actor, c})
+		}
+	}
+	var mu sync.Mutex
+	var errs []error
+	parallel(ctx, len(batches), e.cfg.Concurrency, func(i int) {
+		if err := send(ctx, batches[i].actor, batches[i].items); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
+	return errors.Join(errs...)
+}
