@@ -18,7 +18,7 @@ func render(c echo.Context, status int, component templ.Component) error {
 // page builds the layout's view model and consumes the flash messages.
 func page(c echo.Context, title, nav string) views.Page {
 	st := State(c)
-	p := views.Page{Title: title, Nav: nav, Sandbox: st.Sandbox, CSRFToken: st.CSRFToken}
+	p := views.Page{Title: title, Nav: nav, Sandbox: st.Sandbox, SandboxControls: st.Controls, CSRFToken: st.CSRFToken}
 	if u := st.User; u != nil {
 		p.User = &views.User{Name: u.Name, Role: string(u.Role), IsAdmin: u.Role == "admin"}
 	}

@@ -18,7 +18,8 @@ type RequestState struct {
 	User      *auth.User        // nil when signed out
 	Session   *sessions.Session // the gorilla session; its ID is the raw session token
 	CSRFToken string
-	Sandbox   bool
+	Sandbox   bool         // the cloud is a keybind sandbox: show the banner
+	Controls  bool         // the sandbox is embedded: its controls page exists
 	Logger    *slog.Logger // carries the request ID
 }
 

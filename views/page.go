@@ -12,12 +12,14 @@ import (
 
 // Page is what the layout needs on every page.
 type Page struct {
-	Title     string
-	Nav       string // the active navigation entry, e.g. "dashboard"
-	User      *User  // nil when signed out
-	Sandbox   bool   // the cloud behind the console is the ECS sandbox
-	Flashes   []Flash
-	CSRFToken string
+	Title   string
+	Nav     string // the active navigation entry, e.g. "dashboard"
+	User    *User  // nil when signed out
+	Sandbox bool   // the cloud behind the console is the ECS sandbox
+	// SandboxControls: the sandbox is embedded, so admins get its controls page.
+	SandboxControls bool
+	Flashes         []Flash
+	CSRFToken       string
 }
 
 // User is the signed-in user as the layout shows them.

@@ -151,8 +151,9 @@ func (s *Server) middleware() {
 func (s *Server) baseState(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		handlers.SetState(c, &handlers.RequestState{
-			Sandbox: s.cfg.Sandbox,
-			Logger:  s.log.With("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			Sandbox:  s.cfg.Sandbox,
+			Controls: s.deps.Sandbox != nil,
+			Logger:   s.log.With("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 		})
 		return next(c)
 	}
