@@ -21,9 +21,9 @@ const region = "cn-hangzhou"
 
 // fleet classifies the sandbox's instances the way the review page must.
 type fleet struct {
-	ids                                     []string
-	bindable, windows, notIO, locked        []string
-	running, stopped, transition, hasKey    []string
+	ids                                  []string
+	bindable, windows, notIO, locked     []string
+	running, stopped, transition, hasKey []string
 }
 
 // classify picks n instances of the region, the security-locked one first,
@@ -200,7 +200,9 @@ func TestBindFlow120Instances(t *testing.T) {
 	if got := count(t, g, "count-excluded"); got != 120-len(f.bindable) {
 		t.Errorf("excluded = %d, want %d", got, 120-len(f.bindable))
 	}
-	row := func(id string) *goquery.Selection { return g.Find(`[data-testid="job-row"][data-instance-id="` + id + `"]`) }
+	row := func(id string) *goquery.Selection {
+		return g.Find(`[data-testid="job-row"][data-instance-id="` + id + `"]`)
+	}
 	for _, id := range f.running {
 		if row(id).Find(`[data-testid="item-reboot"]`).Length() != 1 || row(id).Find(`[data-testid="item-start"]`).Length() != 0 {
 			t.Errorf("Running %s: want a Reboot button and no Start button", id)

@@ -110,4 +110,3 @@ func (h *JobRollback) Create(c echo.Context) error {
 	}
 	return redirect(c, fmt.Sprintf("/jobs/%d", id))
 }
-

@@ -105,7 +105,7 @@ func TestUnbindRemovesTheKey(t *testing.T) {
 	helen := app.SignIn(t, "helen", testapp.HelpdeskPassword)
 	q := url.Values{"region": {region}, "key": {"ci-runner"}, "mode": {"unbind"}}
 	list := helen.Get("/bind/instances?" + q.Encode())
-	if list.Doc.Find(`[data-testid="instance-row"][data-instance-id="` + a + `"]`).Length() != 1 {
+	if list.Doc.Find(`[data-testid="instance-row"][data-instance-id="`+a+`"]`).Length() != 1 {
 		t.Fatal("the unbind list does not show the instance that has the key")
 	}
 	list.Doc.Find(`[data-testid="instance-row"]`).Each(func(_ int, s *goquery.Selection) {
