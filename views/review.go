@@ -58,3 +58,10 @@ type ReviewPage struct {
 	Action             string // form action
 	RollbackOf         int64
 }
+
+func (p ReviewPage) backLabel() string {
+	if p.Kind == "rollback" {
+		return "back to job " + itoa64(p.RollbackOf)
+	}
+	return "back to the selection"
+}

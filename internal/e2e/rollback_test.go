@@ -75,6 +75,8 @@ func TestImportBindRebootRollBack(t *testing.T) {
 		}
 	}
 
+	look(t, ctx, "import-bind-grid")
+
 	// The grid exports to CSV, one row per instance.
 	jobPath, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
 	if err != nil {
@@ -120,6 +122,7 @@ func submitReview(t *testing.T, ctx context.Context, link, warning string) {
 		chromedp.Click(chromedp.CSS(link)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="`+warning+`"]`)),
 	)
+	look(t, ctx, "review-"+warning)
 	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('[data-testid="ack"]')`)); ok {
 		do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="ack"]`)))
 	}
