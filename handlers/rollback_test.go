@@ -103,6 +103,10 @@ func TestUnbindRemovesTheKey(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 20})
 	a, _, _ := app.ThreeInstances(t, "")
 	helen := app.SignIn(t, "helen", testapp.HelpdeskPassword)
+	keyPage := helen.Get("/keypairs/key?region=" + region + "&name=ci-runner")
+	if href, _ := keyPage.Doc.Find(`[data-testid="unbind-link"]`).Attr("href"); !strings.Contains(href, "mode=unbind") {
+		t.Errorf("the key pair page offers no unbind link (status %d, href %q)", keyPage.StatusCode, href)
+	}
 	q := url.Values{"region": {region}, "key": {"ci-runner"}, "mode": {"unbind"}}
 	list := helen.Get("/bind/instances?" + q.Encode())
 	if list.Doc.Find(`[data-testid="instance-row"][data-instance-id="`+a+`"]`).Length() != 1 {
