@@ -120,3 +120,20 @@ func TestUserCommands(t *testing.T) {
 		t.Errorf("disable nobody: %v", err)
 	}
 }
+
+func TestOneConsolePerDataDirectory(t *testing.T) {
+	dir := t.TempDir()
+	release, err := lockDataDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockDataDir(dir); err == nil || !strings.Contains(err.Error(), "already serving") {
+		t.Errorf("second lock: %v, want refused", err)
+	}
+	release()
+	again, err := lockDataDir(dir)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	again()
+}

@@ -97,6 +97,11 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	}
 	log, _ := newLogger(cfg.LogFormat, cfg.LogLevel, sys.Stderr)
 
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "keybind.db"))
 	if err != nil {
 		return fmt.Errorf("open the database in %s: %w", cfg.DataDir, err)

@@ -136,6 +136,18 @@ func TestKilledConsoleResumesItsJob(t *testing.T) {
 	}
 	console, consoleURL := serve()
 
+	// A second console on the same data directory is refused: two job
+	// engines on one database would send calls twice.
+	second := start(t, env, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--ecs-endpoint", sandboxURL)
+	select {
+	case err := <-second.done:
+		if err == nil || !strings.Contains(second.text(), "already serving") {
+			t.Errorf("a second console on the same data: %v\n%s", err, second.text())
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("a second console on the same data directory kept running")
+	}
+
 	// Every AttachKeyPair takes 400 ms, so the job is mid-flight when killed.
 	control(t, sandboxURL, "POST", "/_sandbox/faults", `{"action":"AttachKeyPair","kind":"latency","latency_ms":400}`)
 	var ids []string
