@@ -23,6 +23,10 @@ type DenialRecorder interface {
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		if isPoll(r) {
+			r = r.WithContext(auth.Background(r.Context()))
+			c.SetRequest(r)
+		}
 		sess, err := s.sessions.Get(r, CookieName)
 		if err != nil {
 			return err
@@ -97,4 +101,10 @@ func mustChangePassword(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return apperr.Forbidden("Choose a new password on your account page before you continue.")
 	}
+}
+
+// isPoll reports a request htmx made on its own: the result grid refreshing
+// itself (its element id is "job-grid"). Such requests are not activity.
+func isPoll(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Trigger") == "job-grid"
 }

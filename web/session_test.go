@@ -321,3 +321,34 @@ func TestEndingYourOwnSessionsSignsYouOut(t *testing.T) {
 		})
 	}
 }
+
+// TestGridPollsAreNotActivity: a result grid left open polls every 2 s; the
+// polls must not keep an unattended session alive past its idle timeout.
+func TestGridPollsAreNotActivity(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10, IdleTimeout: 30 * time.Minute})
+	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
+	poll := func() int {
+		req, _ := http.NewRequest(http.MethodGet, app.URL+"/jobs/1/grid", nil)
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("HX-Trigger", "job-grid")
+		return c.Do(req).StatusCode
+	}
+	for range 20 { // 20 minutes of polling, nobody at the keyboard
+		app.Clock.Advance(time.Minute)
+		if s := poll(); s == http.StatusSeeOther || s == http.StatusUnauthorized {
+			t.Fatalf("the session ended after %v; want it alive until the idle timeout", time.Minute)
+		}
+	}
+	app.Clock.Advance(11 * time.Minute) // 31 minutes since the last real request
+	if s := poll(); s != http.StatusUnauthorized {
+		t.Errorf("a poll 31 minutes after the last user action = %d, want 401 (signed out)", s)
+	}
+	// A real page view is activity: a fresh session stays alive.
+	c = app.SignIn(t, "helen", testapp.HelpdeskPassword)
+	for range 40 {
+		app.Clock.Advance(time.Minute)
+		if r := c.Get("/jobs"); r.StatusCode != http.StatusOK {
+			t.Fatalf("an active user was signed out: %d", r.StatusCode)
+		}
+	}
+}

@@ -88,7 +88,7 @@ func (s *Service) LoadSession(ctx context.Context, rawID string) (*Session, erro
 		u := userFromRow(*urow)
 		sess.User = &u
 	}
-	if now.Sub(row.LastSeenAt) >= touchInterval {
+	if now.Sub(row.LastSeenAt) >= touchInterval && !isBackground(ctx) {
 		if err := s.st.TouchSession(ctx, idHash, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("auth: load session: %w", err)
 		}
@@ -165,4 +165,18 @@ func (s *Service) RunPurger(ctx context.Context, every time.Duration) {
 			}
 		}
 	}
+}
+
+type backgroundKey struct{}
+
+// Background marks ctx as a request the browser made on its own (a page
+// polling for updates): it reads the session but is not user activity, so
+// it does not hold off the idle timeout.
+func Background(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+func isBackground(ctx context.Context) bool {
+	b, _ := ctx.Value(backgroundKey{}).(bool)
+	return b
 }
