@@ -163,34 +163,15 @@ func (h *Audit) ExportCSV(c echo.Context) error {
 	return out.Flush()
 }
 
-// auditJSON is one audit entry in the JSON export.
-type auditJSON struct {
-	Time        time.Time `json:"time"`
-	User        string    `json:"user"`
-	Role        string    `json:"role"`
-	Via         string    `json:"via"`
-	ClientIP    string    `json:"client_ip"`
-	Action      string    `json:"action"`
-	Outcome     string    `json:"outcome"`
-	Region      string    `json:"region,omitempty"`
-	KeyPair     string    `json:"key_pair,omitempty"`
-	InstanceIDs []string  `json:"instance_ids"`
-	Detail      string    `json:"detail,omitempty"`
-	RequestIDs  []string  `json:"request_ids"`
-	JobID       int64     `json:"job_id,omitempty"`
-}
-
 // ExportJSON writes every entry the filter selects as a JSON array.
 func (h *Audit) ExportJSON(c echo.Context) error {
 	_, sf, errs := parseAuditFilter(c)
 	if len(errs) > 0 {
 		return apperr.Invalid("Check the filter.", errs)
 	}
-	list := []auditJSON{}
+	list := []apiAuditEntry{} // the same shape as GET /api/v1/audit
 	err := h.audit.EachAudit(c.Request().Context(), actor(c), sf, func(e store.AuditEntry) error {
-		list = append(list, auditJSON{Time: e.Time.UTC(), User: e.Username, Role: e.Role, Via: e.Via, ClientIP: e.ClientIP,
-			Action: e.Action, Outcome: e.Outcome, Region: e.Region, KeyPair: e.KeyPair, InstanceIDs: nonNil(e.InstanceIDs),
-			Detail: e.Detail, RequestIDs: nonNil(e.RequestIDs), JobID: e.JobID})
+		list = append(list, toAPIAudit(e))
 		return nil
 	})
 	if err != nil {

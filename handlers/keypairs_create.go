@@ -36,11 +36,8 @@ func NewKeyPairCreate(r RegionLister, k KeyPairCreator, a KeyAudit) *KeyPairCrea
 
 // Show renders the empty form.
 func (h *KeyPairCreate) Show(c echo.Context) error {
-	if c.QueryParam("region") == "" {
-		return c.Redirect(http.StatusSeeOther, "/keypairs")
-	}
-	region, err := h.regions.lookup(c.Request().Context(), c.QueryParam("region"))
-	if err != nil {
+	region, ok, err := formRegion(c, h.regions)
+	if !ok {
 		return err
 	}
 	return h.form(c, http.StatusOK, region, "", nil, "")

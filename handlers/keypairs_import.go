@@ -34,11 +34,8 @@ func NewKeyPairImport(r RegionLister, i KeyPairImporter, a KeyAudit) *KeyPairImp
 
 // Show renders the empty form.
 func (h *KeyPairImport) Show(c echo.Context) error {
-	if c.QueryParam("region") == "" {
-		return c.Redirect(http.StatusSeeOther, "/keypairs")
-	}
-	region, err := h.regions.lookup(c.Request().Context(), c.QueryParam("region"))
-	if err != nil {
+	region, ok, err := formRegion(c, h.regions)
+	if !ok {
 		return err
 	}
 	return h.render(c, http.StatusOK, region, views.KeyImportForm{}, nil, "", false)

@@ -3,10 +3,13 @@ package handlers
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"unicode"
+
+	"github.com/labstack/echo/v4"
 
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
@@ -213,4 +216,14 @@ func bindURL(region, name string) string {
 // keyListURL is the region's key pair list.
 func keyListURL(region string) string {
 	return "/keypairs?" + url.Values{"region": {region}}.Encode()
+}
+
+// formRegion reads the region of a key pair form's GET; without one the
+// user is sent to the key pairs page to choose it (ok is false).
+func formRegion(c echo.Context, rc *regionCache) (region cloud.Region, ok bool, err error) {
+	if c.QueryParam("region") == "" {
+		return region, false, c.Redirect(http.StatusSeeOther, "/keypairs")
+	}
+	region, err = rc.lookup(c.Request().Context(), c.QueryParam("region"))
+	return region, err == nil, err
 }
