@@ -6,7 +6,6 @@ import "github.com/labstack/echo/v4"
 const (
 	hxRequest  = "HX-Request"
 	hxRedirect = "HX-Redirect"
-	hxTrigger  = "HX-Trigger"
 )
 
 // isHTMX reports whether htmx sent the request (a fragment is wanted).

@@ -30,7 +30,7 @@ func page(c echo.Context, title, nav string) views.Page {
 // asks htmx to navigate instead.
 func redirect(c echo.Context, url string) error {
 	if isHTMX(c) {
-		c.Response().Header().Set("HX-Redirect", url)
+		c.Response().Header().Set(hxRedirect, url)
 		return c.NoContent(http.StatusNoContent)
 	}
 	return c.Redirect(http.StatusSeeOther, url)

@@ -68,3 +68,10 @@ func itemURL(jobID int64, instanceID, action string) string {
 
 // progressDone is how many items reached a final bind outcome.
 func (c JobCounts) progressDone() int { return c.Bound + c.Failed + c.Excluded }
+
+// BackgroundHeader marks requests the page makes on its own (the grid's
+// polling): the server does not count them as user activity, so an
+// unattended page does not hold off the session's idle timeout.
+const BackgroundHeader = "X-Keybind-Background"
+
+var backgroundHeaders = `{"` + BackgroundHeader + `":"poll"}`

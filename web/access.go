@@ -10,6 +10,7 @@ import (
 	"keybind/handlers"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
+	"keybind/views"
 )
 
 // DenialRecorder writes authorization failures to the audit trail.
@@ -103,8 +104,8 @@ func mustChangePassword(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// isPoll reports a request htmx made on its own: the result grid refreshing
-// itself (its element id is "job-grid"). Such requests are not activity.
+// isPoll reports a request a page made on its own (views.BackgroundHeader),
+// such as the result grid refreshing itself. Such requests are not activity.
 func isPoll(r *http.Request) bool {
-	return r.Method == http.MethodGet && r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Trigger") == "job-grid"
+	return r.Method == http.MethodGet && r.Header.Get(views.BackgroundHeader) != ""
 }

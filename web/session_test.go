@@ -13,6 +13,7 @@ import (
 
 	"keybind/internal/auth"
 	"keybind/internal/testapp"
+	"keybind/views"
 	"keybind/web"
 )
 
@@ -330,7 +331,7 @@ func TestGridPollsAreNotActivity(t *testing.T) {
 	poll := func() int {
 		req, _ := http.NewRequest(http.MethodGet, app.URL+"/jobs/1/grid", nil)
 		req.Header.Set("HX-Request", "true")
-		req.Header.Set("HX-Trigger", "job-grid")
+		req.Header.Set(views.BackgroundHeader, "poll")
 		return c.Do(req).StatusCode
 	}
 	for range 20 { // 20 minutes of polling, nobody at the keyboard
