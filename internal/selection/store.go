@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -114,21 +115,30 @@ func (s *Store) Count(ctx context.Context, userID int64, region string) (int, er
 	return n, nil
 }
 
-// Selected reports which of ids are selected.
+// Selected reports which of ids (a page of them) are selected.
 func (s *Store) Selected(ctx context.Context, userID int64, region string, ids []string) (map[string]bool, error) {
-	all, err := s.IDs(ctx, userID, region)
-	if err != nil {
-		return nil, err
-	}
-	want := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
-	}
 	out := make(map[string]bool, len(ids))
-	for _, id := range all {
-		if want[id] {
-			out[id] = true
-		}
+	if len(ids) == 0 {
+		return out, nil
 	}
-	return out, nil
+	args := []any{userID, region}
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		marks[i] = fmt.Sprintf("$%d", i+3)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT instance_id FROM selections WHERE user_id = $1 AND region = $2 AND instance_id IN (`+
+		strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("selection: selected: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("selection: selected: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
 }
