@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/auth"
 	"keybind/views"
 )
@@ -21,15 +22,11 @@ type PasswordChanger interface {
 // Account is the signed-in user's own page.
 type Account struct {
 	auth   PasswordChanger
-	tokens *Tokens // the API tokens panel (tokens.go); nil if a keeps no tokens
+	tokens TokenManager // the API tokens panel (tokens.go)
 }
 
 // NewAccount builds the account page handlers.
-func NewAccount(a PasswordChanger) *Account {
-	h := &Account{auth: a}
-	h.tokens = newTokens(a, h)
-	return h
-}
+func NewAccount(a PasswordChanger, t TokenManager) *Account { return &Account{auth: a, tokens: t} }
 
 // Show renders the account page.
 func (h *Account) Show(c echo.Context) error {
@@ -37,17 +34,17 @@ func (h *Account) Show(c echo.Context) error {
 }
 
 func (h *Account) render(c echo.Context, status int, errs map[string]string) error {
-	panel, err := h.tokens.panel(c, views.TokensPanel{})
+	panel, err := tokensPanel(c, h.tokens, views.TokensPanel{})
 	if err != nil {
 		return err
 	}
-	return h.renderWith(c, status, errs, panel)
+	return renderAccount(c, status, errs, panel)
 }
 
-// renderWith renders the account page with children (the tokens panel) at its end.
-func (h *Account) renderWith(c echo.Context, status int, errs map[string]string, children templ.Component) error {
+// renderAccount renders the account page with children (the tokens panel) at its end.
+func renderAccount(c echo.Context, status int, errs map[string]string, children templ.Component) error {
 	p := views.AccountPage{Page: page(c, "Your account", "account"), Errors: errs}
-	if u := State(c).User; u != nil && u.MustChangePassword {
+	if u := request.Get(c).User; u != nil && u.MustChangePassword {
 		p.Notice = "Your password was set by someone else. Choose your own password before you continue."
 	}
 	return render(c, status, withChildren(views.Account(p), children))
@@ -60,7 +57,7 @@ func (h *Account) ChangePassword(c echo.Context) error {
 	if next != confirm {
 		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"confirm": "The two new passwords differ."})
 	}
-	err := h.auth.ChangeOwnPassword(c.Request().Context(), actor(c), current, next)
+	err := h.auth.ChangeOwnPassword(c.Request().Context(), request.Actor(c, auth.ViaWeb), current, next)
 	var ve *auth.ValidationError
 	var te *auth.ThrottledError
 	switch {
@@ -75,7 +72,7 @@ func (h *Account) ChangePassword(c echo.Context) error {
 		return err
 	}
 	// The session is gone with all the others: clear the cookie too.
-	st := State(c)
+	st := request.Get(c)
 	st.Session.Options.MaxAge = -1
 	if err := st.Session.Save(c.Request(), c.Response()); err != nil {
 		return err

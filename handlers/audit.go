@@ -11,10 +11,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/export"
-	"keybind/internal/selection"
 	"keybind/internal/store"
 	"keybind/views"
 	"keybind/views/components"
@@ -34,36 +34,20 @@ func NewAudit(a AuditReader) *Audit { return &Audit{audit: a} }
 
 const auditPageSize = 50
 
-// parseAuditFilter reads the filter form; bad values are field errors.
+// parseAuditFilter reads the filter form; bad values are field errors
+// (user and action share the "filter" message).
 func parseAuditFilter(c echo.Context) (views.AuditFilter, store.AuditFilter, map[string]string) {
 	vf := views.AuditFilter{
 		User: strings.TrimSpace(c.QueryParam("user")), Action: strings.TrimSpace(c.QueryParam("action")),
 		Instance: strings.TrimSpace(c.QueryParam("instance")), From: c.QueryParam("from"), To: c.QueryParam("to"),
 	}
-	sf := store.AuditFilter{Username: auth.NormalizeUsername(vf.User), Action: vf.Action}
-	errs := map[string]string{}
-	if len(vf.User) > 64 || len(vf.Action) > 64 {
-		errs["filter"] = "A user or action filter has at most 64 characters."
-	}
-	if vf.Instance != "" {
-		if !selection.ValidID(vf.Instance) {
-			errs["instance"] = "An instance ID is i- followed by lowercase letters and digits."
+	sf, err := auth.AuditQuery(vf).Filter()
+	errs := apperr.FieldWords(err)
+	for _, k := range []string{"user", "action"} {
+		if msg, ok := errs[k]; ok {
+			delete(errs, k)
+			errs["filter"] = msg
 		}
-		sf.InstanceID = vf.Instance
-	}
-	if vf.From != "" {
-		t, err := time.Parse(time.DateOnly, vf.From)
-		if err != nil {
-			errs["from"] = "Use a date such as 2026-11-26."
-		}
-		sf.From = t
-	}
-	if vf.To != "" {
-		t, err := time.Parse(time.DateOnly, vf.To)
-		if err != nil {
-			errs["to"] = "Use a date such as 2026-11-26."
-		}
-		sf.To = t.AddDate(0, 0, 1) // the whole "to" day is included
 	}
 	return vf, sf, errs
 }
@@ -94,7 +78,7 @@ func (h *Audit) Show(c echo.Context) error {
 		return render(c, status, views.Audit(p))
 	}
 	sf.Page, sf.PageSize = pageNo, auditPageSize
-	rows, total, err := h.audit.ListAudit(c.Request().Context(), actor(c), sf)
+	rows, total, err := h.audit.ListAudit(c.Request().Context(), request.Actor(c, auth.ViaWeb), sf)
 	if err != nil {
 		return err
 	}
@@ -141,7 +125,7 @@ func (h *Audit) ExportCSV(c echo.Context) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="keybind-audit.csv"`)
 	out := export.NewCSV(w)
 	started := false
-	err := h.audit.EachAudit(c.Request().Context(), actor(c), sf, func(e store.AuditEntry) error {
+	err := h.audit.EachAudit(c.Request().Context(), request.Actor(c, auth.ViaWeb), sf, func(e store.AuditEntry) error {
 		if !started {
 			started = true
 			w.WriteHeader(http.StatusOK)
@@ -169,9 +153,9 @@ func (h *Audit) ExportJSON(c echo.Context) error {
 	if len(errs) > 0 {
 		return apperr.Invalid("Check the filter.", errs)
 	}
-	list := []apiAuditEntry{} // the same shape as GET /api/v1/audit
-	err := h.audit.EachAudit(c.Request().Context(), actor(c), sf, func(e store.AuditEntry) error {
-		list = append(list, toAPIAudit(e))
+	list := []export.AuditEntry{} // the same shape as GET /api/v1/audit
+	err := h.audit.EachAudit(c.Request().Context(), request.Actor(c, auth.ViaWeb), sf, func(e store.AuditEntry) error {
+		list = append(list, export.Audit(e))
 		return nil
 	})
 	if err != nil {
@@ -183,13 +167,6 @@ func (h *Audit) ExportJSON(c echo.Context) error {
 		return err
 	}
 	return c.JSONBlob(http.StatusOK, b)
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 func jobIDText(id int64) string {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 	"keybind/internal/testapp"
 )
 
-const region = "cn-hangzhou"
+const region = testapp.Region
 
 // fleet classifies the sandbox's instances the way the review page must.
 type fleet struct {
@@ -69,25 +68,6 @@ func classify(app *testapp.App, n int) fleet {
 	return f
 }
 
-func count(t *testing.T, doc *goquery.Document, testid string) int {
-	t.Helper()
-	s := strings.TrimSpace(doc.Find(`[data-testid="` + testid + `"]`).First().Text())
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		t.Fatalf("[data-testid=%s] = %q, want a number", testid, s)
-	}
-	return n
-}
-
-func firstKey(t *testing.T, app *testapp.App) string {
-	t.Helper()
-	keys := app.Sandbox.KeyPairs(region)
-	if len(keys) == 0 {
-		t.Fatal("the sandbox seeded no key pair")
-	}
-	return keys[0].Name
-}
-
 // stepUntil runs engine rounds, moving the clock, until done says so.
 func stepUntil(t *testing.T, app *testapp.App, done func() bool) {
 	t.Helper()
@@ -108,7 +88,7 @@ var jobURL = regexp.MustCompile(`^/jobs/(\d+)$`)
 func TestBindFlow120Instances(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
-	key := firstKey(t, app)
+	key := app.FirstKey(t)
 	f := classify(app, 120)
 	if len(f.windows) == 0 || len(f.locked) == 0 || len(f.stopped) == 0 || len(f.notIO) == 0 {
 		t.Fatalf("the first 120 instances lack a kind: %d windows, %d locked, %d stopped, %d not I/O optimized",
@@ -156,7 +136,7 @@ func TestBindFlow120Instances(t *testing.T) {
 	want := map[string]int{"count-bind": len(f.bindable), "count-reboot": len(f.running), "count-start": len(f.stopped),
 		"count-transition": len(f.transition), "count-excluded": 120 - len(f.bindable)}
 	for id, n := range want {
-		if got := count(t, r.Doc, id); got != n {
+		if got := testapp.Count(t, r.Doc, id); got != n {
 			t.Errorf("review %s = %d, want %d", id, got, n)
 		}
 	}
@@ -194,10 +174,10 @@ func TestBindFlow120Instances(t *testing.T) {
 		return c.Get(job).Doc.Find(`[data-testid="job-grid"]`).AttrOr("data-in-motion", "") == "false"
 	})
 	g := c.Get(job + "/grid").Doc
-	if got := count(t, g, "count-bound"); got != len(f.bindable) {
+	if got := testapp.Count(t, g, "count-bound"); got != len(f.bindable) {
 		t.Errorf("bound = %d, want %d", got, len(f.bindable))
 	}
-	if got := count(t, g, "count-excluded"); got != 120-len(f.bindable) {
+	if got := testapp.Count(t, g, "count-excluded"); got != 120-len(f.bindable) {
 		t.Errorf("excluded = %d, want %d", got, 120-len(f.bindable))
 	}
 	row := func(id string) *goquery.Selection {

@@ -9,18 +9,26 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
+	"keybind/internal/binding"
 	"keybind/internal/cloud"
+	"keybind/internal/inventory"
 	"keybind/internal/jobs"
-	"keybind/internal/selection"
+	"keybind/internal/sshkey"
 	"keybind/views"
 	"keybind/views/components"
 )
 
-// InstanceLister reads instances from the cloud.
-type InstanceLister interface {
-	Instances(ctx context.Context, region string, f cloud.InstanceFilter) (cloud.InstancePage, error)
-	AllInstances(ctx context.Context, region string, f cloud.InstanceFilter) ([]cloud.Instance, error)
+// InstanceSearch reads instances with the picker's rules;
+// *inventory.Instances provides it.
+type InstanceSearch interface {
+	Page(ctx context.Context, region string, f cloud.InstanceFilter) (cloud.InstancePage, error)
+	All(ctx context.Context, region string, f cloud.InstanceFilter) ([]cloud.Instance, error)
+}
+
+// InstancesByID reads instances by ID; *cloud.Gateway provides it.
+type InstancesByID interface {
 	InstancesByID(ctx context.Context, region string, ids []string) ([]cloud.Instance, []string, error)
 }
 
@@ -36,18 +44,16 @@ type Selections interface {
 
 // BindInstances is step 3 of binding: choose the instances.
 type BindInstances struct {
-	regions   *regionCache
-	instances InstanceLister
+	regions   RegionFinder
+	search    InstanceSearch
+	instances InstancesByID
 	sel       Selections
 }
 
 // NewBindInstances builds the instance step.
-func NewBindInstances(r RegionLister, i InstanceLister, s Selections) *BindInstances {
-	return &BindInstances{regions: newRegionCache(r), instances: i, sel: s}
+func NewBindInstances(r RegionFinder, s InstanceSearch, i InstancesByID, sel Selections) *BindInstances {
+	return &BindInstances{regions: r, search: s, instances: i, sel: sel}
 }
-
-// instanceStatuses are the statuses the filter offers.
-var instanceStatuses = []string{"Running", "Stopped", "Starting", "Stopping", "Pending"}
 
 const defaultInstancePageSize = 50
 
@@ -56,7 +62,7 @@ type listRequest struct {
 	mode   string // "bind", or "unbind" (the list shows only instances with the key)
 	region cloud.Region
 	key    string
-	filter views.InstanceFilter
+	filter inventory.Filter
 	page   int
 	size   int
 }
@@ -64,7 +70,7 @@ type listRequest struct {
 // parseList reads and validates the list parameters (query or form).
 func (h *BindInstances) parseList(c echo.Context) (listRequest, error) {
 	var lr listRequest
-	region, err := h.regions.lookup(c.Request().Context(), c.FormValue("region"))
+	region, err := h.regions.Region(c.Request().Context(), c.FormValue("region"))
 	if err != nil {
 		return lr, err
 	}
@@ -74,10 +80,10 @@ func (h *BindInstances) parseList(c echo.Context) (listRequest, error) {
 		lr.mode = "unbind"
 	}
 	lr.key = c.FormValue("key")
-	if !validKeyPairName(lr.key) {
-		return lr, apperr.BadRequest("Choose a key pair first.")
+	if sshkey.ValidName(lr.key) != nil {
+		return lr, binding.ErrKeyPairNameInvalid
 	}
-	lr.filter = views.InstanceFilter{
+	lr.filter = inventory.Filter{
 		Name:   strings.TrimSpace(c.FormValue("name")),
 		ID:     strings.TrimSpace(c.FormValue("id")),
 		IP:     strings.TrimSpace(c.FormValue("ip")),
@@ -116,13 +122,16 @@ func (lr listRequest) url() string {
 	return "/bind/instances?" + q.Encode()
 }
 
-// selKey is where the selection of this flow is kept: binding and unbinding
-// keep separate selections per region.
-func (lr listRequest) selKey() string {
-	if lr.mode == "unbind" {
-		return "unbind:" + lr.region.ID
+// selKey is where the selection of this flow is kept.
+func (lr listRequest) selKey() string { return selectionKey(lr.mode, lr.region.ID) }
+
+// selectionKey is where the selection of a flow ("bind" or "unbind") in a
+// region is kept: binding and unbinding keep separate selections.
+func selectionKey(mode, region string) string {
+	if mode == string(jobs.KindUnbind) {
+		return "unbind:" + region
 	}
-	return lr.region.ID
+	return region
 }
 
 // plan classifies instances for this flow.
@@ -133,51 +142,14 @@ func (lr listRequest) plan(ids []string, found []cloud.Instance, missing []strin
 	return jobs.PlanBind(lr.region.ID, lr.key, ids, found, missing)
 }
 
-// cloudFilter turns the form's filter into the gateway's, refusing bad input.
-func cloudFilter(f views.InstanceFilter) (cloud.InstanceFilter, error) {
-	var cf cloud.InstanceFilter
-	fields := map[string]string{}
-	if f.Name != "" {
-		if len([]rune(f.Name)) > 128 {
-			fields["name"] = "A name filter has at most 128 characters."
-		}
-		cf.Name = wildcard(f.Name)
+// cloudFilter is the list's filter for the gateway: only instances that
+// have the key when unbinding.
+func (lr listRequest) cloudFilter() (cloud.InstanceFilter, error) {
+	cf, err := lr.filter.Cloud()
+	if lr.mode == "unbind" {
+		cf.KeyPairName = lr.key // only instances that have the key can lose it
 	}
-	if f.ID != "" {
-		if !selection.ValidID(f.ID) {
-			fields["id"] = "An instance ID is i- followed by lowercase letters and digits."
-		}
-		cf.IDs = []string{f.ID}
-	}
-	if f.IP != "" {
-		ip, err := parseIP(f.IP)
-		if err != nil {
-			fields["ip"] = "Enter one IPv4 address, such as 10.0.0.5."
-		}
-		cf.PrivateIPs = []string{ip}
-	}
-	if f.Status != "" {
-		ok := false
-		for _, s := range instanceStatuses {
-			ok = ok || s == f.Status
-		}
-		if !ok {
-			fields["status"] = "Choose a status from the list."
-		}
-		cf.Status = cloud.Status(f.Status)
-	}
-	if f.Tag != "" {
-		k, v, _ := strings.Cut(f.Tag, "=")
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if k == "" || len(k) > 128 || len(v) > 128 {
-			fields["tag"] = "Write a tag as key=value (or just key)."
-		}
-		cf.Tags = []cloud.Tag{{Key: k, Value: v}}
-	}
-	if len(fields) > 0 {
-		return cf, apperr.Invalid("Check the filter.", fields)
-	}
-	return cf, nil
+	return cf, err
 }
 
 // Show renders the instance picker.
@@ -192,42 +164,34 @@ func (h *BindInstances) Show(c echo.Context) error {
 	}
 	varyOnHTMX(c)
 	if isHTMX(c) {
-		return render(c, http.StatusOK, views.InstanceListFragment(list, State(c).CSRFToken))
+		return render(c, http.StatusOK, views.InstanceListFragment(list, request.Get(c).CSRFToken))
 	}
 	return render(c, http.StatusOK, views.InstancePick(views.InstancePickPage{
 		Page: page(c, "Choose instances", "bind"), Region: lr.region.ID, RegionName: lr.region.Name, Key: lr.key,
-		Statuses: instanceStatuses, List: list, Mode: lr.mode,
+		Statuses: inventory.Statuses, List: list, Mode: lr.mode,
 	}))
 }
 
 // list reads one page of instances and marks what is selected and selectable.
 func (h *BindInstances) list(c echo.Context, lr listRequest) (views.InstanceList, error) {
 	ctx := c.Request().Context()
-	userID := State(c).User.ID
-	l := views.InstanceList{Region: lr.region.ID, Key: lr.key, Filter: lr.filter, Mode: lr.mode}
+	userID := request.Get(c).User.ID
+	l := views.InstanceList{Region: lr.region.ID, Key: lr.key, Filter: views.InstanceFilter(lr.filter), Mode: lr.mode}
 	l.Pager = components.PagerProps{Page: lr.page, PageSize: lr.size, BaseURL: "/bind/instances", Query: lr.query(), Label: "instances"}
 	n, err := h.sel.Count(ctx, userID, lr.selKey())
 	if err != nil {
 		return l, err
 	}
 	l.Selected = n
-	cf, err := cloudFilter(lr.filter)
+	cf, err := lr.cloudFilter()
 	if err != nil {
 		return l, err
 	}
-	if lr.mode == "unbind" {
-		cf.KeyPairName = lr.key // only instances that have the key can lose it
-	}
 	cf.PageNumber, cf.PageSize = lr.page, lr.size
-	res, err := h.instances.Instances(ctx, lr.region.ID, cf)
-	if err == nil && res.Total == 0 && len(cf.PrivateIPs) > 0 {
-		// An address may be public rather than private: ask again.
-		cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
-		res, err = h.instances.Instances(ctx, lr.region.ID, cf)
-	}
+	res, err := h.search.Page(ctx, lr.region.ID, cf)
 	if err != nil {
-		State(c).Logger.Warn("list instances", "err", err)
-		l.Error = cloudMessage(err)
+		request.Get(c).Logger.Warn("list instances", "err", err)
+		l.Error = apperr.CloudMessage(err)
 		return l, nil
 	}
 	l.Pager.Total = res.Total

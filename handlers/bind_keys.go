@@ -4,12 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/cloud"
+	"keybind/internal/inventory"
 	"keybind/views"
 	"keybind/views/components"
 )
@@ -21,52 +22,67 @@ type KeyPairLister interface {
 
 // BindKeys is step 2 of binding: choose the key pair.
 type BindKeys struct {
-	regions *regionCache
+	regions RegionFinder
 	keys    KeyPairLister
 }
 
 // NewBindKeys builds the key pair step.
-func NewBindKeys(r RegionLister, k KeyPairLister) *BindKeys {
-	return &BindKeys{regions: newRegionCache(r), keys: k}
-}
+func NewBindKeys(r RegionFinder, k KeyPairLister) *BindKeys { return &BindKeys{regions: r, keys: k} }
 
 const keyPageSize = 20
 
 // Show searches the region's key pairs by name, a page at a time.
 func (h *BindKeys) Show(c echo.Context) error {
-	ctx := c.Request().Context()
-	region, err := h.regions.lookup(ctx, c.QueryParam("region"))
+	s, err := searchKeyPairs(c, h.regions, h.keys, keyPageSize)
 	if err != nil {
 		return err
 	}
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 128 || strings.ContainsAny(q, "\x00\r\n") {
-		return apperr.BadRequest("A key pair name has at most 128 characters.")
-	}
-	pageNo := pageParam(c.QueryParam("page"))
-	p := views.KeyPickPage{Page: page(c, "Choose a key pair", "bind"), Region: region.ID, RegionName: region.Name, Query: q}
-	res, err := h.keys.KeyPairs(ctx, region.ID, cloud.KeyPairFilter{Name: wildcard(q), PageNumber: pageNo, PageSize: keyPageSize})
-	if err != nil {
-		State(c).Logger.Warn("list key pairs", "err", err)
-		p.Error = cloudMessage(err)
-	}
-	for _, k := range res.Items {
+	p := views.KeyPickPage{Page: page(c, "Choose a key pair", "bind"), Region: s.region.ID, RegionName: s.region.Name,
+		Query: s.query, Error: s.err}
+	for _, k := range s.res.Items {
 		p.Keys = append(p.Keys, views.KeyRow{
 			Name: k.Name, Fingerprint: k.Fingerprint, Created: formatTime(k.CreatedAt), InUse: -1,
-			UseURL: "/bind/instances?" + url.Values{"region": {region.ID}, "key": {k.Name}}.Encode(),
+			UseURL: bindURL(s.region.ID, k.Name),
 		})
 	}
-	p.Pager = components.PagerProps{Page: pageNo, PageSize: keyPageSize, Total: res.Total, BaseURL: "/bind/key",
-		Query: url.Values{"region": {region.ID}, "q": {q}}, Label: "key pairs"}
+	p.Pager = s.pager("/bind/key")
 	varyOnHTMX(c)
 	return render(c, http.StatusOK, views.KeyPick(p))
 }
 
-// wildcard turns a plain search word into a "contains" match; text that
-// already has a * is passed as typed.
-func wildcard(q string) string {
-	if q == "" || strings.Contains(q, "*") {
-		return q
+// keySearch is one page of a region's key pairs found by name.
+type keySearch struct {
+	region cloud.Region
+	query  string
+	page   int
+	size   int
+	res    cloud.KeyPairPage
+	err    string // the cloud's failure, in words
+}
+
+// searchKeyPairs reads the region, the search and the page from the query
+// and lists that page of key pairs; a failed listing is reported in err.
+func searchKeyPairs(c echo.Context, regions RegionFinder, keys KeyPairLister, size int) (keySearch, error) {
+	ctx := c.Request().Context()
+	region, err := regions.Region(ctx, c.QueryParam("region"))
+	if err != nil {
+		return keySearch{}, err
 	}
-	return "*" + q + "*"
+	pattern, q, err := inventory.KeySearch(c.QueryParam("q"))
+	if err != nil {
+		return keySearch{}, err
+	}
+	s := keySearch{region: region, query: q, page: pageParam(c.QueryParam("page")), size: size}
+	s.res, err = keys.KeyPairs(ctx, region.ID, cloud.KeyPairFilter{Name: pattern, PageNumber: s.page, PageSize: size})
+	if err != nil {
+		request.Get(c).Logger.Warn("list key pairs", "region", region.ID, "err", err)
+		s.err = apperr.CloudMessage(err)
+	}
+	return s, nil
+}
+
+// pager is the search's pager on the page at base.
+func (s keySearch) pager(base string) components.PagerProps {
+	return components.PagerProps{Page: s.page, PageSize: s.size, Total: s.res.Total, BaseURL: base,
+		Query: url.Values{"region": {s.region.ID}, "q": {s.query}}, Label: "key pairs"}
 }

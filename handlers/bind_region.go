@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/auth"
 	"keybind/views"
 )
@@ -21,14 +22,12 @@ const prefRegion = "last_region"
 
 // BindRegion is step 1 of binding: choose the region.
 type BindRegion struct {
-	regions *regionCache
+	regions Regions
 	prefs   PrefStore
 }
 
 // NewBindRegion builds the region step.
-func NewBindRegion(c RegionLister, p PrefStore) *BindRegion {
-	return &BindRegion{regions: newRegionCache(c), prefs: p}
-}
+func NewBindRegion(r Regions, p PrefStore) *BindRegion { return &BindRegion{regions: r, prefs: p} }
 
 // Show lists the regions with the user's last choice preselected.
 func (h *BindRegion) Show(c echo.Context) error {
@@ -40,11 +39,11 @@ func (h *BindRegion) Show(c echo.Context) error {
 // Choose remembers the region and moves on to the key pair.
 func (h *BindRegion) Choose(c echo.Context) error {
 	ctx := c.Request().Context()
-	r, err := h.regions.lookup(ctx, c.FormValue("region"))
+	r, err := h.regions.Region(ctx, c.FormValue("region"))
 	if err != nil {
 		return err
 	}
-	if err := h.prefs.SetPref(ctx, State(c).User, prefRegion, r.ID); err != nil {
+	if err := h.prefs.SetPref(ctx, request.Get(c).User, prefRegion, r.ID); err != nil {
 		return err
 	}
 	return redirect(c, "/bind/key?"+url.Values{"region": {r.ID}}.Encode())

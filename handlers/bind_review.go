@@ -2,39 +2,39 @@ package handlers
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
 
 	"github.com/labstack/echo/v4"
 
-	"keybind/internal/apperr"
-	"keybind/internal/cloud"
+	"keybind/handlers/request"
+	"keybind/internal/binding"
 	"keybind/internal/jobs"
 	"keybind/views"
 	"keybind/views/components"
 )
 
-// KeyPairGetter looks up one key pair.
-type KeyPairGetter interface {
-	KeyPair(ctx context.Context, region, name string) (cloud.KeyPair, error)
+// Planner plans a binding or unbinding from a fresh read of the cloud;
+// *binding.Service provides it.
+type Planner interface {
+	Plan(ctx context.Context, t binding.Target) (binding.Review, error)
+}
+
+// SelectedIDs reads the instances a user selected in a flow.
+type SelectedIDs interface {
+	IDs(ctx context.Context, userID int64, region string) ([]string, error)
 }
 
 // BindReview is step 4 of binding: what will happen, before anything is sent.
 type BindReview struct {
-	regions   *regionCache
-	keys      KeyPairGetter
-	instances InstanceLister
-	sel       Selections
+	plans Planner
+	sel   SelectedIDs
 }
 
 // NewBindReview builds the review step.
-func NewBindReview(r RegionLister, k KeyPairGetter, i InstanceLister, s Selections) *BindReview {
-	return &BindReview{regions: newRegionCache(r), keys: k, instances: i, sel: s}
-}
-
-const defaultWave = 20
+func NewBindReview(p Planner, s SelectedIDs) *BindReview { return &BindReview{plans: p, sel: s} }
 
 // Show plans the binding of the selection and renders the review.
 func (h *BindReview) Show(c echo.Context) error { return h.show(c, jobs.KindBind) }
@@ -43,22 +43,37 @@ func (h *BindReview) Show(c echo.Context) error { return h.show(c, jobs.KindBind
 func (h *BindReview) ShowUnbind(c echo.Context) error { return h.show(c, jobs.KindUnbind) }
 
 func (h *BindReview) show(c echo.Context, kind jobs.Kind) error {
-	region, key, err := h.target(c)
+	rv, err := planSelection(c, h.plans, h.sel, kind)
 	if err != nil {
 		return err
 	}
-	plan, err := h.planKind(c, kind, region.ID, key)
-	if err != nil {
-		return err
-	}
-	if plan == nil {
+	if rv == nil {
 		if err := addFlash(c, "warning", "Select at least one instance first."); err != nil {
 			return err
 		}
-		return redirect(c, backURL(kind, region.ID, key))
+		return redirect(c, backURL(kind, c.FormValue("region"), c.FormValue("key")))
 	}
-	form := views.ReviewForm{IdempotencyKey: newToken(), After: "none", Wave: defaultWave}
-	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Review", "bind"), region, *plan, form, nil)))
+	form := views.ReviewForm{IdempotencyKey: request.NewToken(), After: "none", Wave: binding.DefaultWave}
+	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Review", "bind"), *rv, form, nil)))
+}
+
+// planSelection plans the flow of kind for the user's selection in the
+// region and key pair the form names; nil when nothing is selected.
+func planSelection(c echo.Context, p Planner, sel SelectedIDs, kind jobs.Kind) (*binding.Review, error) {
+	ctx := c.Request().Context()
+	region, key := c.FormValue("region"), c.FormValue("key")
+	ids, err := sel.IDs(ctx, request.Get(c).User.ID, selectionKey(string(kind), region))
+	if err != nil {
+		return nil, err
+	}
+	rv, err := p.Plan(ctx, binding.Target{Kind: kind, Region: region, KeyPair: key, InstanceIDs: ids})
+	if errors.Is(err, binding.ErrNothingSelected) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &rv, nil
 }
 
 // backURL is the instance picker of a flow.
@@ -70,54 +85,19 @@ func backURL(kind jobs.Kind, region, key string) string {
 	return "/bind/instances?" + q.Encode()
 }
 
-// target reads and checks the region and the key pair (which must exist).
-func (h *BindReview) target(c echo.Context) (cloud.Region, string, error) {
-	ctx := c.Request().Context()
-	region, err := h.regions.lookup(ctx, c.FormValue("region"))
-	if err != nil {
-		return region, "", err
-	}
-	key := c.FormValue("key")
-	if !validKeyPairName(key) {
-		return region, "", apperr.BadRequest("Choose a key pair first.")
-	}
-	if _, err := h.keys.KeyPair(ctx, region.ID, key); err != nil {
-		var ce *cloud.Error
-		if asCloud(err, &ce) && ce.Kind == cloud.KindNotFound {
-			return region, "", apperr.NotFound(fmt.Sprintf("Key pair %q in %s", key, region.ID))
-		}
-		return region, "", err
-	}
-	return region, key, nil
-}
-
-// planKind classifies the user's selection for a bind or an unbind from a
-// fresh read of the cloud; nil when nothing is selected.
-func (h *BindReview) planKind(c echo.Context, kind jobs.Kind, region, key string) (*jobs.Plan, error) {
-	ctx := c.Request().Context()
-	lr := listRequest{region: cloud.Region{ID: region}, key: key, mode: "bind"}
-	if kind == jobs.KindUnbind {
-		lr.mode = "unbind"
-	}
-	ids, err := h.sel.IDs(ctx, State(c).User.ID, lr.selKey())
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	found, missing, err := h.instances.InstancesByID(ctx, region, ids)
-	if err != nil {
-		return nil, err
-	}
-	p := lr.plan(ids, found, missing)
-	return &p, nil
-}
-
-// reviewPage maps a plan to the review page's view model.
-func reviewPage(pg views.Page, region cloud.Region, plan jobs.Plan, form views.ReviewForm, errs map[string]string) views.ReviewPage {
+// reviewPage maps a review to the review page's view model.
+func reviewPage(pg views.Page, rv binding.Review, form views.ReviewForm, errs map[string]string) views.ReviewPage {
+	region, plan := rv.Region, rv.Plan
 	p := views.ReviewPage{
 		Page: pg, Kind: string(plan.Kind), Region: region.ID, RegionName: region.Name, Key: plan.KeyPair,
 		Form: form, Errors: errs, Action: "/jobs", BackURL: backURL(plan.Kind, region.ID, plan.KeyPair),
 	}
-	if plan.Kind == jobs.KindUnbind {
+	switch {
+	case rv.Parent != nil:
+		p.RollbackOf, p.Key = rv.Parent.ID, rv.Parent.KeyPair
+		p.Action = jobURL(rv.Parent.ID) + "/rollback"
+		p.BackURL = jobURL(rv.Parent.ID)
+	case plan.Kind == jobs.KindUnbind:
 		p.Action = "/jobs/unbind"
 	}
 	pc := plan.Counts

@@ -16,7 +16,7 @@ import (
 func TestReviewClassification(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 60})
 	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
-	key := firstKey(t, app)
+	key := app.FirstKey(t)
 	f := classify(app, 60)
 	params := url.Values{"region": {region}, "key": {key}}
 	c.Get("/bind/instances?" + params.Encode())
@@ -79,7 +79,7 @@ func TestReviewClassification(t *testing.T) {
 func TestPasteRefusesWhatIsNotAnID(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 20})
 	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
-	key := firstKey(t, app)
+	key := app.FirstKey(t)
 	c.Get("/bind/instances?" + url.Values{"region": {region}, "key": {key}}.Encode())
 	tests := []struct{ name, ids, want string }{
 		{"html", `<script>alert(1)</script>`, "not instance IDs"},

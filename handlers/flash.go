@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/views"
 )
 
@@ -12,7 +13,7 @@ const flashKey = "flash"
 
 // addFlash queues a message for the next page this session sees.
 func addFlash(c echo.Context, kind, message string) error {
-	st := State(c)
+	st := request.Get(c)
 	if st.Session == nil {
 		return nil
 	}
@@ -23,7 +24,7 @@ func addFlash(c echo.Context, kind, message string) error {
 	return st.Session.Save(c.Request(), c.Response())
 }
 
-func readFlashes(st *RequestState) []views.Flash {
+func readFlashes(st *request.State) []views.Flash {
 	raw, _ := st.Session.Values[flashKey].(string)
 	if raw == "" {
 		return nil
@@ -35,7 +36,7 @@ func readFlashes(st *RequestState) []views.Flash {
 
 // takeFlashes consumes the queued messages: they are shown once.
 func takeFlashes(c echo.Context) []views.Flash {
-	st := State(c)
+	st := request.Get(c)
 	if st.Session == nil {
 		return nil
 	}

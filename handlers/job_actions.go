@@ -8,38 +8,34 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
+	"keybind/internal/auth"
 	"keybind/internal/jobs"
-	"keybind/internal/selection"
+	"keybind/internal/text"
 	"keybind/views"
 )
 
 // JobRestarter asks the engine to reboot, start, retry or resolve items.
 type JobRestarter interface {
-	RequestRestart(ctx context.Context, actor jobs.Actor, jobID int64, instanceIDs []string, force bool) (int, error)
+	Restart(ctx context.Context, actor jobs.Actor, jobID int64, op jobs.RestartOp, instanceIDs []string, force bool) (int, error)
 	RestartAll(ctx context.Context, actor jobs.Actor, jobID int64, kind jobs.RestartAllKind, force bool) (int, error)
 	RetryFailed(ctx context.Context, actor jobs.Actor, jobID int64) (int, error)
 	ResolveOperator(ctx context.Context, actor jobs.Actor, jobID int64, instanceID string, d jobs.Decision) error
 }
 
-// JobActions handles the result grid's buttons.
-type JobActions struct {
-	engine JobRestarter
-	show   *JobShow
+// JobEngine acts on a job's items and reads the job back; *jobs.Engine
+// provides it.
+type JobEngine interface {
+	JobRestarter
+	JobReader
 }
+
+// JobActions handles the result grid's buttons.
+type JobActions struct{ engine JobEngine }
 
 // NewJobActions builds the grid's action handlers.
-func NewJobActions(e JobRestarter, show *JobShow) *JobActions {
-	return &JobActions{engine: e, show: show}
-}
-
-func instanceParam(c echo.Context) (string, error) {
-	id := c.Param("instance")
-	if !selection.ValidID(id) {
-		return "", apperr.NotFound("The instance in this job")
-	}
-	return id, nil
-}
+func NewJobActions(e JobEngine) *JobActions { return &JobActions{engine: e} }
 
 // Reboot reboots one instance (its row's button).
 func (h *JobActions) Reboot(c echo.Context) error { return h.restartOne(c, "reboot") }
@@ -48,18 +44,26 @@ func (h *JobActions) Reboot(c echo.Context) error { return h.restartOne(c, "rebo
 func (h *JobActions) Start(c echo.Context) error { return h.restartOne(c, "start") }
 
 func (h *JobActions) restartOne(c echo.Context, what string) error {
-	id, err := jobID(c)
+	id, err := request.JobID(c)
 	if err != nil {
 		return err
 	}
-	inst, err := instanceParam(c)
+	inst, err := request.InstanceID(c)
 	if err != nil {
 		return err
 	}
-	force := what == "reboot" && c.FormValue("force") == "yes"
-	_, err = h.engine.RequestRestart(c.Request().Context(), jobActor(c), id, []string{inst}, force)
+	op := jobs.OpStart
+	if what == "reboot" {
+		op = jobs.OpReboot
+	}
+	force := op == jobs.OpReboot && c.FormValue("force") == "yes"
+	_, err = h.engine.Restart(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id, op, []string{inst}, force)
+	var re *jobs.RestartError
+	if errors.As(err, &re) {
+		return apperr.Conflict(fmt.Sprintf("%s cannot be %s now: check its state in the grid.", inst, jobs.RestartOp(what).Past()))
+	}
 	if err != nil {
-		return nothingToDo(err, fmt.Sprintf("%s cannot be %s now: check its state in the grid.", inst, pastTense(what)))
+		return err
 	}
 	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s.", what, inst))
 }
@@ -75,37 +79,37 @@ func (h *JobActions) StartAll(c echo.Context) error {
 }
 
 func (h *JobActions) all(c echo.Context, kind jobs.RestartAllKind, force bool, what string) error {
-	id, err := jobID(c)
+	id, err := request.JobID(c)
 	if err != nil {
 		return err
 	}
-	n, err := h.engine.RestartAll(c.Request().Context(), jobActor(c), id, kind, force)
+	n, err := h.engine.RestartAll(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id, kind, force)
 	if err != nil {
-		return nothingToDo(err, "No instance of this job can be "+pastTense(what)+" now.")
+		return nothingToDo(err, "No instance of this job can be "+jobs.RestartOp(what).Past()+" now.")
 	}
-	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s.", what, plural(n, "instance", "instances")))
+	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s.", what, text.Plural(n, "instance", "instances")))
 }
 
 // Retry sends again the failed calls whose error can be retried.
 func (h *JobActions) Retry(c echo.Context) error {
-	id, err := jobID(c)
+	id, err := request.JobID(c)
 	if err != nil {
 		return err
 	}
-	n, err := h.engine.RetryFailed(c.Request().Context(), jobActor(c), id)
+	n, err := h.engine.RetryFailed(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id)
 	if err != nil {
 		return nothingToDo(err, "No failed instance of this job can be retried.")
 	}
-	return h.after(c, id, "success", fmt.Sprintf("Retrying %s.", plural(n, "instance", "instances")))
+	return h.after(c, id, "success", fmt.Sprintf("Retrying %s.", text.Plural(n, "instance", "instances")))
 }
 
 // Resolve records an operator's decision about a restart of unknown outcome.
 func (h *JobActions) Resolve(c echo.Context) error {
-	id, err := jobID(c)
+	id, err := request.JobID(c)
 	if err != nil {
 		return err
 	}
-	inst, err := instanceParam(c)
+	inst, err := request.InstanceID(c)
 	if err != nil {
 		return err
 	}
@@ -118,7 +122,7 @@ func (h *JobActions) Resolve(c echo.Context) error {
 	default:
 		return apperr.BadRequest("Choose whether to restart the instance again or mark it as restarted.")
 	}
-	if err := h.engine.ResolveOperator(c.Request().Context(), jobActor(c), id, inst, d); err != nil {
+	if err := h.engine.ResolveOperator(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id, inst, d); err != nil {
 		return nothingToDo(err, inst+" does not need a decision any more.")
 	}
 	return h.after(c, id, "success", "Recorded your decision for "+inst+".")
@@ -133,7 +137,7 @@ func (h *JobActions) after(c echo.Context, id int64, kind, msg string) error {
 		}
 		return redirect(c, fmt.Sprintf("/jobs/%d", id))
 	}
-	g, err := h.show.grid(c)
+	g, err := readGrid(c, h.engine)
 	if err != nil {
 		return err
 	}
@@ -147,11 +151,4 @@ func nothingToDo(err error, msg string) error {
 		return apperr.Conflict(msg)
 	}
 	return err
-}
-
-func pastTense(what string) string {
-	if what == "reboot" {
-		return "rebooted"
-	}
-	return "started"
 }

@@ -2,13 +2,12 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
-	"keybind/internal/apperr"
+	"keybind/handlers/request"
 	"keybind/internal/jobs"
 	"keybind/views"
 	"keybind/views/components"
@@ -28,14 +27,8 @@ type JobShow struct {
 // NewJobShow builds the result grid handler.
 func NewJobShow(j JobReader) *JobShow { return &JobShow{jobs: j} }
 
-// jobID reads the :id path parameter.
-func jobID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, apperr.NotFound("The job")
-	}
-	return id, nil
-}
+// jobURL is a job's result grid.
+func jobURL(id int64) string { return "/jobs/" + strconv.FormatInt(id, 10) }
 
 // Show renders the whole page.
 func (h *JobShow) Show(c echo.Context) error {
@@ -57,18 +50,22 @@ func (h *JobShow) Grid(c echo.Context) error {
 	return render(c, http.StatusOK, views.JobGrid(g))
 }
 
-// grid reads the job and its items and maps them to the view model.
-func (h *JobShow) grid(c echo.Context) (views.JobGridData, error) {
-	id, err := jobID(c)
+// grid reads the job the path names and maps it to the view model.
+func (h *JobShow) grid(c echo.Context) (views.JobGridData, error) { return readGrid(c, h.jobs) }
+
+// readGrid reads the job the path names, with its items, and maps them to
+// the grid's view model.
+func readGrid(c echo.Context, r JobReader) (views.JobGridData, error) {
+	id, err := request.JobID(c)
 	if err != nil {
 		return views.JobGridData{}, err
 	}
 	ctx := c.Request().Context()
-	j, err := h.jobs.Job(ctx, id)
+	j, err := r.Job(ctx, id)
 	if err != nil {
 		return views.JobGridData{}, err
 	}
-	items, err := h.jobs.Items(ctx, id)
+	items, err := r.Items(ctx, id)
 	if err != nil {
 		return views.JobGridData{}, err
 	}
@@ -78,29 +75,16 @@ func (h *JobShow) grid(c echo.Context) (views.JobGridData, error) {
 // jobGrid maps a job and its items to the grid's view model.
 func jobGrid(j jobs.Job, items []jobs.Item) views.JobGridData {
 	g := views.JobGridData{Job: jobSummary(j), InMotion: j.InMotion()}
+	ready := jobs.ReadyOf(items)
+	g.Job.Counts.RebootReady, g.Job.Counts.StartReady, g.Job.Counts.Retryable = ready.Reboot, ready.Start, ready.Retryable
 	for _, it := range items {
-		row := views.JobRow{ID: it.InstanceID, Name: it.Name, PrevKey: it.PreviousKey, TargetKey: it.ExpectKey}
+		v := it.View()
+		row := views.JobRow{ID: it.InstanceID, Name: it.Name, PrevKey: it.PreviousKey, TargetKey: it.ExpectKey,
+			Result: v.Result, ResultTone: resultTone(it.Key), ResultDetail: v.ResultDetail,
+			Restart: v.Restart, RestartTone: restartTone(it.Restart),
+			CanReboot: v.CanReboot, CanStart: v.CanStart, NeedsDecision: v.NeedsDecision}
 		if row.Name == "" {
 			row.Name = it.InstanceID
-		}
-		row.Result, row.ResultTone, row.ResultDetail = resultWords(it)
-		row.Restart, row.RestartTone = it.RestartLabel(), restartTone(it.Restart)
-		if it.Key == jobs.KeyDone {
-			switch it.Restart {
-			case jobs.RestartNeedsReboot:
-				row.CanReboot = true
-				g.Job.Counts.RebootReady++
-			case jobs.RestartNeedsStart, jobs.RestartEndedStopped:
-				row.CanStart = true
-				if it.Restart == jobs.RestartNeedsStart {
-					g.Job.Counts.StartReady++
-				}
-			case jobs.RestartNeedsDecision:
-				row.NeedsDecision = true
-			}
-		}
-		if (it.Key == jobs.KeyFailed && it.KeyRetryable) || (it.Restart == jobs.RestartFailed && it.RestartRetryable) {
-			g.Job.Counts.Retryable++
 		}
 		g.Rows = append(g.Rows, row)
 	}
@@ -113,63 +97,30 @@ func jobSummary(j jobs.Job) views.JobSummary {
 	s := views.JobSummary{
 		RollbackOf: j.ParentID, CanRollback: !j.InMotion() && c.Bound > 0,
 		ID: j.ID, Kind: string(j.Kind), Region: j.Region, Key: j.KeyPair, CreatedBy: j.CreatedBy.Username,
-		Created: formatTime(j.CreatedAt), State: j.State.Label(), StateTone: stateTone(j.State),
+		Created: formatTime(j.CreatedAt), State: j.StateWords(), StateTone: stateTone(j.State),
+		Title: j.Title(), After: j.AfterWords(),
 		Counts: views.JobCounts{Total: c.Total, Bound: c.Bound, Failed: c.Failed(), Excluded: c.Excluded,
 			Pending: c.KeyPending, InEffect: c.KeyInEffect, InMotion: c.InMotion, Decisions: c.NeedsDecision},
 	}
-	// "Done" would mislead while keys wait for a restart to work.
-	if waiting := c.NeedsReboot + c.NeedsStart; waiting > 0 && !j.InMotion() {
-		s.State = fmt.Sprintf("Waiting for you: %s before the change takes effect", plural(waiting, "instance needs a reboot or start", "instances need a reboot or start"))
+	if j.WaitingForPeople() > 0 {
 		s.StateTone = components.ToneWarn
-	}
-	switch j.Kind {
-	case jobs.KindUnbind:
-		s.Title = "Unbind " + j.KeyPair
-	case jobs.KindRollback:
-		s.Title = fmt.Sprintf("Restore the keys from before job %d", j.ParentID)
-	default:
-		s.Title = "Bind " + j.KeyPair
-	}
-	if j.Policy.AfterBind {
-		force := ""
-		if j.Policy.Force {
-			force = ", force stop"
-		}
-		s.After = fmt.Sprintf("After binding: reboot the Running instances and start the Stopped ones, at most %d at a time%s.", j.Policy.WaveSize, force)
-	} else {
-		s.After = "After binding: nothing automatic. Reboot or start instances below to make the key take effect."
 	}
 	return s
 }
 
-// resultWords is the key call's outcome in words, colour and detail.
-func resultWords(it jobs.Item) (string, components.Tone, string) {
-	switch it.Key {
+// resultTone colours a key call's outcome; the words are always shown.
+func resultTone(k jobs.KeyState) components.Tone {
+	switch k {
 	case jobs.KeyDone:
-		label := "Bound"
-		if it.Action == jobs.ActionDetach {
-			label = "Unbound"
-		}
-		if it.Change == jobs.ChangeSame {
-			label += " (already had it)"
-		}
-		return label, components.ToneOK, ""
+		return components.ToneOK
 	case jobs.KeyFailed:
-		detail := it.KeyMessage
-		if it.KeyCode != "" {
-			detail = it.KeyCode + ": " + detail
-		}
-		return "Failed", components.ToneBad, detail
+		return components.ToneBad
 	case jobs.KeyExcluded:
-		return "Excluded", components.ToneMuted, it.ExcludeReason.Label()
-	case jobs.KeyPending:
-		return "Waiting", components.ToneInfo, ""
-	case jobs.KeyAttempting:
-		return "Sending", components.ToneInfo, ""
-	case jobs.KeyApplied:
-		return "Confirming", components.ToneInfo, ""
+		return components.ToneMuted
+	case jobs.KeyPending, jobs.KeyAttempting, jobs.KeyApplied:
+		return components.ToneInfo
 	}
-	return string(it.Key), components.ToneMuted, ""
+	return components.ToneMuted
 }
 
 func restartTone(s jobs.RestartState) components.Tone {

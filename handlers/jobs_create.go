@@ -9,28 +9,36 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
+	"keybind/internal/auth"
+	"keybind/internal/binding"
 	"keybind/internal/jobs"
 	"keybind/views"
 )
 
-// JobCreator turns a reviewed plan into a job.
+// JobCreator plans a job again from a fresh read of the cloud and writes
+// it; *binding.Service provides it.
 type JobCreator interface {
-	Create(ctx context.Context, r jobs.CreateRequest) (jobID int64, created bool, err error)
-	JobByIdempotencyKey(ctx context.Context, userID int64, key string) (jobID int64, found bool, err error)
+	Planner
+	Existing(ctx context.Context, userID int64, key string) (jobID int64, found bool, err error)
+	Create(ctx context.Context, r binding.Request) (jobID int64, created bool, err error)
+}
+
+// SelectionStore reads and clears the selection of a flow.
+type SelectionStore interface {
+	SelectedIDs
+	Clear(ctx context.Context, userID int64, region string) error
 }
 
 // JobsCreate handles the review form's submit.
 type JobsCreate struct {
-	review *BindReview
-	jobs   JobCreator
-	sel    Selections
+	jobs JobCreator
+	sel  SelectionStore
 }
 
 // NewJobsCreate builds the submit handler.
-func NewJobsCreate(review *BindReview, j JobCreator, s Selections) *JobsCreate {
-	return &JobsCreate{review: review, jobs: j, sel: s}
-}
+func NewJobsCreate(j JobCreator, s SelectionStore) *JobsCreate { return &JobsCreate{jobs: j, sel: s} }
 
 var idempotencyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
@@ -43,59 +51,63 @@ func (h *JobsCreate) Create(c echo.Context) error { return h.create(c, jobs.Kind
 func (h *JobsCreate) CreateUnbind(c echo.Context) error { return h.create(c, jobs.KindUnbind) }
 
 func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
-	region, key, err := h.review.target(c)
+	form, errs, err := parseReviewForm(c, kind != jobs.KindUnbind)
 	if err != nil {
 		return err
 	}
-	form, errs := parseReviewForm(c, kind != jobs.KindUnbind)
-	if !idempotencyPattern.MatchString(form.IdempotencyKey) {
-		return apperr.BadRequest("This form is incomplete. Go back to the review page and submit it from there.")
+	if id, found, err := h.jobs.Existing(c.Request().Context(), request.Get(c).User.ID, form.IdempotencyKey); err != nil || found {
+		return redirectToJob(c, id, err) // a double submit or a retried POST goes to the job the first one made
 	}
-	// A double submit or a retried POST goes to the job the first one made.
-	if id, found, err := h.jobs.JobByIdempotencyKey(c.Request().Context(), State(c).User.ID, form.IdempotencyKey); err != nil {
-		return err
-	} else if found {
-		return redirect(c, fmt.Sprintf("/jobs/%d", id))
-	}
-	plan, err := h.review.planKind(c, kind, region.ID, key)
+	rv, err := planSelection(c, h.jobs, h.sel, kind)
 	if err != nil {
 		return err
 	}
-	if plan == nil {
-		return apperr.Conflict("No instances are selected any more. Choose instances and review again.")
+	if rv == nil {
+		return binding.ErrNothingSelected
 	}
 	if len(errs) > 0 {
-		pg := page(c, "Review the binding", "bind")
-		return render(c, http.StatusUnprocessableEntity, views.Review(reviewPage(pg, region, *plan, form, errs)))
+		return render(c, http.StatusUnprocessableEntity, views.Review(reviewPage(page(c, "Review the binding", "bind"), *rv, form, errs)))
 	}
-	st := State(c)
-	id, created, err := h.jobs.Create(c.Request().Context(), jobs.CreateRequest{
-		IdempotencyKey: form.IdempotencyKey,
-		Actor:          jobActor(c),
-		Plan:           *plan,
-		Policy:         jobs.RestartPolicy{AfterBind: form.After == "restart", Force: form.Force, WaveSize: form.Wave},
-	})
+	id, created, err := h.jobs.Create(c.Request().Context(), reviewRequest(c, *rv, form))
 	if err != nil {
 		return err
 	}
 	if created {
-		lr := listRequest{region: region, mode: string(kind)}
-		if err := h.sel.Clear(c.Request().Context(), st.User.ID, lr.selKey()); err != nil {
-			st.Logger.Warn("clear the selection after creating a job", "job", id, "err", err)
+		key := selectionKey(string(kind), rv.Region.ID)
+		if err := h.sel.Clear(c.Request().Context(), request.Get(c).User.ID, key); err != nil {
+			request.Get(c).Logger.Warn("clear the selection after creating a job", "job", id, "err", err)
 		}
 	}
-	return redirect(c, fmt.Sprintf("/jobs/%d", id))
+	return redirect(c, jobURL(id))
+}
+
+// reviewRequest is the job request of a submitted review form.
+func reviewRequest(c echo.Context, rv binding.Review, form views.ReviewForm) binding.Request {
+	return binding.Request{Review: rv, IdempotencyKey: form.IdempotencyKey, Actor: request.JobActor(c, auth.ViaWeb),
+		Policy: jobs.RestartPolicy{AfterBind: form.After == "restart", Force: form.Force, WaveSize: form.Wave}}
+}
+
+// redirectToJob answers a submit that found its job already made.
+func redirectToJob(c echo.Context, id int64, err error) error {
+	if err != nil {
+		return err
+	}
+	return redirect(c, jobURL(id))
 }
 
 // parseReviewForm reads the review form and lists its field errors; needAck
-// says the password-login acknowledgement is required.
-func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string]string) {
+// says the password-login acknowledgement is required. A form without its
+// server-issued key was not submitted from the review page.
+func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string]string, error) {
 	f := views.ReviewForm{
 		IdempotencyKey: c.FormValue("idempotency_key"),
 		Ack:            c.FormValue("ack") == "yes",
 		After:          c.FormValue("after"),
 		Force:          c.FormValue("force") == "yes",
-		Wave:           defaultWave,
+		Wave:           binding.DefaultWave,
+	}
+	if !idempotencyPattern.MatchString(f.IdempotencyKey) {
+		return f, nil, apperr.BadRequest("This form is incomplete. Go back to the review page and submit it from there.")
 	}
 	errs := map[string]string{}
 	if needAck && !f.Ack {
@@ -116,11 +128,5 @@ func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string
 			f.Wave = n
 		}
 	}
-	return f, errs
-}
-
-// jobActor is who asked, as the job engine records it.
-func jobActor(c echo.Context) jobs.Actor {
-	u := State(c).User
-	return jobs.Actor{UserID: u.ID, Username: u.Name, Role: string(u.Role), IP: c.RealIP(), Via: "web"}
+	return f, errs, nil
 }

@@ -9,27 +9,29 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
+	"keybind/internal/keypairs"
 	"keybind/internal/sshkey"
 	"keybind/views"
 )
 
-// KeyPairImporter registers an existing public key as a key pair.
+// KeyPairImporter registers an existing public key as a key pair;
+// *keypairs.Service provides it.
 type KeyPairImporter interface {
-	ImportKeyPair(ctx context.Context, region, name, publicKey string) (cloud.KeyPair, error)
+	Import(ctx context.Context, actor auth.Actor, regionID, name, publicKey string) (keypairs.Imported, error)
 }
 
 // KeyPairImport imports a pasted or uploaded OpenSSH public key.
 type KeyPairImport struct {
-	regions *regionCache
-	cloud   KeyPairImporter
-	audit   KeyAudit
+	regions Regions
+	keys    KeyPairImporter
 }
 
 // NewKeyPairImport builds the import form and action.
-func NewKeyPairImport(r RegionLister, i KeyPairImporter, a KeyAudit) *KeyPairImport {
-	return &KeyPairImport{regions: newRegionCache(r), cloud: i, audit: a}
+func NewKeyPairImport(r Regions, k KeyPairImporter) *KeyPairImport {
+	return &KeyPairImport{regions: r, keys: k}
 }
 
 // Show renders the empty form.
@@ -47,99 +49,65 @@ func (h *KeyPairImport) render(c echo.Context, status int, r cloud.Region, f vie
 	return render(c, status, views.KeyImport(p))
 }
 
-// Import checks the name and the key here, then asks ECS to import the key,
-// with the audit trail before and after. The pasted text is never logged,
-// stored or shown again unless it parsed as a public key.
+// errFileTooBig refuses an uploaded file too large to be a public key.
+var errFileTooBig = errors.New("handlers: file too large for a public key")
+
+// Import reads the pasted text or the uploaded .pub file and imports it.
+// The text is shown again only if it parsed as a public key.
 func (h *KeyPairImport) Import(c echo.Context) error {
-	ctx := c.Request().Context()
-	a := actor(c)
-	if err := h.audit.Authorize(ctx, a, auth.PermManageKeys); err != nil {
-		return err
-	}
-	region, err := h.regions.lookup(ctx, c.FormValue("region"))
-	if err != nil {
-		return err
-	}
 	name := c.FormValue("name")
-	key, form, errs, private, err := checkImport(c, name)
-	if err != nil {
-		return err
-	}
-	if len(errs) > 0 {
-		return h.render(c, http.StatusUnprocessableEntity, region, form, errs, "", private)
-	}
-
-	w := keyWrite{audit: h.audit, actor: a, action: "ImportKeyPair", region: region.ID, name: name}
-	facts := fmt.Sprintf("%s %d bits, %s, MD5 %s", key.Algorithm(), key.Bits, key.SHA256, key.MD5)
-	if err := w.intent(ctx, facts); err != nil {
-		return err
-	}
-	kp, callErr := h.cloud.ImportKeyPair(ctx, region.ID, name, key.AuthorizedKey)
-	if err := w.outcome(ctx, callErr, facts); err != nil {
-		State(c).Logger.Error("audit key pair import", "region", region.ID, "err", err)
-	}
-	if callErr != nil {
-		State(c).Logger.Warn("import key pair", "region", region.ID, "err", callErr)
-		return h.refused(c, region, form, callErr)
-	}
-	msg := "Imported key pair " + kp.Name + ". Check with its owner that the fingerprint below is the one of their key, then bind it to instances."
-	if key.HadOptions {
-		msg += " The options in front of the key (such as from=…) are not part of a key pair and were left out."
-	}
-	if err := addFlash(c, "success", msg); err != nil {
-		return err
-	}
-	return redirect(c, keyPairURL(region.ID, kp.Name))
-}
-
-// refused shows the form again with what the cloud said.
-func (h *KeyPairImport) refused(c echo.Context, r cloud.Region, form views.KeyImportForm, err error) error {
-	switch cloudCode(err) {
-	case "KeyPair.AlreadyExist":
-		return h.render(c, http.StatusUnprocessableEntity, r, form,
-			map[string]string{"name": "A key pair named " + form.Name + " already exists in " + r.Name + ". Choose another name."}, "", false)
-	case "InvalidKeyPairName.Malformed":
-		return h.render(c, http.StatusUnprocessableEntity, r, form, map[string]string{"name": cloudMessage(err)}, "", false)
-	case "InvalidPublicKeyBody.Malformed":
-		return h.render(c, http.StatusUnprocessableEntity, r, form,
-			map[string]string{"public_key": "ECS did not accept this key: " + cloudMessage(err)}, "", false)
-	}
-	status := http.StatusBadGateway
-	var ce *cloud.Error
-	if errors.As(err, &ce) && ce.Kind == cloud.KindConflict {
-		status = http.StatusConflict
-	}
-	msg := "The key pair was not imported: " + cloudMessage(err)
-	if maybeDone(err) {
-		msg = "It is not known whether ECS imported " + form.Name + ": " + cloudMessage(err) + " Look for it in the key pair list before you try again."
-	}
-	return h.render(c, status, r, form, nil, msg, false)
-}
-
-// checkImport validates the name and the key before anything is sent. The
-// form to show again carries the key only if it parsed as a public key;
-// private reports that a private key was given (and dropped).
-func checkImport(c echo.Context, name string) (sshkey.Key, views.KeyImportForm, map[string]string, bool, error) {
-	form := views.KeyImportForm{Name: name}
-	errs := map[string]string{}
-	if err := sshkey.ValidName(name); err != nil {
-		errs["name"] = refusal(err)
-	}
 	text, tooBig, err := publicKeyText(c)
 	if err != nil {
-		return sshkey.Key{}, form, nil, false, err
+		return err
 	}
+	var res keypairs.Imported
 	if tooBig {
+		err = &keypairs.InputError{Name: sshkey.ValidName(name), PublicKey: errFileTooBig}
+	} else {
+		res, err = h.keys.Import(c.Request().Context(), request.Actor(c, auth.ViaWeb), c.FormValue("region"), name, text)
+	}
+	if err == nil {
+		msg := "Imported key pair " + res.KeyPair.Name + ". Check with its owner that the fingerprint below is the one of their key, then bind it to instances."
+		if res.Key.HadOptions {
+			msg += " The options in front of the key (such as from=…) are not part of a key pair and were left out."
+		}
+		if err := addFlash(c, "success", msg); err != nil {
+			return err
+		}
+		return redirect(c, keyPairURL(c.FormValue("region"), res.KeyPair.Name))
+	}
+	errs, ie := inputErrors(err)
+	if ie != nil && errors.Is(ie.PublicKey, errFileTooBig) {
 		errs["public_key"] = fmt.Sprintf("This file is too large to be a public key (a .pub file is well under %d KB). Choose the file whose name ends in .pub.", sshkey.MaxLen>>10)
-		return sshkey.Key{}, form, errs, false, nil
 	}
-	key, err := sshkey.Parse(text)
-	if err != nil {
-		errs["public_key"] = refusal(err)
-		return sshkey.Key{}, form, errs, errors.Is(err, sshkey.ErrPrivateKey), nil
+	region, rerr := h.regions.Region(c.Request().Context(), c.FormValue("region"))
+	if errs == nil && !isKeyWriteError(err) || rerr != nil {
+		return err // not the form's fault: the error page
 	}
-	form.PublicKey = key.AuthorizedKey
-	return key, form, errs, false, nil
+	form := views.KeyImportForm{Name: name}
+	if ie == nil || ie.PublicKey == nil {
+		form.PublicKey = publicKeyOnly(text)
+	}
+	if ie != nil {
+		return h.render(c, http.StatusUnprocessableEntity, region, form, errs, "", ie.PrivateKeyGiven())
+	}
+	fields, status, msg, _ := keyWriteFailed(err, "imported", name, region, "Look for it in the key pair list before you try again.")
+	return h.render(c, status, region, form, fields, msg, false)
+}
+
+// isKeyWriteError reports whether err is a key pair write the cloud refused.
+func isKeyWriteError(err error) bool {
+	var we *keypairs.WriteError
+	return errors.As(err, &we)
+}
+
+// publicKeyOnly is the text to show again in the form: the key as parsed,
+// or nothing (a private key or garbage is never echoed).
+func publicKeyOnly(text string) string {
+	if k, err := sshkey.Parse(text); err == nil {
+		return k.AuthorizedKey
+	}
+	return ""
 }
 
 // publicKeyText is the uploaded .pub file if one was chosen, else the pasted

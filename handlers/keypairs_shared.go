@@ -3,204 +3,111 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
-	"sync"
-	"unicode"
 
 	"github.com/labstack/echo/v4"
 
-	"keybind/internal/auth"
+	"keybind/handlers/request"
+	"keybind/internal/apperr"
 	"keybind/internal/cloud"
+	"keybind/internal/keypairs"
 	"keybind/internal/sshkey"
-	"keybind/internal/store"
+	"keybind/views"
 )
 
-// InstanceFinder lists instances, here to count the ones using a key pair.
-type InstanceFinder interface {
-	Instances(ctx context.Context, region string, f cloud.InstanceFilter) (cloud.InstancePage, error)
+// KeyPairReader reads a key pair with the instances that use it;
+// *keypairs.Service provides it.
+type KeyPairReader interface {
+	Detail(ctx context.Context, regionID, name string) (keypairs.Detail, error)
 }
 
-// KeyAudit checks a permission (recording a refusal) and writes the audit
-// trail of key pair writes.
-type KeyAudit interface {
-	Authorize(ctx context.Context, actor auth.Actor, p auth.Permission) error
-	Record(ctx context.Context, actor auth.Actor, e store.AuditEntry) error
-}
-
-// Audit outcome of a write whose result is not known (timeout, broken connection).
-const outcomeUnknown = "unknown"
-
-const (
-	usagePageSize    = 100 // DescribeInstances' largest page
-	usageConcurrency = 4
-	usageSample      = 10 // instances named on a key pair's page
-)
-
-// countUsage returns how many of the region's instances report each named
-// key pair. One DescribeInstances call (100 per page) gives the fleet size;
-// a region that fits in at most len(names)/2 more pages is listed whole and
-// counted in memory, a bigger one is asked once per key (KeyPairName,
-// PageSize 1, TotalCount). Measured with BenchmarkKeyPairUsage, 20 keys, the
-// default 20 calls/s limiter: 150 instances 2 calls (per key: 20 calls,
-// ~1 s); 1,000 instances 10 calls, ~0.5 s, 16 MB (per key: 20 calls, ~1 s,
-// 1 MB); 5,000 instances 21 calls, ~1 s, 2.5 MB (listing: 50 calls, ~2.5 s,
-// 86 MB). A page view never costs more than 1 + len(names) calls.
-func countUsage(ctx context.Context, f InstanceFinder, region string, names []string) (map[string]int, error) {
-	counts := make(map[string]int, len(names))
-	if len(names) == 0 {
-		return counts, nil
+// keyPairDetail maps a key pair and its usage to the view model.
+func keyPairDetail(c echo.Context, d keypairs.Detail) views.KeyPairDetail {
+	kp, region := d.KeyPair, d.Region
+	v := views.KeyPairDetail{Region: region.ID, RegionName: region.Name, Name: kp.Name, Created: formatTime(kp.CreatedAt),
+		MD5: kp.Fingerprint, PublicKey: kp.PublicKey, URL: keyPairURL(region.ID, kp.Name),
+		BindURL: bindURL(region.ID, kp.Name), ListURL: keyListURL(region.ID), InUse: d.InUse}
+	describeKey(&v, kp.PublicKey)
+	if d.UsageErr != nil {
+		request.Get(c).Logger.Warn("count key pair usage", "region", region.ID, "err", d.UsageErr)
+		v.UsageError = "keybind could not count the instances that use this key pair: " + apperr.CloudMessage(d.UsageErr)
 	}
-	first, err := f.Instances(ctx, region, cloud.InstanceFilter{PageNumber: 1, PageSize: usagePageSize})
+	for _, in := range d.Users {
+		v.Users = append(v.Users, views.KeyPairInstance{ID: in.ID, Name: in.Name, Status: string(in.Status)})
+	}
+	return v
+}
+
+// describeKey adds what the public key itself says: type, size, SHA256.
+func describeKey(d *views.KeyPairDetail, publicKey string) {
+	if publicKey == "" {
+		return
+	}
+	k, err := sshkey.Inspect(publicKey)
 	if err != nil {
-		return nil, err
-	}
-	pages := (first.Total + usagePageSize - 1) / usagePageSize
-	if pages-1 > len(names)/2 {
-		return countPerKey(ctx, f, region, names)
-	}
-	want := make(map[string]bool, len(names))
-	for _, n := range names {
-		want[n], counts[n] = true, 0
-	}
-	var mu sync.Mutex
-	tally := func(items []cloud.Instance) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, in := range items {
-			if want[in.KeyPairName] {
-				counts[in.KeyPairName]++
-			}
+		if errors.Is(err, sshkey.ErrWeak) {
+			d.Algorithm, d.KeyNote = "DSA", "This is a DSA key. keybind would not import it today: DSA keys are no longer safe."
 		}
+		return
 	}
-	tally(first.Items)
-	err = fanOut(pages-1, func(i int) error {
-		p, err := f.Instances(ctx, region, cloud.InstanceFilter{PageNumber: i + 2, PageSize: usagePageSize})
-		if err == nil {
-			tally(p.Items)
-		}
-		return err
-	})
-	return counts, err
-}
-
-// countPerKey asks DescribeInstances once per key pair for its TotalCount.
-func countPerKey(ctx context.Context, f InstanceFinder, region string, names []string) (map[string]int, error) {
-	totals := make([]int, len(names))
-	err := fanOut(len(names), func(i int) error {
-		p, err := f.Instances(ctx, region, cloud.InstanceFilter{KeyPairName: names[i], PageSize: 1})
-		totals[i] = p.Total
-		return err
-	})
-	counts := make(map[string]int, len(names))
-	for i, n := range names {
-		counts[n] = totals[i]
+	d.Algorithm, d.Bits, d.SHA256, d.Comment = k.Algorithm(), k.Bits, k.SHA256, k.Comment
+	var se *sshkey.Error
+	if errors.As(k.Check(), &se) {
+		d.KeyNote = "keybind would not import this key today. " + se.Message
 	}
-	return counts, err
 }
 
-// fanOut runs fn for 0..n-1, usageConcurrency at a time, and returns the
-// first error.
-func fanOut(n int, fn func(i int) error) error {
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-		sem   = make(chan struct{}, usageConcurrency)
-	)
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := fn(i); err != nil {
-				once.Do(func() { first = err })
-			}
-		}()
+// keyWriteFailed words a key pair write the cloud did not do (or may have
+// done): field errors for the form to show again, or a status and message;
+// advice follows the message when the outcome is unknown. ok is false for
+// any other error.
+func keyWriteFailed(err error, what, name string, r cloud.Region, advice string) (fields map[string]string, status int, msg string, ok bool) {
+	var we *keypairs.WriteError
+	if !errors.As(err, &we) {
+		return nil, 0, "", false
 	}
-	wg.Wait()
-	return first
-}
-
-// usageOf returns how many instances use the key pair and the first few of them.
-func usageOf(ctx context.Context, f InstanceFinder, region, name string) (int, []cloud.Instance, error) {
-	p, err := f.Instances(ctx, region, cloud.InstanceFilter{KeyPairName: name, PageSize: usageSample})
-	return p.Total, p.Items, err
-}
-
-// keyWrite records one key pair write in the audit trail: the intent before
-// the cloud call, the outcome after, each with the person who asked.
-type keyWrite struct {
-	audit                KeyAudit
-	actor                auth.Actor
-	action, region, name string
-}
-
-func (w keyWrite) entry(outcome, detail string) store.AuditEntry {
-	return store.AuditEntry{Action: w.action, Region: w.region, KeyPair: w.name, Outcome: outcome, Detail: detail}
-}
-
-// intent must be written before the call; if it cannot be, the call is not made.
-func (w keyWrite) intent(ctx context.Context, detail string) error {
-	return w.audit.Record(ctx, w.actor, w.entry(store.OutcomeIntent, detail))
-}
-
-// outcome records what the cloud answered, with its RequestId when the
-// gateway gives one. A failure to record is logged by the caller.
-func (w keyWrite) outcome(ctx context.Context, callErr error, detail string) error {
-	ctx = context.WithoutCancel(ctx) // the outcome is written even when the request timed out
-	if callErr == nil {
-		return w.audit.Record(ctx, w.actor, w.entry(store.OutcomeSuccess, detail))
+	switch we.Reason {
+	case keypairs.ReasonNameTaken:
+		return map[string]string{"name": "A key pair named " + name + " already exists in " + r.Name + ". Choose another name."}, http.StatusUnprocessableEntity, "", true
+	case keypairs.ReasonNameRejected:
+		return map[string]string{"name": apperr.CloudMessage(we.Err)}, http.StatusUnprocessableEntity, "", true
+	case keypairs.ReasonKeyRejected:
+		return map[string]string{"public_key": "ECS did not accept this key: " + apperr.CloudMessage(we.Err)}, http.StatusUnprocessableEntity, "", true
+	case keypairs.ReasonQuota:
+		return nil, http.StatusConflict, "The key pair was not " + what + ": " + apperr.CloudMessage(we.Err), true
+	case keypairs.ReasonUnknown:
+		return nil, http.StatusBadGateway, fmt.Sprintf("It is not known whether ECS %s %s: %s %s", what, name, apperr.CloudMessage(we.Err), advice), true
 	}
-	e := w.entry(store.OutcomeFailure, detail)
-	if maybeDone(callErr) {
-		e.Outcome = outcomeUnknown
-	}
-	var ce *cloud.Error
-	if errors.As(callErr, &ce) {
-		e.Detail = strings.TrimSpace(detail + " code " + ce.Code)
-		if ce.RequestID != "" {
-			e.RequestIDs = []string{ce.RequestID}
-		}
-	}
-	return w.audit.Record(ctx, w.actor, e)
+	return nil, http.StatusBadGateway, "The key pair was not " + what + ": " + apperr.CloudMessage(we.Err), true
 }
 
-// maybeDone reports whether a failed write may still have happened in the
-// cloud (the answer was lost, not refused).
-func maybeDone(err error) bool {
-	var ce *cloud.Error
-	if errors.As(err, &ce) {
-		return ce.Kind == cloud.KindTransport || ce.Code == cloud.CodeTimeout || ce.Code == cloud.CodeCanceled
+// inputErrors words a key pair form's input refusals by field.
+func inputErrors(err error) (map[string]string, *keypairs.InputError) {
+	var ie *keypairs.InputError
+	if !errors.As(err, &ie) {
+		return nil, nil
 	}
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+	errs := map[string]string{}
+	if ie.Name != nil {
+		errs["name"] = sshkey.MessageOf(ie.Name)
+	}
+	switch {
+	case errors.Is(ie.PublicKey, keypairs.ErrKeyTooLong):
+		errs["public_key"] = fmt.Sprintf("This is too long to be a public key (at most %d bytes).", sshkey.MaxLen)
+	case ie.PublicKey != nil:
+		errs["public_key"] = sshkey.MessageOf(ie.PublicKey)
+	}
+	return errs, ie
 }
 
-// cloudCode is the cloud's error code, or "".
-func cloudCode(err error) string {
-	var ce *cloud.Error
-	if errors.As(err, &ce) {
-		return ce.Code
+// notAKeyPairName words a key pair name that cannot be one.
+func notAKeyPairName(err error) error {
+	if errors.Is(err, keypairs.ErrNameInvalid) {
+		return apperr.BadRequest("That is not a key pair name.")
 	}
-	return ""
-}
-
-// refusal is the message of an sshkey refusal.
-func refusal(err error) string {
-	var e *sshkey.Error
-	if errors.As(err, &e) {
-		return e.Message
-	}
-	return "This is not valid."
-}
-
-// existingKeyName is a loose check for the name of a key pair that exists
-// already (made by ECS rules that may have changed): no wildcard, no control
-// characters, at most 128 characters.
-func existingKeyName(name string) bool {
-	return name != "" && len(name) <= 512 && len([]rune(name)) <= 128 &&
-		!strings.ContainsAny(name, `*"\`) && !strings.ContainsFunc(name, unicode.IsControl)
+	return err
 }
 
 // keyPairURL is a key pair's own page.
@@ -220,10 +127,10 @@ func keyListURL(region string) string {
 
 // formRegion reads the region of a key pair form's GET; without one the
 // user is sent to the key pairs page to choose it (ok is false).
-func formRegion(c echo.Context, rc *regionCache) (region cloud.Region, ok bool, err error) {
+func formRegion(c echo.Context, regions Regions) (region cloud.Region, ok bool, err error) {
 	if c.QueryParam("region") == "" {
 		return region, false, c.Redirect(http.StatusSeeOther, "/keypairs")
 	}
-	region, err = rc.lookup(c.Request().Context(), c.QueryParam("region"))
+	region, err = regions.Region(c.Request().Context(), c.QueryParam("region"))
 	return region, err == nil, err
 }

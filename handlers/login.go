@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/auth"
 	"keybind/views"
 )
@@ -37,7 +38,7 @@ func NewLogin(a Authenticator, l IPLimiter) *Login { return &Login{auth: a, limi
 
 // Show renders the sign-in form; a signed-in user goes to the dashboard.
 func (h *Login) Show(c echo.Context) error {
-	if State(c).User != nil {
+	if request.Get(c).User != nil {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
 	p := views.LoginPage{Page: page(c, "Sign in", "login"), Next: safeNext(c.QueryParam("next"))}
@@ -58,7 +59,7 @@ func (h *Login) Submit(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", retryAfter(wait))
 		return fail(http.StatusTooManyRequests, fmt.Sprintf("Too many sign-in attempts from your address. Try again in %s.", humanWait(wait)))
 	}
-	st := State(c)
+	st := request.Get(c)
 	sess, err := h.auth.Login(c.Request().Context(), st.Session.ID, username, c.FormValue("password"), c.RealIP(), c.Request().UserAgent())
 	var throttled *auth.ThrottledError
 	switch {
@@ -72,7 +73,7 @@ func (h *Login) Submit(c echo.Context) error {
 	}
 	// The pre-login session is gone; the new one gets a fresh ID and token.
 	st.Session.ID = sess.ID
-	st.Session.Values = map[any]any{CSRFSessionKey: newToken()}
+	st.Session.Values = map[any]any{request.CSRFSessionKey: request.NewToken()}
 	if err := st.Session.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func (h *Login) Submit(c echo.Context) error {
 
 // Logout revokes the session row and clears the cookie.
 func (h *Login) Logout(c echo.Context) error {
-	st := State(c)
+	st := request.Get(c)
 	if st.Session != nil && st.Session.ID != "" {
 		if err := h.auth.Logout(c.Request().Context(), st.Session.ID, st.User, c.RealIP()); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/views"
 )
 
@@ -17,7 +18,7 @@ func render(c echo.Context, status int, component templ.Component) error {
 
 // page builds the layout's view model and consumes the flash messages.
 func page(c echo.Context, title, nav string) views.Page {
-	st := State(c)
+	st := request.Get(c)
 	p := views.Page{Title: title, Nav: nav, Sandbox: st.Sandbox, SandboxControls: st.Controls, CSRFToken: st.CSRFToken}
 	if u := st.User; u != nil {
 		p.User = &views.User{Name: u.Name, Role: string(u.Role), IsAdmin: u.Role == "admin"}

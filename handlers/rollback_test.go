@@ -20,7 +20,7 @@ func runJob(t *testing.T, app *testapp.App, c *testapp.Client, reviewURL, extraC
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s = %d: %.300s", reviewURL, r.StatusCode, r.Body)
 	}
-	if got := count(t, r.Doc, extraCount); got != want {
+	if got := testapp.Count(t, r.Doc, extraCount); got != want {
 		t.Errorf("%s on the review = %d, want %d", extraCount, got, want)
 	}
 	form, _ := r.Doc.Find(`[data-testid="review-form"]`).Attr("action")
@@ -84,7 +84,7 @@ func TestRollbackRestoresPreviousKeysAndExportsTheGrid(t *testing.T) {
 	// An admin restores the previous keys: A gets ci-runner back, B and C lose the key.
 	admin := app.SignIn(t, "admin", testapp.AdminPassword)
 	rb := runJob(t, app, admin, job+"/rollback", "count-remove", 2)
-	if got := count(t, admin.Get(rb+"/grid").Doc, "count-bound"); got != 3 {
+	if got := testapp.Count(t, admin.Get(rb+"/grid").Doc, "count-bound"); got != 3 {
 		t.Errorf("rollback changed %d instances, want 3", got)
 	}
 	want := map[string]string{a: "ci-runner", b: "", cID: ""}

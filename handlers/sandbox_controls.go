@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/sandbox"
@@ -145,7 +146,7 @@ func (h *SandboxControls) ClearFaults(c echo.Context) error {
 
 // done audits a control action and returns to the panel.
 func (h *SandboxControls) done(c echo.Context, action, detail, msg string) error {
-	if err := h.audit.Record(c.Request().Context(), actor(c), store.AuditEntry{Action: action, Outcome: store.OutcomeSuccess, Detail: detail}); err != nil {
+	if err := h.audit.Record(c.Request().Context(), request.Actor(c, auth.ViaWeb), store.AuditEntry{Action: action, Outcome: store.OutcomeSuccess, Detail: detail}); err != nil {
 		return err
 	}
 	if err := addFlash(c, "success", msg); err != nil {

@@ -8,9 +8,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
+	"keybind/internal/cloud"
 	"keybind/internal/jobs"
 	"keybind/internal/selection"
+	"keybind/internal/text"
 	"keybind/views"
 )
 
@@ -22,11 +25,11 @@ func (h *BindInstances) Toggle(c echo.Context) error {
 		return err
 	}
 	id := c.FormValue("id")
-	if !selection.ValidID(id) {
+	if !cloud.ValidInstanceID(id) {
 		return apperr.BadRequest("That is not an instance ID.")
 	}
 	ctx := c.Request().Context()
-	userID := State(c).User.ID
+	userID := request.Get(c).User.ID
 	if c.FormValue("on") == "1" {
 		_, err = h.sel.Add(ctx, userID, lr.selKey(), []string{id})
 	} else {
@@ -57,26 +60,26 @@ func (h *BindInstances) Page(c echo.Context) error {
 		return apperr.BadRequest("A page holds at most 100 instances.")
 	}
 	for _, id := range ids {
-		if !selection.ValidID(id) {
+		if !cloud.ValidInstanceID(id) {
 			return apperr.BadRequest("That is not an instance ID.")
 		}
 	}
 	lr.filter.ID = "" // the form's "id" fields are the page's instances, not a filter
 	ctx := c.Request().Context()
-	userID := State(c).User.ID
+	userID := request.Get(c).User.ID
 	var msg string
 	if c.FormValue("op") == "remove" {
 		n, err := h.sel.Remove(ctx, userID, lr.selKey(), ids)
 		if err != nil {
 			return selectionError(err)
 		}
-		msg = fmt.Sprintf("Unselected %s on this page.", plural(n, "instance", "instances"))
+		msg = fmt.Sprintf("Unselected %s on this page.", text.Plural(n, "instance", "instances"))
 	} else {
 		n, err := h.sel.Add(ctx, userID, lr.selKey(), ids)
 		if err != nil {
 			return selectionError(err)
 		}
-		msg = fmt.Sprintf("Selected %s on this page.", plural(n, "more instance", "more instances"))
+		msg = fmt.Sprintf("Selected %s on this page.", text.Plural(n, "more instance", "more instances"))
 	}
 	return h.redraw(c, lr, msg, "success")
 }
@@ -88,19 +91,12 @@ func (h *BindInstances) Matching(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cf, err := cloudFilter(lr.filter)
+	cf, err := lr.cloudFilter()
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	if lr.mode == "unbind" {
-		cf.KeyPairName = lr.key
-	}
-	all, err := h.instances.AllInstances(ctx, lr.region.ID, cf)
-	if err == nil && len(all) == 0 && len(cf.PrivateIPs) > 0 {
-		cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
-		all, err = h.instances.AllInstances(ctx, lr.region.ID, cf)
-	}
+	all, err := h.search.All(ctx, lr.region.ID, cf)
 	if err != nil {
 		return err
 	}
@@ -115,13 +111,13 @@ func (h *BindInstances) Matching(c echo.Context) error {
 			ok = append(ok, r.InstanceID)
 		}
 	}
-	n, err := h.sel.Add(ctx, State(c).User.ID, lr.selKey(), ok)
+	n, err := h.sel.Add(ctx, request.Get(c).User.ID, lr.selKey(), ok)
 	if err != nil {
 		return selectionError(err)
 	}
-	msg := fmt.Sprintf("Selected %s matching the filter.", plural(n, "more instance", "more instances"))
+	msg := fmt.Sprintf("Selected %s matching the filter.", text.Plural(n, "more instance", "more instances"))
 	if skipped := len(ids) - len(ok); skipped > 0 {
-		msg += fmt.Sprintf(" %s cannot take a key pair and were left out.", plural(skipped, "instance", "instances"))
+		msg += fmt.Sprintf(" %s cannot take a key pair and were left out.", text.Plural(skipped, "instance", "instances"))
 	}
 	return h.redraw(c, lr, msg, "success")
 }
@@ -160,11 +156,11 @@ func (h *BindInstances) Paste(c echo.Context) error {
 			excluded[r.Excluded]++
 		}
 	}
-	n, err := h.sel.Add(ctx, State(c).User.ID, lr.selKey(), ok)
+	n, err := h.sel.Add(ctx, request.Get(c).User.ID, lr.selKey(), ok)
 	if err != nil {
 		return selectionError(err)
 	}
-	msg := fmt.Sprintf("Pasted %s: %s selected", plural(len(ids), "ID", "IDs"), plural(n, "more instance", "more instances"))
+	msg := fmt.Sprintf("Pasted %s: %s selected", text.Plural(len(ids), "ID", "IDs"), text.Plural(n, "more instance", "more instances"))
 	if dup := len(ok) - n; dup > 0 {
 		msg += fmt.Sprintf(", %d already selected", dup)
 	}
@@ -177,11 +173,11 @@ func (h *BindInstances) Paste(c echo.Context) error {
 	}
 	if len(reasons) > 0 {
 		kind = "warning"
-		msg += fmt.Sprintf(". %s cannot take a key pair (%s); the review lists them as excluded", plural(sum(excluded), "instance", "instances"), strings.Join(reasons, "; "))
+		msg += fmt.Sprintf(". %s cannot take a key pair (%s); the review lists them as excluded", text.Plural(sum(excluded), "instance", "instances"), strings.Join(reasons, "; "))
 	}
 	if len(missing) > 0 {
 		kind = "warning"
-		msg += fmt.Sprintf(". %s not found in %s and left out: %s", plural(len(missing), "ID was", "IDs were"), lr.region.ID, strings.Join(firstN(missing, 5), ", "))
+		msg += fmt.Sprintf(". %s not found in %s and left out: %s", text.Plural(len(missing), "ID was", "IDs were"), lr.region.ID, strings.Join(text.FirstFew(missing, 5), ", "))
 	}
 	return h.redraw(c, lr, msg+".", kind)
 }
@@ -194,20 +190,13 @@ func sum(m map[jobs.ExcludeReason]int) int {
 	return n
 }
 
-func firstN(s []string, n int) []string {
-	if len(s) <= n {
-		return s
-	}
-	return append(append([]string(nil), s[:n]...), "…")
-}
-
 // Clear empties the selection.
 func (h *BindInstances) Clear(c echo.Context) error {
 	lr, err := h.parseList(c)
 	if err != nil {
 		return err
 	}
-	if err := h.sel.Clear(c.Request().Context(), State(c).User.ID, lr.selKey()); err != nil {
+	if err := h.sel.Clear(c.Request().Context(), request.Get(c).User.ID, lr.selKey()); err != nil {
 		return err
 	}
 	return h.redraw(c, lr, "The selection is empty.", "info")
@@ -231,7 +220,7 @@ func (h *BindInstances) redrawStatus(c echo.Context, status int, lr listRequest,
 		return err
 	}
 	l.Message, l.MessageKind = msg, kind
-	return render(c, status, views.InstanceListFragment(l, State(c).CSRFToken))
+	return render(c, status, views.InstanceListFragment(l, request.Get(c).CSRFToken))
 }
 
 // selectionError explains a full selection; other errors pass through.

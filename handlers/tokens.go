@@ -13,6 +13,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/views"
@@ -26,42 +27,28 @@ type TokenManager interface {
 	Now() time.Time
 }
 
-// tokenSource is a service that also keeps API tokens (*auth.Service).
-type tokenSource interface{ Tokens() *auth.Tokens }
-
 // Tokens is the API tokens part of the account page: create (the token is
 // shown once, in the answer to the POST, and kept nowhere in clear), list
 // and revoke.
-type Tokens struct {
-	tokens  TokenManager
-	account *Account
-}
+type Tokens struct{ tokens TokenManager }
+
+// NewTokens builds the token actions of the account page.
+func NewTokens(t TokenManager) *Tokens { return &Tokens{tokens: t} }
 
 // maxTokenDays is the longest lifetime the form offers.
 const maxTokenDays = int(auth.MaxTokenLifetime / (24 * time.Hour))
 
-// newTokens gives the account page its tokens panel when a keeps tokens.
-func newTokens(a PasswordChanger, account *Account) *Tokens {
-	if src, ok := a.(tokenSource); ok {
-		return &Tokens{tokens: src.Tokens(), account: account}
-	}
-	return nil
-}
-
-// Tokens returns the handlers of the account page's token actions.
-func (h *Account) Tokens() *Tokens { return h.tokens }
-
-// panel lists the user's tokens into p; nil renders nothing.
-func (t *Tokens) panel(c echo.Context, p views.TokensPanel) (templ.Component, error) {
-	if u := State(c).User; t == nil || u == nil || u.MustChangePassword {
+// tokensPanel lists the user's tokens into p.
+func tokensPanel(c echo.Context, tm TokenManager, p views.TokensPanel) (templ.Component, error) {
+	if u := request.Get(c).User; u == nil || u.MustChangePassword {
 		return templ.NopComponent, nil // first a password of their own
 	}
-	list, err := t.tokens.List(c.Request().Context(), actor(c))
+	list, err := tm.List(c.Request().Context(), request.Actor(c, auth.ViaWeb))
 	if err != nil {
 		return nil, err
 	}
-	now := t.tokens.Now()
-	p.CSRFToken, p.Max, p.MaxDays = State(c).CSRFToken, auth.MaxTokensPerUser, maxTokenDays
+	now := tm.Now()
+	p.CSRFToken, p.Max, p.MaxDays = request.Get(c).CSRFToken, auth.MaxTokensPerUser, maxTokenDays
 	p.Rows = make([]views.APITokenRow, 0, len(list))
 	for _, tok := range list {
 		p.Rows = append(p.Rows, views.APITokenRow{ID: tok.ID, Name: tok.Name, Hint: tok.Hint, Created: formatTime(tok.CreatedAt),
@@ -95,7 +82,7 @@ func (t *Tokens) Create(c echo.Context) error {
 		}
 		expires = t.tokens.Now().Add(time.Duration(days) * 24 * time.Hour)
 	}
-	raw, tok, err := t.tokens.Create(c.Request().Context(), actor(c), form.Name, expires)
+	raw, tok, err := t.tokens.Create(c.Request().Context(), request.Actor(c, auth.ViaWeb), form.Name, expires)
 	var ve *auth.ValidationError
 	switch {
 	case errors.As(err, &ve) && ve.Field == "name":
@@ -107,7 +94,7 @@ func (t *Tokens) Create(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	State(c).Logger.Info("API token created", "token", tok.ID)
+	request.Get(c).Logger.Info("API token created", "token", tok.ID)
 	created := &views.CreatedToken{Name: tok.Name, Token: raw, Expires: "never expires"}
 	if !tok.ExpiresAt.IsZero() {
 		created.Expires = "expires " + formatTime(tok.ExpiresAt)
@@ -121,11 +108,11 @@ func (t *Tokens) refuse(c echo.Context, form views.TokenForm, field, msg string)
 
 // show renders the account page with the panel p.
 func (t *Tokens) show(c echo.Context, status int, p views.TokensPanel) error {
-	panel, err := t.panel(c, p)
+	panel, err := tokensPanel(c, t.tokens, p)
 	if err != nil {
 		return err
 	}
-	return t.account.renderWith(c, status, nil, panel)
+	return renderAccount(c, status, nil, panel)
 }
 
 // Revoke ends one of the user's tokens at once.
@@ -134,7 +121,7 @@ func (t *Tokens) Revoke(c echo.Context) error {
 	if err != nil || id < 1 {
 		return apperr.NotFound("The token")
 	}
-	tok, err := t.tokens.Revoke(c.Request().Context(), actor(c), id)
+	tok, err := t.tokens.Revoke(c.Request().Context(), request.Actor(c, auth.ViaWeb), id)
 	if errors.Is(err, auth.ErrTokenNotFound) {
 		return apperr.NotFound("The token")
 	}

@@ -3,10 +3,12 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/views"
@@ -45,7 +47,7 @@ func (h *Users) render(c echo.Context, status int, form views.NewUserForm, errs 
 	for _, r := range auth.Roles {
 		p.Roles = append(p.Roles, string(r))
 	}
-	me := State(c).User
+	me := request.Get(c).User
 	for _, u := range users {
 		p.Users = append(p.Users, views.UserRow{Name: u.Name, Role: string(u.Role), Disabled: u.Disabled,
 			Created: formatTime(u.CreatedAt), PasswordChanged: formatTime(u.PasswordChangedAt), Self: me != nil && me.ID == u.ID})
@@ -65,7 +67,7 @@ func (h *Users) Create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.auth.CreateUser(c.Request().Context(), actor(c), form.Name, role, pw)
+	u, err := h.auth.CreateUser(c.Request().Context(), request.Actor(c, auth.ViaWeb), form.Name, role, pw)
 	var ve *auth.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -86,7 +88,7 @@ func (h *Users) ResetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.auth.SetPassword(c.Request().Context(), actor(c), name, pw); err != nil {
+	if err := h.auth.SetPassword(c.Request().Context(), request.Actor(c, auth.ViaWeb), name, pw); err != nil {
 		return userAdminError(err)
 	}
 	return h.render(c, http.StatusOK, views.NewUserForm{Role: string(auth.RoleHelpdesk)}, nil, &views.GeneratedPassword{User: auth.NormalizeUsername(name), Password: pw})
@@ -120,10 +122,10 @@ func (h *Users) EndSessions(c echo.Context) error {
 
 func (h *Users) change(c echo.Context, done string, fn func(ctx context.Context, a auth.Actor, name string) error) error {
 	name := c.Param("name")
-	if err := fn(c.Request().Context(), actor(c), name); err != nil {
+	if err := fn(c.Request().Context(), request.Actor(c, auth.ViaWeb), name); err != nil {
 		return userAdminError(err)
 	}
-	if err := addFlash(c, "success", sprintf(done, auth.NormalizeUsername(name))); err != nil {
+	if err := addFlash(c, "success", fmt.Sprintf(done, auth.NormalizeUsername(name))); err != nil {
 		return err
 	}
 	return redirect(c, "/users")

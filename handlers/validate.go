@@ -2,9 +2,10 @@ package handlers
 
 import (
 	"fmt"
-	"keybind/internal/sshkey"
 	"net/netip"
 	"strconv"
+
+	"keybind/internal/sshkey"
 )
 
 // validKeyPairName applies ECS's key pair name rules (the same check the

@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"keybind/handlers"
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/views"
@@ -32,7 +32,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		st := handlers.State(c)
+		st := request.Get(c)
 		st.Session, st.User = sess, sessionUser(sess)
 		token, _ := sess.Values[csrfSessionKey].(string)
 		if token == "" {
@@ -51,7 +51,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 // is sent to the sign-in page and back afterwards.
 func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if handlers.State(c).User != nil {
+		if request.Get(c).User != nil {
 			return next(c)
 		}
 		r := c.Request()
@@ -71,14 +71,14 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) requirePerm(p auth.Permission) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			u := handlers.State(c).User
+			u := request.Get(c).User
 			if u != nil && u.Role.Can(p) {
 				return next(c)
 			}
 			actor := auth.Actor{User: u, IP: c.RealIP(), Via: "web"}
 			detail := c.Request().Method + " " + c.Path()
 			if err := s.deps.Denials.RecordDenied(c.Request().Context(), actor, "access."+string(p), detail); err != nil {
-				handlers.State(c).Logger.Error("record authorization failure", "err", err)
+				request.Get(c).Logger.Error("record authorization failure", "err", err)
 			}
 			return apperr.Forbidden("Your role does not allow this. Ask an administrator if you need it.")
 		}
@@ -89,7 +89,7 @@ func (s *Server) requirePerm(p auth.Permission) echo.MiddlewareFunc {
 // account page before anything else (ASVS 6.4.1).
 func mustChangePassword(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u := handlers.State(c).User
+		u := request.Get(c).User
 		if u == nil || !u.MustChangePassword {
 			return next(c)
 		}

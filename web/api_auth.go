@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 
-	"keybind/handlers"
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 )
@@ -62,7 +62,7 @@ func (s *Server) apiAuth(tokens TokenAuthenticator, failures, calls *keyedLimite
 			if wait, ok := calls.take("user:" + strconv.FormatInt(u.ID, 10)); !ok {
 				return tooMany(c, wait)
 			}
-			st := handlers.State(c)
+			st := request.Get(c)
 			st.User = u
 			st.Logger = st.Logger.With("user", u.Name, "via", auth.ViaAPI)
 			return next(c)
@@ -88,14 +88,14 @@ func bearerToken(r *http.Request) (string, bool) {
 func (s *Server) apiPerm(p auth.Permission) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			u := handlers.State(c).User
+			u := request.Get(c).User
 			if u != nil && u.Role.Can(p) {
 				return next(c)
 			}
 			actor := auth.Actor{User: u, IP: c.RealIP(), Via: auth.ViaAPI}
 			detail := c.Request().Method + " " + c.Path()
 			if err := s.deps.Denials.RecordDenied(c.Request().Context(), actor, "access."+string(p), detail); err != nil {
-				handlers.State(c).Logger.Error("record authorization failure", "err", err)
+				request.Get(c).Logger.Error("record authorization failure", "err", err)
 			}
 			return apperr.Forbidden("Your role does not allow this. Ask an administrator if you need it.")
 		}

@@ -8,17 +8,17 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"keybind/handlers"
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 )
 
 const (
-	csrfSessionKey = handlers.CSRFSessionKey
+	csrfSessionKey = request.CSRFSessionKey
 	csrfFormField  = "csrf_token"
 	csrfHeader     = "X-CSRF-Token"
 )
 
-func newCSRFToken() string { return handlers.NewToken() }
+func newCSRFToken() string { return request.NewToken() }
 
 var errCSRF = apperr.New(http.StatusForbidden, "csrf_failed",
 	"This form has expired or did not come from keybind. Reload the page and try again.")
@@ -42,7 +42,7 @@ func csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := readForm(c); err != nil {
 			return err
 		}
-		want := handlers.State(c).CSRFToken
+		want := request.Get(c).CSRFToken
 		got := r.Header.Get(csrfHeader)
 		if got == "" {
 			got = c.FormValue(csrfFormField)

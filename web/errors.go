@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"keybind/handlers"
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/views"
@@ -22,6 +22,9 @@ type userMessager interface{ UserMessage() string }
 // (SQL, SDK dumps) never reaches a page.
 func classify(err error) *apperr.Error {
 	if e, ok := apperr.As(err); ok {
+		return e
+	}
+	if e, ok := apperr.FromFault(err); ok {
 		return e
 	}
 	var he *echo.HTTPError
@@ -126,7 +129,7 @@ func heading(status int) string {
 // errorPageFrame builds the layout for an error page without touching the
 // session (the session itself may be what failed).
 func errorPageFrame(c echo.Context) views.Page {
-	st := handlers.State(c)
+	st := request.Get(c)
 	p := views.Page{Title: "Error", Sandbox: st.Sandbox, CSRFToken: st.CSRFToken}
 	if u := st.User; u != nil {
 		p.User = &views.User{Name: u.Name, Role: string(u.Role), IsAdmin: u.Role == auth.RoleAdmin}

@@ -26,21 +26,19 @@ func (s *Server) routes() {
 	// Everything else: a signed-in user, and the permission named per route.
 	user := app.Group("", requireUser, mustChangePassword)
 	need := s.requirePerm
-	gw := s.deps.Cloud
+	gw, engine, sv := s.deps.Cloud, s.deps.Jobs, s.svc
+	user.GET("/", handlers.NewDashboard(sv.regions).Show)
 
-	regions := handlers.NewRegionCache(gw) // shared by every page that names regions
-	user.GET("/", handlers.NewDashboard(regions).Show)
-
-	account := handlers.NewAccount(s.deps.Auth)
+	account := handlers.NewAccount(s.deps.Auth, s.deps.Auth.Tokens())
 	user.GET("/account", account.Show)
 	user.POST("/account/password", account.ChangePassword)
 
 	// Binding: region → key pair → instances → review → job.
-	region := handlers.NewBindRegion(regions, s.deps.Auth)
-	keys := handlers.NewBindKeys(regions, gw)
-	inst := handlers.NewBindInstances(regions, gw, s.deps.Selections)
-	review := handlers.NewBindReview(regions, gw, gw, s.deps.Selections)
-	create := handlers.NewJobsCreate(review, s.deps.Jobs, s.deps.Selections)
+	region := handlers.NewBindRegion(sv.regions, s.deps.Auth)
+	keys := handlers.NewBindKeys(sv.regions, gw)
+	inst := handlers.NewBindInstances(sv.regions, sv.instances, gw, s.deps.Selections)
+	review := handlers.NewBindReview(sv.binding, s.deps.Selections)
+	create := handlers.NewJobsCreate(sv.binding, s.deps.Selections)
 	bind := need(auth.PermBind)
 	user.GET("/bind", region.Show, bind)
 	user.POST("/bind/region", region.Choose, bind)
@@ -57,10 +55,10 @@ func (s *Server) routes() {
 	user.POST("/jobs/unbind", create.CreateUnbind, bind)
 
 	// Jobs: history, result grid, and the grid's actions.
-	show := handlers.NewJobShow(s.deps.Jobs)
-	actions := handlers.NewJobActions(s.deps.Jobs, show)
+	show := handlers.NewJobShow(engine)
+	actions := handlers.NewJobActions(engine)
 	view, restart := need(auth.PermViewJobs), need(auth.PermRestart)
-	list := handlers.NewJobsList(s.deps.Jobs)
+	list := handlers.NewJobsList(engine)
 	user.GET("/jobs", list.Show, view)
 	user.GET("/jobs/export.csv", list.ExportCSV, view)
 	user.GET("/jobs/export.json", list.ExportJSON, view)
@@ -74,7 +72,7 @@ func (s *Server) routes() {
 	user.POST("/jobs/:id/reboot-all", actions.RebootAll, restart)
 	user.POST("/jobs/:id/start-all", actions.StartAll, restart)
 	user.POST("/jobs/:id/retry", actions.Retry, bind, restart)
-	rollback := handlers.NewJobRollback(s.deps.Jobs, s.deps.Jobs, gw, regions)
+	rollback := handlers.NewJobRollback(sv.binding)
 	user.GET("/jobs/:id/rollback", rollback.Show, bind)
 	user.POST("/jobs/:id/rollback", rollback.Create, bind)
 

@@ -4,6 +4,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers"
+	"keybind/handlers/api"
 	"keybind/internal/auth"
 )
 
@@ -24,7 +25,7 @@ const (
 // pages do. The global middleware (request ID,
 // security headers, body limit, timeout) applies as everywhere.
 func (s *Server) apiRoutes() {
-	gw, engine := s.deps.Cloud, s.deps.Jobs
+	gw, engine, sv := s.deps.Cloud, s.deps.Jobs, s.svc
 	failures := newKeyedLimiter(apiFailuresPerSecond, apiFailuresBurst)
 	calls := newKeyedLimiter(apiCallsPerSecond, apiCallsBurst)
 	v1 := s.echo.Group("/api/v1", noStore, s.apiAuth(s.deps.Auth.Tokens(), failures, calls))
@@ -32,26 +33,26 @@ func (s *Server) apiRoutes() {
 	bind, restart, view := need(auth.PermBind), need(auth.PermRestart), need(auth.PermViewJobs)
 	// The document needs a token like everything else: SECURITY.md keeps the
 	// public routes to sign-in, health and static assets, and the same
-	// document is in the repository (handlers/api_openapi.json) for tools.
-	v1.GET("/openapi.json", handlers.APIOpenAPI)
-	v1.GET("/me", handlers.APIMe)
+	// document is in the repository (handlers/api/openapi.json) for tools.
+	v1.GET("/openapi.json", api.OpenAPI)
+	v1.GET("/me", api.Me)
 
 	// The cloud: regions, key pairs, instances.
-	keys := handlers.NewAPIKeyPairs(gw, gw, gw)
-	v1.GET("/regions", handlers.NewAPIRegions(gw).List, bind)
+	keys := api.NewKeyPairs(sv.regions, gw, sv.keys)
+	v1.GET("/regions", api.NewRegions(sv.regions).List, bind)
 	v1.GET("/regions/:region/keypairs", keys.List, bind)
 	v1.GET("/regions/:region/keypairs/:name", keys.Show, bind)
-	v1.POST("/regions/:region/keypairs", handlers.NewAPIKeyPairImport(gw, gw, s.deps.Auth).Import, need(auth.PermManageKeys))
-	v1.GET("/regions/:region/instances", handlers.NewAPIInstances(gw, gw).List, bind)
+	v1.POST("/regions/:region/keypairs", api.NewKeyPairImport(sv.regions, sv.keys).Import, need(auth.PermManageKeys))
+	v1.GET("/regions/:region/instances", api.NewInstances(sv.regions, sv.instances).List, bind)
 
 	// Jobs: create, read, and the result grid's actions.
-	jobsBind := handlers.NewAPIJobsBind(gw, gw, gw, engine)
-	actions := handlers.NewAPIJobActions(engine)
-	v1.GET("/jobs", handlers.NewAPIJobsList(engine).List, view)
-	v1.POST("/jobs/bind", jobsBind.Bind, bind)
-	v1.POST("/jobs/unbind", jobsBind.Unbind, bind)
-	v1.GET("/jobs/:id", handlers.NewAPIJobShow(engine).Show, view)
-	v1.POST("/jobs/:id/rollback", handlers.NewAPIJobRollback(engine, gw, gw).Rollback, bind)
+	create := api.NewJobsCreate(sv.binding, engine)
+	actions := api.NewJobActions(engine)
+	v1.GET("/jobs", api.NewJobsList(engine).List, view)
+	v1.POST("/jobs/bind", create.Bind, bind)
+	v1.POST("/jobs/unbind", create.Unbind, bind)
+	v1.GET("/jobs/:id", api.NewJobShow(engine).Show, view)
+	v1.POST("/jobs/:id/rollback", create.Rollback, bind)
 	v1.POST("/jobs/:id/reboot", actions.Reboot, restart)
 	v1.POST("/jobs/:id/start", actions.Start, restart)
 	v1.POST("/jobs/:id/reboot-running", actions.RebootRunning, restart)
@@ -60,12 +61,12 @@ func (s *Server) apiRoutes() {
 	v1.POST("/jobs/:id/items/:instance/resolve", actions.Resolve, restart)
 
 	// Administration.
-	v1.GET("/audit", handlers.NewAPIAudit(s.deps.Auth).List, need(auth.PermReadAudit))
+	v1.GET("/audit", api.NewAudit(s.deps.Auth).List, need(auth.PermReadAudit))
 }
 
 // tokenRoutes are the personal API token actions of the account page.
 func (s *Server) tokenRoutes(user *echo.Group) {
-	t := handlers.NewAccount(s.deps.Auth).Tokens()
+	t := handlers.NewTokens(s.deps.Auth.Tokens())
 	user.POST("/account/tokens", t.Create)
 	user.POST("/account/tokens/:id/revoke", t.Revoke)
 }

@@ -12,17 +12,16 @@ import (
 // administrators. The handlers check the permission again before acting.
 func (s *Server) keypairRoutes(user *echo.Group) {
 	need := s.requirePerm
-	gw := s.deps.Cloud
+	sv := s.svc
 	view, manage, del := need(auth.PermBind), need(auth.PermManageKeys), need(auth.PermDeleteKeys)
 
-	show := handlers.NewKeyPairShow(gw, gw, gw)
-	imp := handlers.NewKeyPairImport(gw, gw, s.deps.Auth)
-	create := handlers.NewKeyPairCreate(gw, gw, s.deps.Auth)
-	user.GET("/keypairs", handlers.NewKeyPairsList(gw, gw, gw, s.deps.Auth).Show, view)
-	user.GET("/keypairs/key", show.Show, view)
+	imp := handlers.NewKeyPairImport(sv.regions, sv.keys)
+	create := handlers.NewKeyPairCreate(sv.regions, sv.keys)
+	user.GET("/keypairs", handlers.NewKeyPairsList(sv.regions, s.deps.Cloud, sv.keys, s.deps.Auth).Show, view)
+	user.GET("/keypairs/key", handlers.NewKeyPairShow(sv.keys).Show, view)
 	user.GET("/keypairs/import", imp.Show, manage)
 	user.POST("/keypairs/import", imp.Import, manage)
 	user.GET("/keypairs/create", create.Show, manage)
 	user.POST("/keypairs/create", create.Create, manage)
-	user.POST("/keypairs/delete", handlers.NewKeyPairDelete(show, gw, s.deps.Auth).Delete, del)
+	user.POST("/keypairs/delete", handlers.NewKeyPairDelete(sv.keys).Delete, del)
 }

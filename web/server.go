@@ -15,10 +15,13 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"keybind/handlers"
+	"keybind/handlers/request"
 	"keybind/internal/auth"
+	"keybind/internal/binding"
 	"keybind/internal/cloud"
+	"keybind/internal/inventory"
 	"keybind/internal/jobs"
+	"keybind/internal/keypairs"
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
 	"keybind/static"
@@ -55,8 +58,28 @@ type Server struct {
 	echo     *echo.Echo
 	cfg      Config
 	deps     Deps
+	svc      services
 	log      *slog.Logger
 	sessions *dbStore
+}
+
+// services are the domain's use-cases and shared caches, built once from
+// Deps and given to the page and API handlers alike.
+type services struct {
+	regions   *inventory.Regions
+	instances *inventory.Instances
+	binding   *binding.Service
+	keys      *keypairs.Service
+}
+
+func newServices(cfg Config, d Deps) services {
+	regions := inventory.NewRegions(d.Cloud, cfg.Clock, 0)
+	return services{
+		regions:   regions,
+		instances: inventory.NewInstances(d.Cloud),
+		binding:   binding.New(regions, d.Cloud, d.Jobs),
+		keys:      keypairs.New(regions, d.Cloud, d.Auth, cfg.Logger),
+	}
 }
 
 // New builds the echo application with its middleware and routes.
@@ -76,12 +99,15 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Denials == nil {
 		deps.Denials = deps.Auth
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = auth.SystemClock
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.Renderer = templRenderer{}
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
-	s := &Server{echo: e, cfg: cfg, deps: deps, log: cfg.Logger}
+	s := &Server{echo: e, cfg: cfg, deps: deps, svc: newServices(cfg, deps), log: cfg.Logger}
 	s.sessions = newDBStore(deps.Auth, cfg.CookieKeys, e.IPExtractor)
 	e.HTTPErrorHandler = s.handleError
 	s.middleware()
@@ -150,7 +176,7 @@ func (s *Server) middleware() {
 // a logger carrying the request ID.
 func (s *Server) baseState(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		handlers.SetState(c, &handlers.RequestState{
+		request.Set(c, &request.State{
 			Sandbox:  s.cfg.Sandbox,
 			Controls: s.deps.Sandbox != nil,
 			Logger:   s.log.With("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),

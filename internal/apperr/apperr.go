@@ -4,6 +4,7 @@
 package apperr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -68,4 +69,20 @@ func As(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// userMessager is implemented by errors (the cloud gateway's) that carry a
+// plain-language message.
+type userMessager interface{ UserMessage() string }
+
+// CloudMessage is the plain-language text for a failed cloud call.
+func CloudMessage(err error) string {
+	var um userMessager
+	if errors.As(err, &um) {
+		return um.UserMessage()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "The cloud did not answer in time. Try again in a moment."
+	}
+	return "The cloud could not be reached. Try again in a moment."
 }

@@ -30,8 +30,8 @@ func dedupe(ids []string) []string {
 	return out
 }
 
-// validInstanceID reports whether id looks like an ECS instance ID: "i-" and lowercase alphanumerics.
-func validInstanceID(id string) bool {
+// ValidInstanceID reports whether id looks like an ECS instance ID: "i-" and lowercase alphanumerics.
+func ValidInstanceID(id string) bool {
 	if len(id) < 3 || len(id) > 64 || id[0] != 'i' || id[1] != '-' {
 		return false
 	}
@@ -49,7 +49,7 @@ func checkIDs(action, region string, ids []string) ([]string, error) {
 		return nil, err
 	}
 	for _, id := range ids {
-		if !validInstanceID(id) {
+		if !ValidInstanceID(id) {
 			return nil, invalidArg(action, region, "%q is not an instance ID", id)
 		}
 	}

@@ -18,8 +18,8 @@ func TestValidInstanceID(t *testing.T) {
 		"i-bp1abc123": true, "i-0": true, "i-": false, "i-ABC": false, "i-a_b": false,
 		"x-abc": false, "": false, "i-abc def": false, `i-a"`: false, "sg-123": false,
 	} {
-		if got := validInstanceID(id); got != want {
-			t.Errorf("validInstanceID(%q) = %v, want %v", id, got, want)
+		if got := ValidInstanceID(id); got != want {
+			t.Errorf("ValidInstanceID(%q) = %v, want %v", id, got, want)
 		}
 	}
 }

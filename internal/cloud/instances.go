@@ -22,7 +22,7 @@ func (g *Gateway) Instances(ctx context.Context, region string, f InstanceFilter
 		return InstancePage{}, invalidArg(action, region, "at most %d instance IDs per page, got %d", maxBatchIDs, len(f.IDs))
 	}
 	for _, id := range f.IDs {
-		if !validInstanceID(id) {
+		if !ValidInstanceID(id) {
 			return InstancePage{}, invalidArg(action, region, "%q is not an instance ID", id)
 		}
 	}

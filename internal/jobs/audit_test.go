@@ -96,7 +96,7 @@ func TestAuditIntentBeforeCallAndOutcomeAfter(t *testing.T) {
 	}
 
 	// A restart asked for by someone else is audited under their name.
-	if _, err := h.eng.RequestRestart(h.ctx, bob, id, ids[:1], true); err != nil {
+	if _, err := h.eng.Restart(h.ctx, bob, id, jobs.OpReboot, ids[:1], true); err != nil {
 		t.Fatal(err)
 	}
 	h.runUntilIdle(id, 3*time.Second, 20)

@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -146,9 +147,21 @@ func TestPerItemRebootAndStartReachKeyInEffect(t *testing.T) {
 		}
 	}
 
-	n, err := h.eng.RequestRestart(h.ctx, bob, id, []string{run[0], stop[0]}, false)
-	if err != nil || n != 2 {
-		t.Fatalf("RequestRestart = %d, %v; want 2 queued", n, err)
+	n, err := h.eng.Restart(h.ctx, bob, id, jobs.OpReboot, []string{run[0]}, false)
+	if err != nil || n != 1 {
+		t.Fatalf("Restart(reboot) = %d, %v; want 1 queued", n, err)
+	}
+	if n, err = h.eng.Restart(h.ctx, bob, id, jobs.OpStart, []string{stop[0]}, false); err != nil || n != 1 {
+		t.Fatalf("Restart(start) = %d, %v; want 1 queued", n, err)
+	}
+	// A request that names an instance not ready for the restart queues nothing.
+	var re *jobs.RestartError
+	if _, err := h.eng.Restart(h.ctx, bob, id, jobs.OpReboot, []string{run[1], stop[0]}, false); !errors.As(err, &re) ||
+		len(re.NotReady) != 1 || re.NotReady[0].InstanceID != stop[0] {
+		t.Fatalf("Restart(reboot) of a queued start: %v, want a RestartError naming %s", err, stop[0])
+	}
+	if it := h.items(id)[run[1]]; it.Restart != jobs.RestartNeedsReboot {
+		t.Fatalf("refused request queued %s: %q", run[1], it.Restart)
 	}
 	items := h.items(id)
 	if it := items[run[0]]; it.Restart != jobs.RestartQueued || it.Op != jobs.OpReboot {
@@ -175,8 +188,8 @@ func TestPerItemRebootAndStartReachKeyInEffect(t *testing.T) {
 		t.Errorf("counts = %+v", j.Counts)
 	}
 	// A second request for an item in effect reboots it again; one in motion cannot be asked twice.
-	if _, err := h.eng.RequestRestart(h.ctx, bob, id, []string{"i-doesnotexist"}, false); err == nil {
-		t.Error("RequestRestart of an unknown instance: want an error")
+	if _, err := h.eng.Restart(h.ctx, bob, id, jobs.OpReboot, []string{"i-doesnotexist"}, false); !errors.As(err, &re) || len(re.Absent) != 1 {
+		t.Errorf("Restart of an unknown instance: %v, want a RestartError naming it absent", err)
 	}
 }
 

@@ -1,16 +1,14 @@
 package jobs
 
-import (
-	"keybind/internal/apperr"
-)
+import "keybind/internal/fault"
 
-// Errors returned to handlers; each is an *apperr.Error with a message safe to show, and can be
-// recognised with errors.Is.
+// Errors of the engine and its readers: kinds and codes, recognised with
+// errors.Is; the pages and the API word them.
 var (
-	ErrJobNotFound         = apperr.NotFound("The job")
-	ErrItemNotFound        = apperr.NotFound("The instance in this job")
-	ErrIdempotencyKeyInUse = apperr.Conflict("This form was already submitted by someone else. Reload the page and review again.")
-	ErrNothingToDo         = apperr.Conflict("None of the chosen instances can be changed that way now.")
-	ErrBadRequest          = apperr.BadRequest("The request is not valid for this job.")
-	ErrEmptyJob            = apperr.BadRequest("A job needs at least one instance.")
+	ErrJobNotFound         = fault.New(fault.KindNotFound, "job_not_found")
+	ErrItemNotFound        = fault.New(fault.KindNotFound, "job_item_not_found")
+	ErrIdempotencyKeyInUse = fault.New(fault.KindConflict, "idempotency_key_in_use") // another user's job has the key
+	ErrNothingToDo         = fault.New(fault.KindConflict, "nothing_to_do")          // no item can be changed that way now
+	ErrBadRequest          = fault.New(fault.KindInvalid, "bad_job_request")         // an unknown action, decision or missing key
+	ErrEmptyJob            = fault.New(fault.KindInvalid, "empty_job")               // a plan in which every instance is excluded
 )

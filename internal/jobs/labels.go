@@ -1,33 +1,5 @@
 package jobs
 
-// KeyLabel is the item's key state in words the grid can show.
-func (it Item) KeyLabel() string {
-	switch it.Key {
-	case KeyExcluded:
-		return "Excluded: " + it.ExcludeReason.Label()
-	case KeyPending:
-		return "Waiting"
-	case KeyAttempting:
-		return "Sending"
-	case KeyApplied:
-		return "Confirming"
-	case KeyDone:
-		switch {
-		case it.Action == ActionDetach:
-			return "Key removed"
-		case it.Change == ChangeSame:
-			return "Bound (already had it)"
-		}
-		return "Bound"
-	case KeyFailed:
-		if it.KeyMessage != "" {
-			return "Failed: " + it.KeyMessage
-		}
-		return "Failed"
-	}
-	return string(it.Key)
-}
-
 // RestartLabel is the item's restart state in words the grid can show.
 func (it Item) RestartLabel() string {
 	switch it.Restart {
@@ -78,4 +50,12 @@ func (it Item) RestartLabel() string {
 		return "Restart failed"
 	}
 	return string(it.Restart)
+}
+
+// Past is the operation in the past tense: "rebooted", "started".
+func (o RestartOp) Past() string {
+	if o == OpStart {
+		return "started"
+	}
+	return "rebooted"
 }

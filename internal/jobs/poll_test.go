@@ -73,7 +73,7 @@ func TestRebootEndingStoppedIsReported(t *testing.T) {
 		t.Errorf("state %q counts %+v, want needs attention with one restart failure", j.State, j.Counts)
 	}
 	// The operator can start it from the grid.
-	if n, err := h.eng.RequestRestart(h.ctx, bob, id, ids[:1], false); err != nil || n != 1 {
+	if n, err := h.eng.Restart(h.ctx, bob, id, jobs.OpStart, ids[:1], false); err != nil || n != 1 {
 		t.Fatalf("start after ended stopped = %d, %v", n, err)
 	}
 	if it := h.items(id)[ids[0]]; it.Op != jobs.OpStart {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"keybind/internal/cloud"
+	"keybind/internal/fault"
 )
 
 // RestartAllKind selects the items of a bulk restart.
@@ -29,25 +30,63 @@ const (
 	DecisionMarkDone     Decision = "mark-done"     // it happened; stop tracking it
 )
 
-// RequestRestart queues a reboot (Running) or start (Stopped) for the given items of a job; force
-// applies to reboots. Items that cannot be restarted now (key not bound, in transition, already
-// in motion) are skipped; it returns how many were queued, or ErrNothingToDo. Queued items go
-// out with the job's next wave, after the current one is Running.
-func (e *Engine) RequestRestart(ctx context.Context, actor Actor, jobID int64, instanceIDs []string, force bool) (int, error) {
+// RestartError refuses a restart request that names instances the job does
+// not have, or that cannot take the restart asked for now; nothing was queued.
+type RestartError struct {
+	Op       RestartOp
+	Absent   []string // not in the job
+	NotReady []Item   // in the job, but not ready for Op
+}
+
+func (e *RestartError) Error() string {
+	return fmt.Sprintf("jobs: %s: %d instances not in the job, %d not ready", e.Op, len(e.Absent), len(e.NotReady))
+}
+
+// FaultKind implements fault.Kinded: absent instances are bad input, the
+// others a state that does not allow it.
+func (e *RestartError) FaultKind() fault.Kind {
+	if len(e.Absent) > 0 {
+		return fault.KindInvalid
+	}
+	return fault.KindConflict
+}
+
+// FaultCode implements fault.Kinded.
+func (e *RestartError) FaultCode() string { return "restart_not_ready" }
+
+// Restart queues op (a reboot of Running instances or a start of Stopped
+// ones) for the named items of a job; force applies to reboots. Every named
+// instance must be in the job and ready for op, or nothing is queued and a
+// *RestartError says which are not. Queued items go out with the job's next
+// wave, after the current one is Running.
+func (e *Engine) Restart(ctx context.Context, actor Actor, jobID int64, op RestartOp, instanceIDs []string, force bool) (int, error) {
 	want := map[string]bool{}
 	for _, id := range instanceIDs {
 		want[id] = true
 	}
-	return e.request(ctx, actor, jobID, reqRestart, "RestartRequested", fmt.Sprintf("force: %t", force), func(it Item) (Item, bool) {
+	refused := &RestartError{Op: op}
+	n, err := e.request(ctx, actor, jobID, reqRestart, "RestartRequested", fmt.Sprintf("force: %t", force), func(it Item) (Item, bool) {
 		if !want[it.InstanceID] {
 			return it, false
 		}
-		o := restartOp(it)
-		if o == OpNone {
+		delete(want, it.InstanceID)
+		if restartOp(it) != op {
+			refused.NotReady = append(refused.NotReady, it)
 			return it, false
 		}
-		return queue(it, o, force, 0, e.now()), true
+		return queue(it, op, force, 0, e.now()), true
+	}, func() error {
+		for _, id := range instanceIDs {
+			if want[id] {
+				refused.Absent = append(refused.Absent, id)
+			}
+		}
+		if len(refused.Absent) > 0 || len(refused.NotReady) > 0 {
+			return refused
+		}
+		return nil
 	})
+	return n, err
 }
 
 // RestartAll queues every bound item of the kind: reboot the ones that need a reboot, or
@@ -141,7 +180,9 @@ func restartOp(it Item) RestartOp {
 // request applies pick to every item of the job in one transaction: the items it changes are
 // written (compare-and-set), tied to a new job request of the actor, the job is made active and
 // the request is audited. It returns how many items changed, or ErrNothingToDo.
-func (e *Engine) request(ctx context.Context, actor Actor, jobID int64, kind, action, detail string, pick func(Item) (Item, bool)) (int, error) {
+// check, if given, runs after every item was picked and can refuse the
+// whole request before anything is written.
+func (e *Engine) request(ctx context.Context, actor Actor, jobID int64, kind, action, detail string, pick func(Item) (Item, bool), check ...func() error) (int, error) {
 	var n int
 	err := e.tx(ctx, func(tx *sql.Tx) error {
 		j, err := loadJob(ctx, tx, jobID)
@@ -163,6 +204,11 @@ func (e *Engine) request(ctx context.Context, actor Actor, jobID int64, kind, ac
 			next.UpdatedAt = now
 			changes = append(changes, change{next, it.Key, it.Restart})
 			ids = append(ids, it.InstanceID)
+		}
+		for _, c := range check {
+			if err := c(); err != nil {
+				return err
+			}
 		}
 		if len(changes) == 0 {
 			return ErrNothingToDo

@@ -7,29 +7,15 @@ import (
 	"encoding/pem"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
+
+	"keybind/internal/sshkey"
 )
 
-// validKeyPairName applies ECS's rules: 2–128 characters, starting with a
-// letter, not with http:// or https://, only letters, digits, ':', '_' and '-'.
-func validKeyPairName(name string) bool {
-	n := utf8.RuneCountInString(name)
-	if n < 2 || n > 128 || strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://") {
-		return false
-	}
-	for i, r := range name {
-		if i == 0 && !unicode.IsLetter(r) {
-			return false
-		}
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ':' && r != '_' && r != '-' {
-			return false
-		}
-	}
-	return true
-}
+// validKeyPairName applies ECS's rules for a key pair name, the ones
+// keybind checks before it calls (package sshkey).
+func validKeyPairName(name string) bool { return sshkey.ValidName(name) == nil }
 
 // acceptedKeyTypes are the public key algorithms ImportKeyPair takes. ECS
 // documents rsa, dsa and ecdsa (and their certificates); ed25519 is accepted

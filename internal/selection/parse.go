@@ -6,18 +6,13 @@ package selection
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"keybind/internal/cloud"
 )
 
 // MaxPaste is the most IDs one paste may carry.
 const MaxPaste = 5000
-
-var idPattern = regexp.MustCompile(`^i-[a-z0-9]{1,64}$`)
-
-// ValidID reports whether s is an ECS instance ID: "i-" and lowercase
-// letters or digits.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
 
 // ParseError lists the pasted tokens that are not instance IDs.
 type ParseError struct {
@@ -65,7 +60,7 @@ func ParseIDs(text string) ([]string, error) {
 		if id == "" {
 			continue
 		}
-		if !ValidID(id) {
+		if !cloud.ValidInstanceID(id) {
 			perr.Count++
 			if len(perr.Invalid) < 10 {
 				perr.Invalid = append(perr.Invalid, truncate(id, 40))

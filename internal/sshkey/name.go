@@ -51,3 +51,12 @@ func describeRune(r rune) string {
 	}
 	return fmt.Sprintf("the invisible character %U", r)
 }
+
+// ValidExistingName is the looser check for the name of a key pair that
+// exists already, made under ECS rules that may have changed since: not
+// empty, at most 128 characters, no wildcard, quote, backslash or control
+// character.
+func ValidExistingName(name string) bool {
+	return name != "" && len(name) <= 512 && utf8.RuneCountInString(name) <= 128 &&
+		!strings.ContainsAny(name, `*"\`) && !strings.ContainsFunc(name, unicode.IsControl)
+}

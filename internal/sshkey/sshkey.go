@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -307,4 +308,35 @@ func FromPrivate(pemText string) (Key, error) {
 		return Key{}, &Error{Kind: ErrMalformed, Message: "The private key could not be read."}
 	}
 	return describe(signer.PublicKey(), ""), nil
+}
+
+// Summary is a public key's type and size for a list ("RSA 4096",
+// "Ed25519"), and whether keybind would refuse to import it today; "" when
+// the key cannot be read.
+func Summary(publicKey string) (string, bool) {
+	if publicKey == "" {
+		return "", false
+	}
+	k, err := Inspect(publicKey)
+	switch {
+	case err == nil:
+		s := k.Algorithm()
+		if !strings.HasPrefix(s, "ECDSA") && s != "Ed25519" {
+			s += " " + strconv.Itoa(k.Bits)
+		}
+		return s, k.Check() != nil
+	case errors.Is(err, ErrWeak):
+		return "DSA", true
+	}
+	return "", false
+}
+
+// MessageOf is the message of a refusal from this package (an *Error), or
+// a general one for any other error.
+func MessageOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "This is not valid."
 }

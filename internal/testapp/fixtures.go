@@ -1,9 +1,15 @@
 package testapp
 
 import (
+	"context"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"keybind/internal/sandbox"
+	"keybind/internal/store"
 )
 
 // Region is the sandbox region the fixtures use.
@@ -38,4 +44,39 @@ func (a *App) ThreeInstances(tb testing.TB, nameB string) (idA, idB, idC string)
 		}
 	}
 	return ids[0], ids[1], ids[2]
+}
+
+// FirstKey is the name of the first key pair the sandbox seeded in Region.
+func (a *App) FirstKey(tb testing.TB) string {
+	tb.Helper()
+	keys := a.Sandbox.KeyPairs(Region)
+	if len(keys) == 0 {
+		tb.Fatal("the sandbox seeded no key pair")
+	}
+	return keys[0].Name
+}
+
+// Audit returns the audit entries of an action ("" for all), oldest first.
+func (a *App) Audit(tb testing.TB, action string) []store.AuditEntry {
+	tb.Helper()
+	var out []store.AuditEntry
+	err := a.Store.EachAudit(context.Background(), store.AuditFilter{Action: action}, func(e store.AuditEntry) error {
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// Count reads the number shown in the first element with the test ID.
+func Count(tb testing.TB, doc *goquery.Document, testid string) int {
+	tb.Helper()
+	s := strings.TrimSpace(doc.Find(`[data-testid="` + testid + `"]`).First().Text())
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		tb.Fatalf("[data-testid=%s] = %q, want a number", testid, s)
+	}
+	return n
 }

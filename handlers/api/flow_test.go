@@ -1,4 +1,4 @@
-package handlers_test
+package api_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"keybind/internal/testapp"
 )
 
-// apiFleet picks the first n instances of the region and sorts out the
+// apiFleet picks the first n instances of the testapp.Region and sorts out the
 // ones a binding includes by status.
 type apiFleet struct {
 	ids, running, stopped, excluded []string
@@ -22,7 +22,7 @@ type apiFleet struct {
 
 func pickFleet(app *testapp.App, n int) apiFleet {
 	var f apiFleet
-	for _, in := range app.Sandbox.Instances(region) {
+	for _, in := range app.Sandbox.Instances(testapp.Region) {
 		if len(f.ids) == n {
 			break
 		}
@@ -72,7 +72,7 @@ func sameAsGrid(t *testing.T, browser *testapp.Client, j apiResp) {
 	counts := jObj(j.JSON["counts"])
 	for testid, key := range map[string]string{"count-bound": "bound", "count-failed": "failed", "count-excluded": "excluded",
 		"count-in-effect": "in_effect", "count-in-motion": "in_motion"} {
-		if got, want := count(t, g.Doc, testid), jNum(counts[key]); got != want {
+		if got, want := testapp.Count(t, g.Doc, testid), jNum(counts[key]); got != want {
 			t.Errorf("%s: grid %d, JSON counts.%s %d", testid, got, key, want)
 		}
 	}
@@ -127,12 +127,12 @@ func TestAPIBindRebootDone(t *testing.T) {
 
 	// What a script looks up first.
 	regions := a.get("/api/v1/regions").want(t, http.StatusOK, "regions")
-	if !strings.Contains(regions.Raw, `"id":"`+region+`"`) {
-		t.Fatalf("regions lack %s: %s", region, regions.Raw)
+	if !strings.Contains(regions.Raw, `"id":"`+testapp.Region+`"`) {
+		t.Fatalf("regions lack %s: %s", testapp.Region, regions.Raw)
 	}
-	key := firstKey(t, app)
-	a.get("/api/v1/regions/"+region+"/keypairs/"+key).want(t, http.StatusOK, "the key pair")
-	page := a.get("/api/v1/regions/"+region+"/instances?page_size=100").want(t, http.StatusOK, "instances")
+	key := app.FirstKey(t)
+	a.get("/api/v1/regions/"+testapp.Region+"/keypairs/"+key).want(t, http.StatusOK, "the key pair")
+	page := a.get("/api/v1/regions/"+testapp.Region+"/instances?page_size=100").want(t, http.StatusOK, "instances")
 	bindable := map[string]bool{}
 	for _, it := range jList(page.JSON["items"]) {
 		bindable[jStr(jObj(it)["id"])] = jObj(it)["bindable"] == true
@@ -144,7 +144,7 @@ func TestAPIBindRebootDone(t *testing.T) {
 	}
 
 	ids := append(append([]string{}, f.ids...), "i-doesnotexist0")
-	body := map[string]any{"region": region, "key_pair": key, "instance_ids": ids, "acknowledge": true, "after": "none", "wave_size": 5}
+	body := map[string]any{"region": testapp.Region, "key_pair": key, "instance_ids": ids, "acknowledge": true, "after": "none", "wave_size": 5}
 	const idem = "bind-2026-11-26-ops"
 	created := a.call(http.MethodPost, "/api/v1/jobs/bind", body, "Idempotency-Key", idem).want(t, http.StatusCreated, "create the job")
 	job := created.Header.Get("Location")
@@ -157,7 +157,7 @@ func TestAPIBindRebootDone(t *testing.T) {
 	if jNum(again.JSON["id"]) != jNum(created.JSON["id"]) || again.Header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("retry answered job %v (Idempotent-Replayed %q), want job %v", again.JSON["id"], again.Header.Get("Idempotent-Replayed"), created.JSON["id"])
 	}
-	other := map[string]any{"region": region, "key_pair": key, "instance_ids": f.running[:1], "acknowledge": true}
+	other := map[string]any{"region": testapp.Region, "key_pair": key, "instance_ids": f.running[:1], "acknowledge": true}
 	if r := a.call(http.MethodPost, "/api/v1/jobs/bind", other, "Idempotency-Key", idem); r.Status != http.StatusUnprocessableEntity || r.str("code") != "idempotency_key_reused" {
 		t.Errorf("the key reused for another request: %d %s, want 422 idempotency_key_reused", r.Status, r.Raw)
 	}
@@ -217,7 +217,7 @@ func TestAPIBindRebootDone(t *testing.T) {
 			continue
 		}
 		id := jStr(item["instance_id"])
-		if ks, _ := app.Sandbox.KeyInEffect(region, id); ks.EffectiveKeyPair != key || ks.PasswordLogin {
+		if ks, _ := app.Sandbox.KeyInEffect(testapp.Region, id); ks.EffectiveKeyPair != key || ks.PasswordLogin {
 			t.Errorf("sandbox %s: key in effect %q, password login %t; want %q and off", id, ks.EffectiveKeyPair, ks.PasswordLogin, key)
 		}
 		if jStr(item["restart"]) != "Running — key in effect" || item["restart_state"] != "key-in-effect" {
@@ -227,7 +227,7 @@ func TestAPIBindRebootDone(t *testing.T) {
 
 	// Every change is in the audit trail under helen, via the API.
 	var create, restarts int
-	for _, e := range auditOf(t, app, "") {
+	for _, e := range app.Audit(t, "") {
 		if e.JobID != int64(jNum(j.JSON["id"])) || e.Username != "helen" {
 			continue
 		}

@@ -1,10 +1,11 @@
-package handlers
+package api
 
 import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/auth"
 )
 
@@ -12,9 +13,9 @@ import (
 var apiPermissions = []auth.Permission{auth.PermBind, auth.PermRestart, auth.PermViewJobs, auth.PermManageKeys,
 	auth.PermDeleteKeys, auth.PermReadAudit, auth.PermManageUsers, auth.PermSandbox}
 
-// APIMe answers who the token acts for and what their role allows now.
-func APIMe(c echo.Context) error {
-	u := State(c).User
+// Me answers who the token acts for and what their role allows now.
+func Me(c echo.Context) error {
+	u := request.Get(c).User
 	out := struct {
 		User        string   `json:"user"`
 		Role        string   `json:"role"`

@@ -1,30 +1,43 @@
-package handlers
+package api
 
 import (
-	"errors"
+	"context"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"keybind/internal/apperr"
 	"keybind/internal/cloud"
+	"keybind/internal/inventory"
 	"keybind/internal/sshkey"
 )
 
-// APIKeyPairs lists a region's key pairs and reads one.
-type APIKeyPairs struct {
-	regions *regionCache
-	keys    KeyPairLister
-	key     KeyPairGetter
+// KeyPairLister searches a region's key pairs.
+type KeyPairLister interface {
+	KeyPairs(ctx context.Context, region string, f cloud.KeyPairFilter) (cloud.KeyPairPage, error)
 }
 
-// NewAPIKeyPairs builds GET /api/v1/regions/:region/keypairs[/:name].
-func NewAPIKeyPairs(r RegionLister, l KeyPairLister, g KeyPairGetter) *APIKeyPairs {
-	return &APIKeyPairs{regions: newRegionCache(r), keys: l, key: g}
+// KeyPairReader reads one key pair; *keypairs.Service provides it.
+type KeyPairReader interface {
+	KeyPair(ctx context.Context, region cloud.Region, name string) (cloud.KeyPair, error)
 }
 
-const apiKeyPairsMaxPage = 50 // DescribeKeyPairs' largest page
+// KeyPairs lists a region's key pairs and reads one.
+type KeyPairs struct {
+	regions RegionFinder
+	list    KeyPairLister
+	key     KeyPairReader
+}
+
+// NewKeyPairs builds GET /api/v1/regions/:region/keypairs[/:name].
+func NewKeyPairs(r RegionFinder, l KeyPairLister, k KeyPairReader) *KeyPairs {
+	return &KeyPairs{regions: r, list: l, key: k}
+}
+
+const (
+	keyPairsPageSize   = 20
+	apiKeyPairsMaxPage = 50 // DescribeKeyPairs' largest page
+)
 
 // apiKeyPair is a key pair as the API shows it; algorithm and weak are the
 // words and warning of the key pairs page.
@@ -40,7 +53,7 @@ type apiKeyPair struct {
 
 func toAPIKeyPair(k cloud.KeyPair) apiKeyPair {
 	out := apiKeyPair{Name: k.Name, Fingerprint: k.Fingerprint, CreatedAt: apiTime(k.CreatedAt), PublicKey: k.PublicKey}
-	out.Algorithm, out.Weak = keySummary(k.PublicKey)
+	out.Algorithm, out.Weak = sshkey.Summary(k.PublicKey)
 	if parsed, err := sshkey.Inspect(k.PublicKey); err == nil {
 		out.SHA256 = parsed.SHA256
 	}
@@ -49,9 +62,9 @@ func toAPIKeyPair(k cloud.KeyPair) apiKeyPair {
 
 // List answers one page of the region's key pairs; name filters with the
 // console's search rule (a plain word matches anywhere, * is a wildcard).
-func (h *APIKeyPairs) List(c echo.Context) error {
+func (h *KeyPairs) List(c echo.Context) error {
 	ctx := c.Request().Context()
-	region, err := apiRegionParam(ctx, h.regions, c.Param("region"))
+	region, err := regionParam(ctx, h.regions, c.Param("region"))
 	if err != nil {
 		return err
 	}
@@ -62,11 +75,11 @@ func (h *APIKeyPairs) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := strings.TrimSpace(c.QueryParam("name"))
-	if len(q) > 128 || strings.ContainsAny(q, "\x00\r\n") {
+	pattern, _, err := inventory.KeySearch(c.QueryParam("name"))
+	if err != nil {
 		return apperr.Invalid("Check the filter.", map[string]string{"name": "A key pair name has at most 128 characters."})
 	}
-	res, err := h.keys.KeyPairs(ctx, region.ID, cloud.KeyPairFilter{Name: wildcard(q), PageNumber: page, PageSize: size})
+	res, err := h.list.KeyPairs(ctx, region.ID, cloud.KeyPairFilter{Name: pattern, PageNumber: page, PageSize: size})
 	if err != nil {
 		return err
 	}
@@ -78,21 +91,17 @@ func (h *APIKeyPairs) List(c echo.Context) error {
 }
 
 // Show answers one key pair, or 404.
-func (h *APIKeyPairs) Show(c echo.Context) error {
+func (h *KeyPairs) Show(c echo.Context) error {
 	ctx := c.Request().Context()
-	region, err := apiRegionParam(ctx, h.regions, c.Param("region"))
+	region, err := regionParam(ctx, h.regions, c.Param("region"))
 	if err != nil {
 		return err
 	}
 	name := c.Param("name")
-	if !existingKeyName(name) {
+	if !sshkey.ValidExistingName(name) {
 		return apperr.NotFound("The key pair")
 	}
-	kp, err := h.key.KeyPair(ctx, region.ID, name)
-	var ce *cloud.Error
-	if errors.As(err, &ce) && ce.Kind == cloud.KindNotFound {
-		return apperr.NotFound("Key pair " + name + " in " + region.ID)
-	}
+	kp, err := h.key.KeyPair(ctx, region, name)
 	if err != nil {
 		return err
 	}

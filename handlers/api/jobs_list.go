@@ -1,6 +1,7 @@
-package handlers
+package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -8,11 +9,19 @@ import (
 	"keybind/internal/jobs"
 )
 
-// APIJobsList pages through the job history, newest first.
-type APIJobsList struct{ jobs JobLister }
+// JobLister pages through all jobs, newest first.
+type JobLister interface {
+	Jobs(ctx context.Context, page, pageSize int) ([]jobs.Job, int, error)
+}
 
-// NewAPIJobsList builds GET /api/v1/jobs.
-func NewAPIJobsList(j JobLister) *APIJobsList { return &APIJobsList{jobs: j} }
+// JobsList pages through the job history, newest first.
+type JobsList struct{ jobs JobLister }
+
+// jobsPageSize is the default page of the job list, as on the jobs page.
+const jobsPageSize = 25
+
+// NewJobsList builds GET /api/v1/jobs.
+func NewJobsList(j JobLister) *JobsList { return &JobsList{jobs: j} }
 
 type apiJobListEntry struct {
 	apiJobSummary
@@ -21,7 +30,7 @@ type apiJobListEntry struct {
 
 // List answers one page of jobs with the jobs page's counts (the items and
 // the bulk-action counts are on GET /api/v1/jobs/{id}).
-func (h *APIJobsList) List(c echo.Context) error {
+func (h *JobsList) List(c echo.Context) error {
 	if err := onlyQuery(c, "page", "page_size"); err != nil {
 		return err
 	}
@@ -40,8 +49,7 @@ func (h *APIJobsList) List(c echo.Context) error {
 		Items    []apiJobListEntry `json:"items"`
 	}{Page: page, PageSize: size, Total: total, Items: make([]apiJobListEntry, 0, len(list))}
 	for _, j := range list {
-		s := jobSummary(j)
-		out.Items = append(out.Items, apiJobListEntry{apiJobSummary: toAPIJobSummary(j, s), Counts: toAPIListCounts(s.Counts)})
+		out.Items = append(out.Items, apiJobListEntry{apiJobSummary: toAPIJobSummary(j), Counts: toAPIListCounts(j.Counts)})
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -1,4 +1,4 @@
-package handlers_test
+package api_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"keybind/handlers"
+	"keybind/handlers/api"
 	"keybind/internal/testapp"
 )
 
@@ -224,7 +224,7 @@ func TestAPIConformsToOpenAPI(t *testing.T) {
 	helpdesk := newAPIClient(t, app, apiToken(t, app.SignIn(t, "helen", testapp.HelpdeskPassword), "conformance"))
 	anon := newAPIClient(t, app, "")
 	served := helpdesk.get("/api/v1/openapi.json").want(t, http.StatusOK, "GET /api/v1/openapi.json")
-	if served.Raw != string(handlers.OpenAPIDocument()) {
+	if served.Raw != string(api.OpenAPIDocument()) {
 		t.Fatal("the served document differs from the embedded one")
 	}
 	doc := loadOpenAPI(t, []byte(served.Raw))
@@ -253,7 +253,7 @@ func TestAPIConformsToOpenAPI(t *testing.T) {
 	expect(call(admin, "GET", "/api/v1/regions", nil), 200, "regions")
 	expect(call(admin, "GET", "/api/v1/regions?x=1", nil), 422, "regions with a parameter")
 
-	kp := "/api/v1/regions/" + region + "/keypairs"
+	kp := "/api/v1/regions/" + testapp.Region + "/keypairs"
 	expect(call(admin, "GET", kp+"?name=a&page_size=2", nil), 200, "key pairs")
 	expect(call(admin, "GET", kp+"?page_size=99", nil), 422, "key pairs, page size 99")
 	expect(call(admin, "GET", "/api/v1/regions/xx-nowhere-1/keypairs", nil), 404, "key pairs of no region")
@@ -266,17 +266,17 @@ func TestAPIConformsToOpenAPI(t *testing.T) {
 	expect(call(helpdesk, "GET", kp+"/conformance-key", nil), 200, "one key pair")
 	expect(call(admin, "GET", kp+"/no-such-key", nil), 404, "no such key pair")
 
-	inst := "/api/v1/regions/" + region + "/instances"
+	inst := "/api/v1/regions/" + testapp.Region + "/instances"
 	expect(call(admin, "GET", inst+"?status=Running&page_size=5", nil), 200, "instances")
 	expect(call(admin, "GET", inst+"?status=Bad", nil), 422, "instances, bad status")
 	expect(call(admin, "GET", "/api/v1/regions/xx-nowhere-1/instances", nil), 404, "instances of no region")
 
-	key := firstKey(t, app)
+	key := app.FirstKey(t)
 	f := pickFleet(app, 20)
-	bind := map[string]any{"region": region, "key_pair": key, "instance_ids": f.ids, "acknowledge": true}
+	bind := map[string]any{"region": testapp.Region, "key_pair": key, "instance_ids": f.ids, "acknowledge": true}
 	created := expect(call(admin, "POST", "/api/v1/jobs/bind", bind, "Idempotency-Key", "conformance-bind"), 201, "bind")
 	expect(call(admin, "POST", "/api/v1/jobs/bind", bind, "Idempotency-Key", "conformance-bind"), 200, "bind replayed")
-	expect(call(admin, "POST", "/api/v1/jobs/bind", map[string]any{"region": region}, "Idempotency-Key", "conformance-bad"), 422, "bind, fields missing")
+	expect(call(admin, "POST", "/api/v1/jobs/bind", map[string]any{"region": testapp.Region}, "Idempotency-Key", "conformance-bad"), 422, "bind, fields missing")
 	expect(call(admin, "POST", "/api/v1/jobs/bind", bind, "Idempotency-Key", ""), 400, "bind without a key")
 	job := created.Header.Get("Location")
 	apiStepUntil(t, app, admin, job)
@@ -319,7 +319,7 @@ func TestAPIConformsToOpenAPI(t *testing.T) {
 	expect(call(admin, "POST", job+"/retry-failed", map[string]any{}), 202, "retry")
 	apiStepUntil(t, app, admin, job)
 
-	unbind := map[string]any{"region": region, "key_pair": key, "instance_ids": f.running[:2]}
+	unbind := map[string]any{"region": testapp.Region, "key_pair": key, "instance_ids": f.running[:2]}
 	un := expect(call(admin, "POST", "/api/v1/jobs/unbind", unbind, "Idempotency-Key", "conformance-unbind"), 201, "unbind")
 	expect(call(admin, "POST", "/api/v1/jobs/unbind", unbind, "Idempotency-Key", "conformance-unbind"), 200, "unbind replayed")
 	expect(call(admin, "POST", "/api/v1/jobs/unbind", map[string]any{"key_pair": key}, "Idempotency-Key", "conformance-unbind-2"), 422, "unbind, fields missing")
@@ -354,7 +354,7 @@ func TestAPIConformsToOpenAPI(t *testing.T) {
 // The checker itself finds a dropped field, a renamed field, a wrong type
 // and an undocumented field, so the test above can fail.
 func TestOpenAPICheckerFindsProblems(t *testing.T) {
-	doc := loadOpenAPI(t, handlers.OpenAPIDocument())
+	doc := loadOpenAPI(t, api.OpenAPIDocument())
 	schema := map[string]any{"$ref": "#/components/schemas/Job"}
 	good := map[string]any{}
 	if err := json.Unmarshal([]byte(`{"id":1,"kind":"bind","title":"Bind k","region":"r","key_pair":"k","rollback_of":null,

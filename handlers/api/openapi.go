@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	_ "embed"
@@ -11,13 +11,13 @@ import (
 // TestAPIConformsToOpenAPI checks every operation in it against the real
 // responses.
 //
-//go:embed api_openapi.json
+//go:embed openapi.json
 var openAPIDocument []byte
 
 // OpenAPIDocument returns the API's OpenAPI 3 document.
 func OpenAPIDocument() []byte { return openAPIDocument }
 
-// APIOpenAPI serves the document to any valid token (no permission needed).
-func APIOpenAPI(c echo.Context) error {
+// OpenAPI serves the document to any valid token (no permission needed).
+func OpenAPI(c echo.Context) error {
 	return c.JSONBlob(http.StatusOK, openAPIDocument)
 }

@@ -1,28 +1,39 @@
-package handlers
+package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"keybind/internal/cloud"
+	"keybind/internal/export"
+	"keybind/internal/inventory"
 	"keybind/internal/jobs"
-	"keybind/views"
 )
 
-// APIInstances lists a region's instances with the console's filters.
-type APIInstances struct {
-	regions   *regionCache
-	instances InstanceLister
+// InstanceSearch reads instances with the picker's rules;
+// *inventory.Instances provides it.
+type InstanceSearch interface {
+	Page(ctx context.Context, region string, f cloud.InstanceFilter) (cloud.InstancePage, error)
 }
 
-// NewAPIInstances builds GET /api/v1/regions/:region/instances.
-func NewAPIInstances(r RegionLister, i InstanceLister) *APIInstances {
-	return &APIInstances{regions: newRegionCache(r), instances: i}
+// Instances lists a region's instances with the console's filters.
+type Instances struct {
+	regions RegionFinder
+	search  InstanceSearch
 }
 
-const apiInstancesMaxPage = 100 // DescribeInstances' largest page
+// NewInstances builds GET /api/v1/regions/:region/instances.
+func NewInstances(r RegionFinder, s InstanceSearch) *Instances {
+	return &Instances{regions: r, search: s}
+}
+
+const (
+	instancesPageSize   = 50
+	apiInstancesMaxPage = 100 // DescribeInstances' largest page
+)
 
 type apiTag struct {
 	Key   string `json:"key"`
@@ -54,36 +65,31 @@ type apiInstance struct {
 // matches anywhere), ip a private or else public IPv4 address, tag
 // key=value or key, status one of Running, Stopped, Starting, Stopping,
 // Pending: the instance picker's filter and rules.
-func (h *APIInstances) List(c echo.Context) error {
+func (h *Instances) List(c echo.Context) error {
 	ctx := c.Request().Context()
-	region, err := apiRegionParam(ctx, h.regions, c.Param("region"))
+	region, err := regionParam(ctx, h.regions, c.Param("region"))
 	if err != nil {
 		return err
 	}
 	if err := onlyQuery(c, "name", "id", "ip", "status", "tag", "page", "page_size"); err != nil {
 		return err
 	}
-	page, size, err := apiPaging(c, defaultInstancePageSize, apiInstancesMaxPage)
+	page, size, err := apiPaging(c, instancesPageSize, apiInstancesMaxPage)
 	if err != nil {
 		return err
 	}
-	cf, err := cloudFilter(views.InstanceFilter{
+	cf, err := (inventory.Filter{
 		Name:   strings.TrimSpace(c.QueryParam("name")),
 		ID:     strings.TrimSpace(c.QueryParam("id")),
 		IP:     strings.TrimSpace(c.QueryParam("ip")),
 		Status: c.QueryParam("status"),
 		Tag:    strings.TrimSpace(c.QueryParam("tag")),
-	})
+	}).Cloud()
 	if err != nil {
 		return err
 	}
 	cf.PageNumber, cf.PageSize = page, size
-	res, err := h.instances.Instances(ctx, region.ID, cf)
-	if err == nil && res.Total == 0 && len(cf.PrivateIPs) > 0 {
-		// An address may be public rather than private: ask again.
-		cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
-		res, err = h.instances.Instances(ctx, region.ID, cf)
-	}
+	res, err := h.search.Page(ctx, region.ID, cf)
 	if err != nil {
 		return err
 	}
@@ -112,7 +118,7 @@ func toAPIInstance(in cloud.Instance) apiInstance {
 	}
 	out := apiInstance{ID: in.ID, Name: in.Name, Status: string(in.Status), OSType: in.OSType, OSName: os,
 		KeyPair: in.KeyPairName, Zone: in.ZoneID, InstanceType: in.InstanceType, IoOptimized: in.IoOptimized,
-		PublicIPs: nonNil(in.PublicIPs), PrivateIPs: nonNil(in.PrivateIPs), Tags: []apiTag{}}
+		PublicIPs: export.NonNil(in.PublicIPs), PrivateIPs: export.NonNil(in.PrivateIPs), Tags: []apiTag{}}
 	for _, t := range in.Tags {
 		out.Tags = append(out.Tags, apiTag{Key: t.Key, Value: t.Value})
 	}

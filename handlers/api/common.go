@@ -1,4 +1,9 @@
-package handlers
+// Package api is the JSON API for automation, /api/v1: thin adapters over
+// the same domain services as the pages — the same permissions, validation,
+// plans and engine calls — speaking JSON. Errors are *apperr.Error or domain
+// errors; the web layer's error handler renders them as {code, message,
+// request_id, fields} for /api/ paths. It imports nothing from views.
+package api
 
 import (
 	"bytes"
@@ -17,25 +22,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"keybind/internal/apperr"
-	"keybind/internal/auth"
-	"keybind/internal/jobs"
 )
-
-// The API's handlers (api_*.go) follow the console's rules — the same
-// permissions, validation, plans and engine calls — and speak JSON. Errors
-// are *apperr.Error; the web layer's error handler renders them as
-// {code, message, request_id, fields} for /api/ paths.
-
-// apiActor is who is calling the API, for the audit trail.
-func apiActor(c echo.Context) auth.Actor {
-	return auth.Actor{User: State(c).User, IP: c.RealIP(), Via: auth.ViaAPI}
-}
-
-// apiJobActor is who is calling the API, as the job engine records it.
-func apiJobActor(c echo.Context) jobs.Actor {
-	u := State(c).User
-	return jobs.Actor{UserID: u.ID, Username: u.Name, Role: string(u.Role), IP: c.RealIP(), Via: auth.ViaAPI}
-}
 
 // Codes of API errors that the console's errors do not already have.
 const (

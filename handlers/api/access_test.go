@@ -1,4 +1,4 @@
-package handlers_test
+package api_test
 
 import (
 	"net/http"
@@ -40,7 +40,7 @@ func apiPath(pattern string) string {
 		case ":instance":
 			parts[i] = "i-abc123"
 		case ":region":
-			parts[i] = region
+			parts[i] = testapp.Region
 		case ":name":
 			parts[i] = "some-key"
 		}
@@ -126,13 +126,13 @@ func TestAPIRoutesCheckTheRole(t *testing.T) {
 			}
 			path := apiPath(r.Path)
 			perm, adminOnly := apiAdminOnly[r]
-			before := len(auditOf(t, app, perm))
+			before := len(app.Audit(t, perm))
 			resp := helpdesk.call(r.Method, path, body, "Idempotency-Key", "role-check-"+strings.ReplaceAll(path, "/", "-"))
 			switch {
 			case adminOnly && resp.Status != http.StatusForbidden:
 				t.Errorf("helpdesk: status %d, want 403", resp.Status)
 			case adminOnly:
-				got := auditOf(t, app, perm)
+				got := app.Audit(t, perm)
 				if len(got) != before+1 {
 					t.Fatalf("%d %s entries, want %d", len(got), perm, before+1)
 				}

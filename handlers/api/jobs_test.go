@@ -1,4 +1,4 @@
-package handlers_test
+package api_test
 
 import (
 	"crypto/ed25519"
@@ -33,12 +33,12 @@ func apiEd25519(t *testing.T, comment string) (public, private string) {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))) + " " + comment, string(pem.EncodeToMemory(block))
 }
 
-// linuxInstances returns n bindable instances of the region with a known
+// linuxInstances returns n bindable instances of the testapp.Region with a known
 // start: Running, with the given key ("" for none).
 func linuxInstances(t *testing.T, app *testapp.App, n int, keys ...string) []string {
 	t.Helper()
 	var ids []string
-	for _, in := range app.Sandbox.Instances(region) {
+	for _, in := range app.Sandbox.Instances(testapp.Region) {
 		if in.OSType == "linux" && in.IoOptimized && in.LockReason == "" && len(ids) < n {
 			ids = append(ids, in.InstanceID)
 		}
@@ -49,7 +49,7 @@ func linuxInstances(t *testing.T, app *testapp.App, n int, keys ...string) []str
 		if i < len(keys) {
 			key = keys[i]
 		}
-		if _, err := app.Sandbox.UpdateInstance(region, id, sandbox.InstanceUpdate{Status: &running, KeyPairName: &key}); err != nil {
+		if _, err := app.Sandbox.UpdateInstance(testapp.Region, id, sandbox.InstanceUpdate{Status: &running, KeyPairName: &key}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -62,12 +62,12 @@ func TestAPIImportBindRollbackUnbind(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 40})
 	browser := app.SignIn(t, "helen", testapp.HelpdeskPassword)
 	a := newAPIClient(t, app, apiToken(t, browser, "rotation"))
-	old := firstKey(t, app)
+	old := app.FirstKey(t)
 	ids := linuxInstances(t, app, 3, old, "") // one with a key, two without
 
 	// Import: refused fields first, then the key.
 	pub, private := apiEd25519(t, "carol@laptop")
-	keys := "/api/v1/regions/" + region + "/keypairs"
+	keys := "/api/v1/regions/" + testapp.Region + "/keypairs"
 	r := a.call(http.MethodPost, keys, map[string]any{"name": "carol-2026", "public_key": private})
 	if r.Status != http.StatusUnprocessableEntity || r.field("public_key") == "" || strings.Contains(r.Raw, "PRIVATE KEY") {
 		t.Errorf("import a private key: %d %s, want 422 naming public_key without echoing it", r.Status, r.Raw)
@@ -89,7 +89,7 @@ func TestAPIImportBindRollbackUnbind(t *testing.T) {
 		t.Errorf("import the same name again: %d %s, want 409 naming name", r.Status, r.Raw)
 	}
 	var intent, success int
-	for _, e := range auditOf(t, app, "ImportKeyPair") {
+	for _, e := range app.Audit(t, "ImportKeyPair") {
 		if e.Username != "helen" || e.Via != "api" {
 			t.Errorf("ImportKeyPair audited as %s via %s", e.Username, e.Via)
 		}
@@ -105,7 +105,7 @@ func TestAPIImportBindRollbackUnbind(t *testing.T) {
 	}
 
 	// Bind with restarts after.
-	bind := map[string]any{"region": region, "key_pair": "carol-2026", "instance_ids": ids, "acknowledge": true, "after": "restart", "wave_size": 2}
+	bind := map[string]any{"region": testapp.Region, "key_pair": "carol-2026", "instance_ids": ids, "acknowledge": true, "after": "restart", "wave_size": 2}
 	job := a.call(http.MethodPost, "/api/v1/jobs/bind", bind, "Idempotency-Key", "carol-bind-1").want(t, http.StatusCreated, "bind").Header.Get("Location")
 	if r := a.call(http.MethodPost, job+"/rollback", nil, "Idempotency-Key", "too-early-1"); r.Status != http.StatusConflict {
 		t.Errorf("rollback of a running job: %d %s, want 409", r.Status, r.Raw)
@@ -116,7 +116,7 @@ func TestAPIImportBindRollbackUnbind(t *testing.T) {
 		t.Errorf("bind with restarts: state %q, policy %v; want done, restart", j.str("state"), j.JSON["policy"])
 	}
 	for _, id := range ids {
-		if ks, _ := app.Sandbox.KeyInEffect(region, id); ks.EffectiveKeyPair != "carol-2026" {
+		if ks, _ := app.Sandbox.KeyInEffect(testapp.Region, id); ks.EffectiveKeyPair != "carol-2026" {
 			t.Errorf("%s: key in effect %q, want carol-2026", id, ks.EffectiveKeyPair)
 		}
 	}
@@ -143,7 +143,7 @@ func TestAPIImportBindRollbackUnbind(t *testing.T) {
 
 	// Unbind the old key from the instance that has it again; the others do
 	// not have it and are left out.
-	un := a.call(http.MethodPost, "/api/v1/jobs/unbind", map[string]any{"region": region, "key_pair": old, "instance_ids": ids},
+	un := a.call(http.MethodPost, "/api/v1/jobs/unbind", map[string]any{"region": testapp.Region, "key_pair": old, "instance_ids": ids},
 		"Idempotency-Key", "unbind-old-1").want(t, http.StatusCreated, "unbind")
 	if un.str("kind") != "unbind" || jNum(jObj(un.JSON["counts"])["excluded"]) != 2 {
 		t.Errorf("unbind: kind %q, counts %v; want unbind with 2 excluded", un.str("kind"), un.JSON["counts"])
@@ -159,7 +159,7 @@ func TestAPIImportBindRollbackUnbind(t *testing.T) {
 		}
 	}
 	// Unbinding from instances none of which has the key: nothing to do.
-	r = a.call(http.MethodPost, "/api/v1/jobs/unbind", map[string]any{"region": region, "key_pair": old, "instance_ids": ids[1:]},
+	r = a.call(http.MethodPost, "/api/v1/jobs/unbind", map[string]any{"region": testapp.Region, "key_pair": old, "instance_ids": ids[1:]},
 		"Idempotency-Key", "unbind-old-2")
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.field("instance_ids"), "does not have this key") {
 		t.Errorf("unbind where nobody has the key: %d %s, want 422 naming instance_ids", r.Status, r.Raw)
@@ -168,7 +168,7 @@ func TestAPIImportBindRollbackUnbind(t *testing.T) {
 
 func sandboxKey(t *testing.T, app *testapp.App, id string) string {
 	t.Helper()
-	for _, in := range app.Sandbox.Instances(region) {
+	for _, in := range app.Sandbox.Instances(testapp.Region) {
 		if in.InstanceID == id {
 			return in.KeyPairName
 		}
@@ -183,10 +183,10 @@ func sandboxKey(t *testing.T, app *testapp.App, id string) string {
 func TestAPIValidationNamesTheField(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 20})
 	a := newAPIClient(t, app, apiToken(t, app.SignIn(t, "admin", testapp.AdminPassword), "validation"))
-	key := firstKey(t, app)
-	id := app.Sandbox.Instances(region)[0].InstanceID
+	key := app.FirstKey(t)
+	id := app.Sandbox.Instances(testapp.Region)[0].InstanceID
 	good := func(change map[string]any) map[string]any {
-		b := map[string]any{"region": region, "key_pair": key, "instance_ids": []string{id}, "acknowledge": true}
+		b := map[string]any{"region": testapp.Region, "key_pair": key, "instance_ids": []string{id}, "acknowledge": true}
 		for k, v := range change {
 			if v == nil {
 				delete(b, k)
@@ -197,7 +197,7 @@ func TestAPIValidationNamesTheField(t *testing.T) {
 		return b
 	}
 	bindPath := "/api/v1/jobs/bind"
-	inst := "/api/v1/regions/" + region + "/instances"
+	inst := "/api/v1/regions/" + testapp.Region + "/instances"
 	cases := []struct {
 		name, method, path string
 		body               any
@@ -227,11 +227,11 @@ func TestAPIValidationNamesTheField(t *testing.T) {
 		{"two JSON objects", "POST", bindPath, `{} {}`, nil, 400, "bad_json", ""},
 		{"a form", "POST", bindPath, "region=x", []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "unsupported_media_type", ""},
 		{"no content type", "POST", bindPath, "{}", []string{"Content-Type", ""}, 415, "unsupported_media_type", ""},
-		{"unbind: a bad instance ID", "POST", "/api/v1/jobs/unbind", map[string]any{"region": region, "key_pair": key, "instance_ids": []string{"I-UPPER"}}, nil, 422, "invalid_input", "instance_ids"},
+		{"unbind: a bad instance ID", "POST", "/api/v1/jobs/unbind", map[string]any{"region": testapp.Region, "key_pair": key, "instance_ids": []string{"I-UPPER"}}, nil, 422, "invalid_input", "instance_ids"},
 		{"rollback: a bad wave size", "POST", "/api/v1/jobs/1/rollback", map[string]any{"wave_size": -1}, nil, 422, "invalid_input", "wave_size"},
 		{"reboot: no instances", "POST", "/api/v1/jobs/1/reboot", map[string]any{}, nil, 422, "invalid_input", "instance_ids"},
 		{"resolve: a bad decision", "POST", "/api/v1/jobs/1/items/i-abc/resolve", map[string]any{"decision": "maybe"}, nil, 422, "invalid_input", "decision"},
-		{"import: no key", "POST", "/api/v1/regions/" + region + "/keypairs", map[string]any{"name": "fine-name"}, nil, 422, "invalid_input", "public_key"},
+		{"import: no key", "POST", "/api/v1/regions/" + testapp.Region + "/keypairs", map[string]any{"name": "fine-name"}, nil, 422, "invalid_input", "public_key"},
 		{"instances: a bad status", "GET", inst + "?status=Exploding", nil, nil, 422, "invalid_input", "status"},
 		{"instances: a bad ip", "GET", inst + "?ip=10.0.0", nil, nil, 422, "invalid_input", "ip"},
 		{"instances: a bad id", "GET", inst + "?id=vm-1", nil, nil, 422, "invalid_input", "id"},
@@ -239,13 +239,13 @@ func TestAPIValidationNamesTheField(t *testing.T) {
 		{"instances: page size 101", "GET", inst + "?page_size=101", nil, nil, 422, "invalid_input", "page_size"},
 		{"instances: page 0", "GET", inst + "?page=0", nil, nil, 422, "invalid_input", "page"},
 		{"instances: an unknown parameter", "GET", inst + "?pagesize=10", nil, nil, 422, "invalid_input", "pagesize"},
-		{"key pairs: page size 51", "GET", "/api/v1/regions/" + region + "/keypairs?page_size=51", nil, nil, 422, "invalid_input", "page_size"},
+		{"key pairs: page size 51", "GET", "/api/v1/regions/" + testapp.Region + "/keypairs?page_size=51", nil, nil, 422, "invalid_input", "page_size"},
 		{"jobs: page x", "GET", "/api/v1/jobs?page=x", nil, nil, 422, "invalid_input", "page"},
 		{"audit: a bad date", "GET", "/api/v1/audit?from=26/11/2026", nil, nil, 422, "invalid_input", "from"},
 		{"audit: a bad instance", "GET", "/api/v1/audit?instance=x", nil, nil, 422, "invalid_input", "instance"},
 		{"an unknown region", "GET", "/api/v1/regions/xx-nowhere-1/instances", nil, nil, 404, "not_found", ""},
 		{"a malformed region", "GET", "/api/v1/regions/..%2F..%2Fetc/instances", nil, nil, 404, "not_found", ""},
-		{"an unknown key pair", "GET", "/api/v1/regions/" + region + "/keypairs/no-such-key", nil, nil, 404, "not_found", ""},
+		{"an unknown key pair", "GET", "/api/v1/regions/" + testapp.Region + "/keypairs/no-such-key", nil, nil, 404, "not_found", ""},
 		{"an unknown job", "GET", "/api/v1/jobs/999", nil, nil, 404, "not_found", ""},
 		{"a job ID that is not a number", "GET", "/api/v1/jobs/abc", nil, nil, 404, "not_found", ""},
 		{"a huge job ID", "GET", "/api/v1/jobs/99999999999999999999999", nil, nil, 404, "not_found", ""},
@@ -281,7 +281,7 @@ func TestAPIBodyLimit(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("i-%018d", i)
 	}
-	r := a.call(http.MethodPost, "/api/v1/jobs/bind", map[string]any{"region": region, "key_pair": "k", "instance_ids": ids, "acknowledge": true},
+	r := a.call(http.MethodPost, "/api/v1/jobs/bind", map[string]any{"region": testapp.Region, "key_pair": "k", "instance_ids": ids, "acknowledge": true},
 		"Idempotency-Key", "too-big-1")
 	if r.Status != http.StatusRequestEntityTooLarge || r.str("code") == "" || r.str("request_id") == "" {
 		t.Errorf("oversized body: %d %s, want 413 with the JSON error", r.Status, r.Raw)

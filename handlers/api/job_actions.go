@@ -1,6 +1,7 @@
-package handlers
+package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -8,22 +9,34 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
+	"keybind/internal/auth"
 	"keybind/internal/jobs"
+	"keybind/internal/text"
 )
 
-// APIJobEngine is the engine as the API's job actions use it.
-type APIJobEngine interface {
+// JobRestarter asks the engine to reboot, start, retry or resolve items;
+// *jobs.Engine provides it.
+type JobRestarter interface {
+	Restart(ctx context.Context, actor jobs.Actor, jobID int64, op jobs.RestartOp, instanceIDs []string, force bool) (int, error)
+	RestartAll(ctx context.Context, actor jobs.Actor, jobID int64, kind jobs.RestartAllKind, force bool) (int, error)
+	RetryFailed(ctx context.Context, actor jobs.Actor, jobID int64) (int, error)
+	ResolveOperator(ctx context.Context, actor jobs.Actor, jobID int64, instanceID string, d jobs.Decision) error
+}
+
+// JobEngine is the engine as the API's job actions use it.
+type JobEngine interface {
 	JobReader
 	JobRestarter
 }
 
-// APIJobActions are the result grid's buttons: reboot or start chosen
+// JobActions are the result grid's buttons: reboot or start chosen
 // instances, the bulk actions, retry and the operator's decision.
-type APIJobActions struct{ engine APIJobEngine }
+type JobActions struct{ engine JobEngine }
 
-// NewAPIJobActions builds the POST /api/v1/jobs/:id/… actions.
-func NewAPIJobActions(e APIJobEngine) *APIJobActions { return &APIJobActions{engine: e} }
+// NewJobActions builds the POST /api/v1/jobs/:id/… actions.
+func NewJobActions(e JobEngine) *JobActions { return &JobActions{engine: e} }
 
 type apiRestartRequest struct {
 	InstanceIDs []string `json:"instance_ids"`
@@ -50,7 +63,7 @@ type apiQueued struct {
 
 // Reboot reboots the named instances, each of which must show a Reboot
 // button in the grid (bound, Running, not yet restarted).
-func (h *APIJobActions) Reboot(c echo.Context) error {
+func (h *JobActions) Reboot(c echo.Context) error {
 	var req apiRestartRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -60,7 +73,7 @@ func (h *APIJobActions) Reboot(c echo.Context) error {
 
 // Start starts the named instances, each of which must show a Start
 // button in the grid (bound and Stopped).
-func (h *APIJobActions) Start(c echo.Context) error {
+func (h *JobActions) Start(c echo.Context) error {
 	var req apiStartRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -68,8 +81,8 @@ func (h *APIJobActions) Start(c echo.Context) error {
 	return h.restart(c, "start", req.InstanceIDs, false)
 }
 
-func (h *APIJobActions) restart(c echo.Context, what string, ids []string, force bool) error {
-	id, err := jobID(c)
+func (h *JobActions) restart(c echo.Context, what string, ids []string, force bool) error {
+	id, err := request.JobID(c)
 	if err != nil {
 		return err
 	}
@@ -78,39 +91,30 @@ func (h *APIJobActions) restart(c echo.Context, what string, ids []string, force
 	if len(fields) > 0 {
 		return apperr.Invalid("Check the instances.", fields)
 	}
-	j, err := apiReadJob(c, h.engine, id)
-	if err != nil {
-		return err
+	op := jobs.OpStart
+	if what == "reboot" {
+		op = jobs.OpReboot
 	}
-	items := make(map[string]apiJobItem, len(j.Items))
-	for _, it := range j.Items {
-		items[it.InstanceID] = it
-	}
-	var absent, notReady []string
-	for _, inst := range ids {
-		it, ok := items[inst]
-		switch {
-		case !ok:
-			absent = append(absent, inst)
-		case what == "reboot" && !it.CanReboot, what == "start" && !it.CanStart:
-			notReady = append(notReady, fmt.Sprintf("%s (%s)", inst, it.Restart))
-		}
-	}
-	if len(absent) > 0 {
+	n, err := h.engine.Restart(c.Request().Context(), request.JobActor(c, auth.ViaAPI), id, op, ids, force && op == jobs.OpReboot)
+	var re *jobs.RestartError
+	switch {
+	case errors.As(err, &re) && len(re.Absent) > 0:
 		return apperr.Invalid("Some instances are not in this job.", map[string]string{
-			"instance_ids": "Not in job " + fmt.Sprint(id) + ": " + strings.Join(firstFew(absent), ", ") + "."})
-	}
-	if len(notReady) > 0 {
-		e := apperr.New(http.StatusConflict, codeNothingToDo, fmt.Sprintf("Nothing was sent: some instances cannot be %s now.", pastTense(what)))
-		e.Fields = map[string]string{"instance_ids": "Cannot be " + pastTense(what) + " now: " + strings.Join(firstFew(notReady), ", ") + "."}
+			"instance_ids": "Not in job " + fmt.Sprint(id) + ": " + strings.Join(text.FirstFew(re.Absent, 5), ", ") + "."})
+	case errors.As(err, &re):
+		notReady := make([]string, len(re.NotReady))
+		for i, it := range re.NotReady {
+			notReady[i] = fmt.Sprintf("%s (%s)", it.InstanceID, it.RestartLabel())
+		}
+		e := apperr.New(http.StatusConflict, codeNothingToDo, fmt.Sprintf("Nothing was sent: some instances cannot be %s now.", jobs.RestartOp(what).Past()))
+		e.Fields = map[string]string{"instance_ids": "Cannot be " + jobs.RestartOp(what).Past() + " now: " + strings.Join(text.FirstFew(notReady, 5), ", ") + "."}
 		return e
 	}
-	n, err := h.engine.RequestRestart(c.Request().Context(), apiJobActor(c), id, ids, force && what == "reboot")
-	return h.answer(c, id, n, err, fmt.Sprintf("None of these instances can be %s now.", pastTense(what)))
+	return h.answer(c, id, n, err, fmt.Sprintf("None of these instances can be %s now.", jobs.RestartOp(what).Past()))
 }
 
 // RebootRunning reboots every bound instance that needs a reboot.
-func (h *APIJobActions) RebootRunning(c echo.Context) error {
+func (h *JobActions) RebootRunning(c echo.Context) error {
 	var req apiForceRequest
 	if err := decodeOptionalJSON(c, &req); err != nil {
 		return err
@@ -119,7 +123,7 @@ func (h *APIJobActions) RebootRunning(c echo.Context) error {
 }
 
 // StartStopped starts every bound instance that is Stopped.
-func (h *APIJobActions) StartStopped(c echo.Context) error {
+func (h *JobActions) StartStopped(c echo.Context) error {
 	var req struct{}
 	if err := decodeOptionalJSON(c, &req); err != nil {
 		return err
@@ -127,42 +131,42 @@ func (h *APIJobActions) StartStopped(c echo.Context) error {
 	return h.all(c, jobs.StartAllStopped, false, "No instance of this job needs a start now.")
 }
 
-func (h *APIJobActions) all(c echo.Context, kind jobs.RestartAllKind, force bool, none string) error {
-	id, err := jobID(c)
+func (h *JobActions) all(c echo.Context, kind jobs.RestartAllKind, force bool, none string) error {
+	id, err := request.JobID(c)
 	if err != nil {
 		return err
 	}
-	n, err := h.engine.RestartAll(c.Request().Context(), apiJobActor(c), id, kind, force)
+	n, err := h.engine.RestartAll(c.Request().Context(), request.JobActor(c, auth.ViaAPI), id, kind, force)
 	return h.answer(c, id, n, err, none)
 }
 
 // RetryFailed sends again the failed key calls and restarts whose error can
 // be retried.
-func (h *APIJobActions) RetryFailed(c echo.Context) error {
+func (h *JobActions) RetryFailed(c echo.Context) error {
 	var req struct{}
 	if err := decodeOptionalJSON(c, &req); err != nil {
 		return err
 	}
-	id, err := jobID(c)
+	id, err := request.JobID(c)
 	if err != nil {
 		return err
 	}
-	n, err := h.engine.RetryFailed(c.Request().Context(), apiJobActor(c), id)
+	n, err := h.engine.RetryFailed(c.Request().Context(), request.JobActor(c, auth.ViaAPI), id)
 	return h.answer(c, id, n, err, "No failed instance of this job can be retried.")
 }
 
 // Resolve records the operator's decision about a reboot or start whose
 // outcome is not known: "restart" sends it again, "done" marks it done.
-func (h *APIJobActions) Resolve(c echo.Context) error {
+func (h *JobActions) Resolve(c echo.Context) error {
 	var req apiResolveRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	id, err := jobID(c)
+	id, err := request.JobID(c)
 	if err != nil {
 		return err
 	}
-	inst, err := instanceParam(c)
+	inst, err := request.InstanceID(c)
 	if err != nil {
 		return err
 	}
@@ -175,7 +179,7 @@ func (h *APIJobActions) Resolve(c echo.Context) error {
 	default:
 		return apperr.Invalid("Check the decision.", map[string]string{"decision": `Either "restart" (send the reboot or start again) or "done" (it restarted).`})
 	}
-	err = h.engine.ResolveOperator(c.Request().Context(), apiJobActor(c), id, inst, d)
+	err = h.engine.ResolveOperator(c.Request().Context(), request.JobActor(c, auth.ViaAPI), id, inst, d)
 	n := 1
 	if err != nil {
 		n = 0
@@ -185,7 +189,7 @@ func (h *APIJobActions) Resolve(c echo.Context) error {
 
 // answer words the engine's outcome: 202 with the job, or 409 when there was
 // nothing to do.
-func (h *APIJobActions) answer(c echo.Context, id int64, n int, err error, none string) error {
+func (h *JobActions) answer(c echo.Context, id int64, n int, err error, none string) error {
 	if errors.Is(err, jobs.ErrNothingToDo) {
 		return apperr.New(http.StatusConflict, codeNothingToDo, none)
 	}
@@ -197,12 +201,4 @@ func (h *APIJobActions) answer(c echo.Context, id int64, n int, err error, none 
 		return err
 	}
 	return c.JSON(http.StatusAccepted, apiQueued{Queued: n, Job: j})
-}
-
-// firstFew keeps a list short enough for a message.
-func firstFew(l []string) []string {
-	if len(l) > 5 {
-		return append(l[:5:5], fmt.Sprintf("and %d more", len(l)-5))
-	}
-	return l
 }

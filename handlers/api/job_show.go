@@ -1,19 +1,20 @@
-package handlers
+package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/jobs"
-	"keybind/views"
 )
 
-// APIJobShow reads a job with its items.
-type APIJobShow struct{ jobs JobReader }
+// JobShow reads a job with its items.
+type JobShow struct{ jobs JobReader }
 
-// NewAPIJobShow builds GET /api/v1/jobs/:id.
-func NewAPIJobShow(j JobReader) *APIJobShow { return &APIJobShow{jobs: j} }
+// NewJobShow builds GET /api/v1/jobs/:id.
+func NewJobShow(j JobReader) *JobShow { return &JobShow{jobs: j} }
 
 // apiJob is a job with its items.
 type apiJob struct {
@@ -98,22 +99,23 @@ type apiJobItem struct {
 	NeedsDecision  bool   `json:"needs_decision"`
 }
 
+// JobReader reads jobs from the database (never from the cloud); *jobs.Engine provides it.
+type JobReader interface {
+	Job(ctx context.Context, id int64) (jobs.Job, error)
+	Items(ctx context.Context, id int64) ([]jobs.Item, error)
+}
+
 // Show answers the job and every item.
-func (h *APIJobShow) Show(c echo.Context) error {
-	j, err := apiLoadJob(c, h.jobs)
+func (h *JobShow) Show(c echo.Context) error {
+	id, err := request.JobID(c)
+	if err != nil {
+		return err
+	}
+	j, err := apiReadJob(c, h.jobs, id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, j)
-}
-
-// apiLoadJob reads the job named by :id and maps it with its items.
-func apiLoadJob(c echo.Context, r JobReader) (apiJob, error) {
-	id, err := jobID(c)
-	if err != nil {
-		return apiJob{}, err
-	}
-	return apiReadJob(c, r, id)
 }
 
 func apiReadJob(c echo.Context, r JobReader, id int64) (apiJob, error) {
@@ -129,50 +131,45 @@ func apiReadJob(c echo.Context, r JobReader, id int64) (apiJob, error) {
 	return toAPIJob(j, items), nil
 }
 
-// toAPIJob maps a job; with items, the grid's rows and counts come from
-// jobGrid, the function that renders the grid.
+// toAPIJob maps a job and its items: the grid's words and counts (the
+// same jobs.ItemView the grid renders) next to the states behind them.
 func toAPIJob(j jobs.Job, items []jobs.Item) apiJob {
-	g := jobGrid(j, items)
-	k := g.Job.Counts
-	out := apiJob{apiJobSummary: toAPIJobSummary(j, g.Job),
-		Counts: apiJobCounts{apiListCounts: toAPIListCounts(g.Job.Counts), RebootReady: k.RebootReady, StartReady: k.StartReady, Retryable: k.Retryable}}
-	rows := make(map[string]int, len(g.Rows))
-	for i, r := range g.Rows {
-		rows[r.ID] = i
-	}
+	ready := jobs.ReadyOf(items)
+	out := apiJob{apiJobSummary: toAPIJobSummary(j),
+		Counts: apiJobCounts{apiListCounts: toAPIListCounts(j.Counts), RebootReady: ready.Reboot, StartReady: ready.Start, Retryable: ready.Retryable}}
 	out.Items = make([]apiJobItem, 0, len(items))
 	for _, it := range items {
-		r := g.Rows[rows[it.InstanceID]]
+		v := it.View()
 		out.Items = append(out.Items, apiJobItem{InstanceID: it.InstanceID, Name: it.Name, PreviousKey: it.PreviousKey,
-			TargetKey: it.ExpectKey, Action: string(it.Action), Result: r.Result, ResultDetail: r.ResultDetail,
+			TargetKey: it.ExpectKey, Action: string(it.Action), Result: v.Result, ResultDetail: v.ResultDetail,
 			KeyState: string(it.Key), KeyCode: it.KeyCode, KeyMessage: it.KeyMessage, KeyRequestID: it.KeyRequestID,
-			ExcludedReason: string(it.ExcludeReason), Restart: r.Restart, RestartState: string(it.Restart),
+			ExcludedReason: string(it.ExcludeReason), Restart: v.Restart, RestartState: string(it.Restart),
 			RestartOp: string(it.Op), RestartCode: it.RestartCode, RestartMessage: it.RestartMessage,
-			LastStatus: string(it.LastStatus), CanReboot: r.CanReboot, CanStart: r.CanStart, NeedsDecision: r.NeedsDecision})
+			LastStatus: string(it.LastStatus), CanReboot: v.CanReboot, CanStart: v.CanStart, NeedsDecision: v.NeedsDecision})
 	}
 	return out
 }
 
-// toAPIJobSummary maps the job's header; s is what the grid shows of it.
-func toAPIJobSummary(j jobs.Job, s views.JobSummary) apiJobSummary {
-	out := apiJobSummary{ID: j.ID, Kind: string(j.Kind), Title: s.Title, Region: j.Region, KeyPair: j.KeyPair,
+// toAPIJobSummary maps the job's header, in the grid's words.
+func toAPIJobSummary(j jobs.Job) apiJobSummary {
+	out := apiJobSummary{ID: j.ID, Kind: string(j.Kind), Title: j.Title(), Region: j.Region, KeyPair: j.KeyPair,
 		CreatedBy: j.CreatedBy.Username, CreatedVia: j.CreatedBy.Via, CreatedAt: *apiTime(j.CreatedAt), FinishedAt: apiTime(j.FinishedAt),
-		State: string(j.State), StateLabel: s.State, InMotion: j.InMotion(), After: s.After,
+		State: string(j.State), StateLabel: j.StateWords(), InMotion: j.InMotion(), After: j.AfterWords(),
 		Policy: apiPolicy{After: "none", Force: j.Policy.Force, WaveSize: j.Policy.WaveSize}}
-	if s.RollbackOf != 0 {
-		parent := s.RollbackOf
+	if j.ParentID != 0 {
+		parent := j.ParentID
 		out.RollbackOf = &parent
 	}
 	if j.Policy.AfterBind {
 		out.Policy.After = "restart"
 	}
-	if waiting := j.Counts.NeedsReboot + j.Counts.NeedsStart; j.State == jobs.StateDone && waiting > 0 {
+	if j.State == jobs.StateDone && j.WaitingForPeople() > 0 {
 		out.State = "waiting-for-you"
 	}
 	return out
 }
 
-func toAPIListCounts(k views.JobCounts) apiListCounts {
-	return apiListCounts{Total: k.Total, Bound: k.Bound, Failed: k.Failed, Excluded: k.Excluded, Pending: k.Pending,
-		InEffect: k.InEffect, InMotion: k.InMotion, Decisions: k.Decisions}
+func toAPIListCounts(c jobs.Counts) apiListCounts {
+	return apiListCounts{Total: c.Total, Bound: c.Bound, Failed: c.Failed(), Excluded: c.Excluded, Pending: c.KeyPending,
+		InEffect: c.KeyInEffect, InMotion: c.InMotion, Decisions: c.NeedsDecision}
 }

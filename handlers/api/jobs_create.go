@@ -1,7 +1,8 @@
-package handlers
+package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -12,23 +13,33 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
+	"keybind/internal/auth"
+	"keybind/internal/binding"
 	"keybind/internal/cloud"
 	"keybind/internal/jobs"
 	"keybind/internal/selection"
+	"keybind/internal/text"
 )
 
-// APIJobStore creates jobs and reads them back.
-type APIJobStore interface {
-	JobCreator
-	JobReader
+// JobPlanner plans jobs from a fresh read of the cloud and creates them;
+// *binding.Service provides it.
+type JobPlanner interface {
+	Plan(ctx context.Context, t binding.Target) (binding.Review, error)
+	PlanRollback(ctx context.Context, parentID int64) (binding.Review, error)
+	Existing(ctx context.Context, userID int64, key string) (jobID int64, found bool, err error)
+	Create(ctx context.Context, r binding.Request) (jobID int64, created bool, err error)
 }
 
-// apiJobCreate is what bind, unbind and rollback share: the Idempotency-Key
-// header, the restart policy, and answering with the job.
-type apiJobCreate struct {
-	jobs APIJobStore
+// JobsCreate creates binding, unbinding and rollback jobs.
+type JobsCreate struct {
+	plans JobPlanner
+	jobs  JobReader
 }
+
+// NewJobsCreate builds POST /api/v1/jobs/bind, /jobs/unbind and /jobs/:id/rollback.
+func NewJobsCreate(p JobPlanner, j JobReader) *JobsCreate { return &JobsCreate{plans: p, jobs: j} }
 
 // IdempotencyKeyHeader carries the client's key for a job-creating POST.
 const IdempotencyKeyHeader = "Idempotency-Key"
@@ -44,7 +55,7 @@ type apiPolicyRequest struct {
 
 // policy checks the fields into fields and returns the policy.
 func (p apiPolicyRequest) policy(fields map[string]string) jobs.RestartPolicy {
-	out := jobs.RestartPolicy{Force: p.Force, WaveSize: defaultWave}
+	out := jobs.RestartPolicy{Force: p.Force, WaveSize: binding.DefaultWave}
 	switch p.After {
 	case "", "none":
 	case "restart":
@@ -75,7 +86,7 @@ type apiWant struct {
 
 // idempotencyKey reads the header and returns the key as the jobs table
 // keeps it: per user and apart from the console's keys.
-func (h *apiJobCreate) idempotencyKey(c echo.Context) (string, error) {
+func idempotencyKey(c echo.Context) (string, error) {
 	k := c.Request().Header.Get(IdempotencyKeyHeader)
 	if !apiIdempotencyPattern.MatchString(k) {
 		msg := "Required: a key you choose per job, such as a UUID, so that a retried request returns the same job."
@@ -86,14 +97,14 @@ func (h *apiJobCreate) idempotencyKey(c echo.Context) (string, error) {
 		e.Fields = map[string]string{IdempotencyKeyHeader: msg}
 		return "", e
 	}
-	return "api:" + strconv.FormatInt(State(c).User.ID, 10) + ":" + k, nil
+	return "api:" + strconv.FormatInt(request.Get(c).User.ID, 10) + ":" + k, nil
 }
 
 // replay answers with the job an earlier request with the same key made, if
 // there is one: 200 if it asked for the same, 422 if it asked for something
 // else. handled is false when there is no such job.
-func (h *apiJobCreate) replay(c echo.Context, key string, want apiWant) (handled bool, err error) {
-	id, found, err := h.jobs.JobByIdempotencyKey(c.Request().Context(), State(c).User.ID, key)
+func (h *JobsCreate) replay(c echo.Context, key string, want apiWant) (handled bool, err error) {
+	id, found, err := h.plans.Existing(c.Request().Context(), request.Get(c).User.ID, key)
 	if err != nil || !found {
 		return false, err
 	}
@@ -139,12 +150,16 @@ func sameRequest(j apiJob, w apiWant) bool {
 	return slices.Equal(have, slices.Compact(want))
 }
 
-// create writes the job and answers 201 with it (200 if a concurrent
-// request with the same key won).
-func (h *apiJobCreate) create(c echo.Context, key string, want apiWant, plan jobs.Plan) error {
-	id, created, err := h.jobs.Create(c.Request().Context(), jobs.CreateRequest{
-		IdempotencyKey: key, Actor: apiJobActor(c), Plan: plan, Policy: want.policy, ParentID: want.parent,
+// create writes the job of a review and answers 201 with it (200 if a
+// concurrent request with the same key won).
+func (h *JobsCreate) create(c echo.Context, key string, want apiWant, rv binding.Review) error {
+	id, created, err := h.plans.Create(c.Request().Context(), binding.Request{
+		Review: rv, IdempotencyKey: key, Actor: request.JobActor(c, auth.ViaAPI), Policy: want.policy,
 	})
+	var none *binding.NothingIncludedError
+	if errors.As(err, &none) {
+		return nothingIncluded(want.kind, none.Plan)
+	}
 	if err != nil {
 		return err
 	}
@@ -173,18 +188,25 @@ func checkInstanceIDs(ids []string, fields map[string]string) {
 	}
 	var bad []string
 	for _, id := range ids {
-		if !selection.ValidID(id) {
+		if !cloud.ValidInstanceID(id) {
 			bad = append(bad, strconv.Quote(id))
 		}
 	}
 	if len(bad) > 0 {
-		fields["instance_ids"] = "Not instance IDs (i- followed by lowercase letters and digits): " + strings.Join(firstFew(bad), ", ") + "."
+		fields["instance_ids"] = "Not instance IDs (i- followed by lowercase letters and digits): " + strings.Join(text.FirstFew(bad, 5), ", ") + "."
 	}
 }
 
-// nothingIncluded words a plan that would send no call, for the
-// instance_ids field.
-func nothingIncluded(verb string, p jobs.Plan) error {
+// nothingIncluded words a plan that would send no call: for a rollback a
+// conflict, for a bind or unbind an error on instance_ids.
+func nothingIncluded(kind jobs.Kind, p jobs.Plan) error {
+	if kind == jobs.KindRollback {
+		return apperr.New(http.StatusConflict, codeNothingToDo, "No key of this job can be restored: "+excludedWords(p)+".")
+	}
+	verb := "bound"
+	if kind == jobs.KindUnbind {
+		verb = "unbound"
+	}
 	return apperr.Invalid("No instance can be "+verb+".", map[string]string{
 		"instance_ids": "None of these instances can be " + verb + ": " + excludedWords(p) + ".",
 	})
@@ -202,15 +224,4 @@ func excludedWords(p jobs.Plan) string {
 		return "nothing to change"
 	}
 	return strings.Join(why, "; ")
-}
-
-// apiKeyPairField checks that the key pair named in a request exists in the
-// region; a missing one is a validation error on key_pair.
-func apiKeyPairField(ctx context.Context, keys KeyPairGetter, region cloud.Region, name string) error {
-	_, err := keys.KeyPair(ctx, region.ID, name)
-	var ce *cloud.Error
-	if asCloud(err, &ce) && ce.Kind == cloud.KindNotFound {
-		return apperr.Invalid("Check the key pair.", map[string]string{"key_pair": "There is no key pair " + name + " in " + region.ID + "."})
-	}
-	return err
 }

@@ -1,8 +1,7 @@
-package handlers_test
+package api_test
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"keybind/internal/store"
 	"keybind/internal/testapp"
 )
 
@@ -81,7 +79,7 @@ func TestTokensCreateListRevoke(t *testing.T) {
 	if strings.Contains(logs.String(), raw[3:]) {
 		t.Error("the token is in the log")
 	}
-	created := auditOf(t, app, "token.create")
+	created := app.Audit(t, "token.create")
 	if len(created) != 1 || created[0].Username != "helen" || created[0].Via != "web" || !strings.Contains(created[0].Detail, "deploy script") {
 		t.Errorf("token.create audit = %+v", created)
 	}
@@ -119,7 +117,7 @@ func TestTokensCreateListRevoke(t *testing.T) {
 	if refused.str("code") != "invalid_token" || !strings.Contains(refused.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
 		t.Errorf("revoked token: %s, WWW-Authenticate %q", refused.Raw, refused.Header.Get("WWW-Authenticate"))
 	}
-	if n := len(auditOf(t, app, "token.revoke")); n != 1 {
+	if n := len(app.Audit(t, "token.revoke")); n != 1 {
 		t.Errorf("%d token.revoke audit entries, want 1", n)
 	}
 }
@@ -266,19 +264,6 @@ func countRows(t *testing.T, app *testapp.App, table string) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func auditOf(t *testing.T, app *testapp.App, action string) []store.AuditEntry {
-	t.Helper()
-	var out []store.AuditEntry
-	err := app.Store.EachAudit(context.Background(), store.AuditFilter{Action: action}, func(e store.AuditEntry) error {
-		out = append(out, e)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func mustURL(t *testing.T, s string) *url.URL {

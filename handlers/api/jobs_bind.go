@@ -1,0 +1,129 @@
+package api
+
+import (
+	"errors"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/handlers/request"
+	"keybind/internal/apperr"
+	"keybind/internal/binding"
+	"keybind/internal/inventory"
+	"keybind/internal/jobs"
+	"keybind/internal/sshkey"
+)
+
+type apiBindRequest struct {
+	Region      string   `json:"region"`
+	KeyPair     string   `json:"key_pair"`
+	InstanceIDs []string `json:"instance_ids"`
+	// Acknowledge must be true: binding disables password login on every
+	// bound instance (the review page's checkbox).
+	Acknowledge bool `json:"acknowledge"`
+	apiPolicyRequest
+}
+
+// Bind plans the binding from a fresh read of the cloud, as the review page
+// does, and writes the job. A retried request with the same Idempotency-Key
+// answers the same job.
+func (h *JobsCreate) Bind(c echo.Context) error {
+	var req apiBindRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	if sshkey.ValidName(req.KeyPair) != nil {
+		fields["key_pair"] = "Required: the name of a key pair in the region."
+	}
+	checkInstanceIDs(req.InstanceIDs, fields)
+	if !req.Acknowledge {
+		fields["acknowledge"] = "Set to true to confirm that binding disables password login on every bound instance."
+	}
+	policy := req.policy(fields)
+	return h.plan(c, binding.Target{Kind: jobs.KindBind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, policy, fields)
+}
+
+type apiUnbindRequest struct {
+	Region      string   `json:"region"`
+	KeyPair     string   `json:"key_pair"`
+	InstanceIDs []string `json:"instance_ids"`
+	apiPolicyRequest
+}
+
+// Unbind plans detaching the key pair from the instances that have it and
+// writes the job; password login returns on them after a restart.
+func (h *JobsCreate) Unbind(c echo.Context) error {
+	var req apiUnbindRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	if !sshkey.ValidExistingName(req.KeyPair) {
+		fields["key_pair"] = "Required: the name of a key pair in the region."
+	}
+	checkInstanceIDs(req.InstanceIDs, fields)
+	policy := req.policy(fields)
+	return h.plan(c, binding.Target{Kind: jobs.KindUnbind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, policy, fields)
+}
+
+func (h *JobsCreate) plan(c echo.Context, t binding.Target, policy jobs.RestartPolicy, fields map[string]string) error {
+	idem, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	want := apiWant{kind: t.Kind, region: t.Region, keyPair: t.KeyPair, ids: t.InstanceIDs, policy: policy}
+	if handled, err := h.replay(c, idem, want); handled || err != nil {
+		return err
+	}
+	if len(fields) > 0 {
+		if !inventory.ValidRegionID(t.Region) {
+			if e, ok := apperr.As(regionField("region", t.Region, inventory.ErrRegionIDInvalid)); ok {
+				fields["region"] = e.Fields["region"]
+			}
+		}
+		return apperr.Invalid("The job was not created: check the fields.", fields)
+	}
+	rv, err := h.plans.Plan(c.Request().Context(), t)
+	switch {
+	case errors.Is(err, inventory.ErrRegionIDInvalid), errors.Is(err, inventory.ErrRegionNotFound):
+		return regionField("region", t.Region, err)
+	case errors.Is(err, binding.ErrKeyPairNotFound):
+		return apperr.Invalid("Check the key pair.", map[string]string{"key_pair": "There is no key pair " + t.KeyPair + " in " + t.Region + "."})
+	case err != nil:
+		return err
+	}
+	return h.create(c, idem, want, rv)
+}
+
+// Rollback plans putting back every bound item's previous key from a fresh
+// read of the cloud (items whose key changed since are left out) and writes
+// the job. The body (the restart policy) may be empty.
+func (h *JobsCreate) Rollback(c echo.Context) error {
+	var req apiPolicyRequest
+	if err := decodeOptionalJSON(c, &req); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	policy := req.policy(fields)
+	parent, err := request.JobID(c)
+	if err != nil {
+		return err
+	}
+	idem, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	want := apiWant{kind: jobs.KindRollback, parent: parent, policy: policy}
+	if handled, err := h.replay(c, idem, want); handled || err != nil {
+		return err
+	}
+	if len(fields) > 0 {
+		return apperr.Invalid("The job was not created: check the fields.", fields)
+	}
+	rv, err := h.plans.PlanRollback(c.Request().Context(), parent)
+	if err != nil {
+		return err
+	}
+	want.region = rv.Region.ID
+	return h.create(c, idem, want, rv)
+}

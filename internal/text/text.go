@@ -1,0 +1,23 @@
+// Package text holds the few helpers for the words keybind shows that the
+// pages, the API and the domain all use: counts with the right noun, and
+// lists kept short enough for a sentence.
+package text
+
+import "fmt"
+
+// Plural is n with the noun that fits it: "1 instance", "3 instances".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// FirstFew keeps the first n entries of list and says how many more there
+// are: ["a", "b", "and 3 more"].
+func FirstFew(list []string, n int) []string {
+	if len(list) <= n {
+		return list
+	}
+	return append(list[:n:n], fmt.Sprintf("and %d more", len(list)-n))
+}
