@@ -40,12 +40,12 @@ func BenchmarkJobGrid1000(b *testing.B) {
 	for _, in := range app.Sandbox.Instances(region) {
 		ids = append(ids, in.InstanceID)
 	}
-	found, missing, err := app.Gateway.InstancesByID(ctx, region, ids)
+	found, _, err := app.Gateway.InstancesByID(ctx, region, ids)
 	if err != nil {
 		b.Fatal(err)
 	}
 	key := app.Sandbox.KeyPairs(region)[0].Name
-	plan := jobs.PlanBind(region, key, ids, found, missing)
+	plan := jobs.PlanBind(region, key, ids, found)
 	id, _, err := app.Engine.Create(ctx, jobs.CreateRequest{IdempotencyKey: "bench-grid-1000-xxxxxxxxxxxxxxxxxxxxxxxxxxx",
 		Actor: jobs.Actor{UserID: app.Helpdesk.ID, Username: app.Helpdesk.Name, Role: "helpdesk", Via: "test"}, Plan: plan})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/htmx"
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/binding"
@@ -135,11 +136,11 @@ func selectionKey(mode, region string) string {
 }
 
 // plan classifies instances for this flow.
-func (lr listRequest) plan(ids []string, found []cloud.Instance, missing []string) jobs.Plan {
+func (lr listRequest) plan(ids []string, found []cloud.Instance) jobs.Plan {
 	if lr.mode == "unbind" {
-		return jobs.PlanUnbind(lr.region.ID, lr.key, ids, found, missing)
+		return jobs.PlanUnbind(lr.region.ID, lr.key, ids, found)
 	}
-	return jobs.PlanBind(lr.region.ID, lr.key, ids, found, missing)
+	return jobs.PlanBind(lr.region.ID, lr.key, ids, found)
 }
 
 // cloudFilter is the list's filter for the gateway: only instances that
@@ -162,8 +163,8 @@ func (h *BindInstances) Show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	varyOnHTMX(c)
-	if isHTMX(c) {
+	htmx.Vary(c)
+	if htmx.Is(c) {
 		return render(c, http.StatusOK, views.InstanceListFragment(list, request.Get(c).CSRFToken))
 	}
 	return render(c, http.StatusOK, views.InstancePick(views.InstancePickPage{
@@ -203,7 +204,7 @@ func (h *BindInstances) list(c echo.Context, lr listRequest) (views.InstanceList
 	if err != nil {
 		return l, err
 	}
-	plan := lr.plan(ids, res.Items, nil)
+	plan := lr.plan(ids, res.Items)
 	for i, in := range res.Items {
 		row := instanceRow(in)
 		if reason := plan.Rows[i].Excluded; reason != jobs.ExcludedNone {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/htmx"
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/cloud"
@@ -46,7 +47,7 @@ func (h *BindKeys) Show(c echo.Context) error {
 		})
 	}
 	p.Pager = s.pager("/bind/key")
-	varyOnHTMX(c)
+	htmx.Vary(c)
 	return render(c, http.StatusOK, views.KeyPick(p))
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/htmx"
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
@@ -131,7 +132,7 @@ func (h *JobActions) Resolve(c echo.Context) error {
 // after answers an action: the refreshed grid for htmx, or a redirect with
 // a flash message for a plain form post.
 func (h *JobActions) after(c echo.Context, id int64, kind, msg string) error {
-	if !isHTMX(c) {
+	if !htmx.Is(c) {
 		if err := addFlash(c, kind, msg); err != nil {
 			return err
 		}

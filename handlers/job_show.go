@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/htmx"
 	"keybind/handlers/request"
 	"keybind/internal/jobs"
 	"keybind/views"
@@ -36,7 +37,7 @@ func (h *JobShow) Show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	varyOnHTMX(c)
+	htmx.Vary(c)
 	return render(c, http.StatusOK, views.Job(views.JobPage{Page: page(c, g.Job.Title, "jobs"), Grid: g}))
 }
 
@@ -46,7 +47,7 @@ func (h *JobShow) Grid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	varyOnHTMX(c)
+	htmx.Vary(c)
 	return render(c, http.StatusOK, views.JobGrid(g))
 }
 

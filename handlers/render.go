@@ -6,7 +6,9 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/htmx"
 	"keybind/handlers/request"
+	"keybind/internal/auth"
 	"keybind/views"
 )
 
@@ -18,20 +20,28 @@ func render(c echo.Context, status int, component templ.Component) error {
 
 // page builds the layout's view model and consumes the flash messages.
 func page(c echo.Context, title, nav string) views.Page {
+	p := Frame(c, title, nav)
+	p.Flashes = takeFlashes(c)
+	return p
+}
+
+// Frame builds the layout's view model from the request state alone,
+// without touching the session: the error pages use it (the session itself
+// may be what failed).
+func Frame(c echo.Context, title, nav string) views.Page {
 	st := request.Get(c)
 	p := views.Page{Title: title, Nav: nav, Sandbox: st.Sandbox, SandboxControls: st.Controls, CSRFToken: st.CSRFToken}
 	if u := st.User; u != nil {
-		p.User = &views.User{Name: u.Name, Role: string(u.Role), IsAdmin: u.Role == "admin"}
+		p.User = &views.User{Name: u.Name, Role: string(u.Role), IsAdmin: u.Role == auth.RoleAdmin}
 	}
-	p.Flashes = takeFlashes(c)
 	return p
 }
 
 // redirect answers a POST with 303 See Other (PRG); for htmx requests it
 // asks htmx to navigate instead.
 func redirect(c echo.Context, url string) error {
-	if isHTMX(c) {
-		c.Response().Header().Set(hxRedirect, url)
+	if htmx.Is(c) {
+		c.Response().Header().Set(htmx.Redirect, url)
 		return c.NoContent(http.StatusNoContent)
 	}
 	return c.Redirect(http.StatusSeeOther, url)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/htmx"
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/cloud"
@@ -104,7 +105,7 @@ func (h *BindInstances) Matching(c echo.Context) error {
 	for i, in := range all {
 		ids[i] = in.ID
 	}
-	plan := lr.plan(ids, all, nil)
+	plan := lr.plan(ids, all)
 	var ok []string
 	for _, r := range plan.Rows {
 		if r.Included() {
@@ -144,7 +145,7 @@ func (h *BindInstances) Paste(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	plan := lr.plan(ids, found, missing)
+	plan := lr.plan(ids, found)
 	var ok []string
 	excluded := map[jobs.ExcludeReason]int{}
 	for _, r := range plan.Rows {
@@ -209,7 +210,7 @@ func (h *BindInstances) redraw(c echo.Context, lr listRequest, msg, kind string)
 }
 
 func (h *BindInstances) redrawStatus(c echo.Context, status int, lr listRequest, msg, kind string) error {
-	if !isHTMX(c) {
+	if !htmx.Is(c) {
 		if err := addFlash(c, kind, msg); err != nil {
 			return err
 		}

@@ -5,9 +5,9 @@ package views
 
 import (
 	"encoding/json"
-	"fmt"
-	"github.com/a-h/templ"
 	"strconv"
+
+	"github.com/a-h/templ"
 )
 
 // Page is what the layout needs on every page.
@@ -52,13 +52,6 @@ func navCurrent(active, entry string) string {
 		return "page"
 	}
 	return "false"
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // invalid marks a field with an error message for assistive technology

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/htmx"
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
@@ -56,8 +57,8 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		r := c.Request()
 		login := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
-		if r.Header.Get("HX-Request") == "true" {
-			c.Response().Header().Set("HX-Redirect", login)
+		if r.Header.Get(htmx.Request) == "true" {
+			c.Response().Header().Set(htmx.Redirect, login)
 			return c.NoContent(http.StatusUnauthorized)
 		}
 		if r.Method == http.MethodGet {
@@ -97,7 +98,7 @@ func mustChangePassword(next echo.HandlerFunc) echo.HandlerFunc {
 		case "/account", "/account/password":
 			return next(c)
 		}
-		if c.Request().Method == http.MethodGet && c.Request().Header.Get("HX-Request") != "true" {
+		if c.Request().Method == http.MethodGet && !htmx.Is(c) {
 			return c.Redirect(http.StatusSeeOther, "/account?first=1")
 		}
 		return apperr.Forbidden("Choose a new password on your account page before you continue.")

@@ -8,15 +8,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"keybind/handlers/request"
+	"keybind/handlers"
+	"keybind/handlers/htmx"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/views"
 )
-
-// userMessager is implemented by domain errors (the cloud gateway's) that
-// carry a plain-language message.
-type userMessager interface{ UserMessage() string }
 
 // classify turns any error into what the user is shown. Raw internal text
 // (SQL, SDK dumps) never reaches a page.
@@ -39,9 +36,8 @@ func classify(err error) *apperr.Error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return apperr.New(http.StatusGatewayTimeout, "timeout", "This took too long. Try again in a moment.")
 	}
-	var um userMessager
-	if errors.As(err, &um) {
-		return apperr.New(http.StatusBadGateway, "cloud_error", um.UserMessage())
+	if e, ok := apperr.FromCloud(err); ok {
+		return e
 	}
 	return apperr.New(http.StatusInternalServerError, "internal", "Something went wrong on our side. The error has been logged.")
 }
@@ -89,12 +85,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		werr = c.JSON(e.Status, apiError{Code: e.Code, Message: e.Message, RequestID: rid, Fields: e.Fields})
 	default:
 		ep := views.ErrorPage{Status: e.Status, Heading: heading(e.Status), Message: e.Message, RequestID: rid}
-		if c.Request().Header.Get("HX-Request") == "true" {
-			c.Response().Header().Set("HX-Retarget", "#flash-region")
-			c.Response().Header().Set("HX-Reswap", "beforeend")
+		if htmx.Is(c) {
+			c.Response().Header().Set(htmx.Retarget, "#flash-region")
+			c.Response().Header().Set(htmx.Reswap, "beforeend")
 			werr = c.Render(e.Status, "", views.ErrorFragment(ep))
 		} else {
-			ep.Page = errorPageFrame(c)
+			ep.Page = handlers.Frame(c, "Error", "")
 			werr = c.Render(e.Status, "", views.Error(ep))
 		}
 	}
@@ -124,15 +120,4 @@ func heading(status int) string {
 	default:
 		return "That did not work"
 	}
-}
-
-// errorPageFrame builds the layout for an error page without touching the
-// session (the session itself may be what failed).
-func errorPageFrame(c echo.Context) views.Page {
-	st := request.Get(c)
-	p := views.Page{Title: "Error", Sandbox: st.Sandbox, CSRFToken: st.CSRFToken}
-	if u := st.User; u != nil {
-		p.User = &views.User{Name: u.Name, Role: string(u.Role), IsAdmin: u.Role == auth.RoleAdmin}
-	}
-	return p
 }

@@ -97,7 +97,7 @@ func (h *Instances) List(c echo.Context) error {
 	for i, in := range res.Items {
 		ids[i] = in.ID
 	}
-	plan := jobs.PlanBind(region.ID, "", ids, res.Items, nil)
+	plan := jobs.PlanBind(region.ID, "", ids, res.Items)
 	out := apiList[apiInstance]{Region: region.ID, Page: page, PageSize: size, Total: res.Total, Items: make([]apiInstance, 0, len(res.Items))}
 	for i, in := range res.Items {
 		item := toAPIInstance(in)

@@ -75,6 +75,16 @@ func As(err error) (*Error, bool) {
 // plain-language message.
 type userMessager interface{ UserMessage() string }
 
+// FromCloud maps a failed cloud call (an error with a plain-language
+// message) to a 502 that shows that message.
+func FromCloud(err error) (*Error, bool) {
+	var um userMessager
+	if !errors.As(err, &um) {
+		return nil, false
+	}
+	return New(http.StatusBadGateway, "cloud_error", um.UserMessage()).Wrap(err), true
+}
+
 // CloudMessage is the plain-language text for a failed cloud call.
 func CloudMessage(err error) string {
 	var um userMessager

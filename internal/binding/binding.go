@@ -110,14 +110,14 @@ func (s *Service) Plan(ctx context.Context, t Target) (Review, error) {
 	if len(t.InstanceIDs) == 0 {
 		return Review{Region: region}, ErrNothingSelected
 	}
-	found, missing, err := s.cloud.InstancesByID(ctx, region.ID, t.InstanceIDs)
+	found, _, err := s.cloud.InstancesByID(ctx, region.ID, t.InstanceIDs)
 	if err != nil {
 		return Review{Region: region}, err
 	}
 	if t.Kind == jobs.KindUnbind {
-		return Review{Region: region, Plan: jobs.PlanUnbind(region.ID, t.KeyPair, t.InstanceIDs, found, missing)}, nil
+		return Review{Region: region, Plan: jobs.PlanUnbind(region.ID, t.KeyPair, t.InstanceIDs, found)}, nil
 	}
-	return Review{Region: region, Plan: jobs.PlanBind(region.ID, t.KeyPair, t.InstanceIDs, found, missing)}, nil
+	return Review{Region: region, Plan: jobs.PlanBind(region.ID, t.KeyPair, t.InstanceIDs, found)}, nil
 }
 
 // PlanRollback plans putting back, on every instance a finished job bound,
@@ -148,11 +148,11 @@ func (s *Service) PlanRollback(ctx context.Context, parentID int64) (Review, err
 	if len(ids) == 0 {
 		return rv, ErrNothingToRestore
 	}
-	found, missing, err := s.cloud.InstancesByID(ctx, j.Region, ids)
+	found, _, err := s.cloud.InstancesByID(ctx, j.Region, ids)
 	if err != nil {
 		return rv, err
 	}
-	rv.Plan = jobs.PlanRollback(j.Region, items, found, missing)
+	rv.Plan = jobs.PlanRollback(j.Region, items, found)
 	return rv, nil
 }
 

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
-	"unicode"
-	"unicode/utf8"
+
+	"keybind/internal/sshkey"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
@@ -31,7 +31,7 @@ func (g *Gateway) keyPairBatch(ctx context.Context, action, region, name string,
 	if err := checkKeyPairName(action, region, name); err != nil {
 		return nil, err
 	}
-	chunks := chunk(ids, maxKeyPairIDs)
+	chunks := split(ids, maxKeyPairIDs)
 	parts := make([][]KeyPairResult, len(chunks))
 	var fatal atomic.Pointer[Error] // a call error that every other chunk would hit too
 	ran := fanOut(ctx, len(chunks), g.cfg.Concurrency, func(i int) {
@@ -158,7 +158,7 @@ func canceled(action, region string) *Error {
 // checkKeyPairName validates a reference to an existing key pair: 1-128 characters, no wildcard,
 // no control characters or quotes.
 func checkKeyPairName(action, region, name string) error {
-	if name == "" || len(name) > 128 || strings.ContainsAny(name, "*\"\\") || strings.ContainsFunc(name, unicode.IsControl) {
+	if !sshkey.ValidExistingName(name) {
 		return invalidArg(action, region, "%q is not a key pair name", name)
 	}
 	return nil
@@ -173,18 +173,4 @@ func checkNewKeyPairName(action, region, name string) error {
 	return nil
 }
 
-func validNewKeyPairName(name string) bool {
-	n := utf8.RuneCountInString(name)
-	if n < 2 || n > 128 || strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://") {
-		return false
-	}
-	for i, c := range name {
-		if i == 0 && !unicode.IsLetter(c) {
-			return false
-		}
-		if !unicode.IsLetter(c) && !unicode.IsDigit(c) && c != ':' && c != '_' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
+func validNewKeyPairName(name string) bool { return sshkey.ValidName(name) == nil }

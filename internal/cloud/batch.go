@@ -3,7 +3,11 @@ package cloud
 import (
 	"context"
 	"encoding/json"
-	"sync"
+	"slices"
+
+	"golang.org/x/sync/errgroup"
+
+	"keybind/internal/dedupe"
 )
 
 // API limits per call.
@@ -15,20 +19,6 @@ const (
 	maxKeyPairsPage = 50  // DescribeKeyPairs PageSize
 	maxInstanceRows = 100 // DescribeInstances PageSize / MaxResults
 )
-
-// dedupe returns ids without repeats, first occurrence first.
-func dedupe(ids []string) []string {
-	seen := make(map[string]struct{}, len(ids))
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if _, ok := seen[id]; ok {
-			continue
-		}
-		seen[id] = struct{}{}
-		out = append(out, id)
-	}
-	return out
-}
 
 // ValidInstanceID reports whether id looks like an ECS instance ID: "i-" and lowercase alphanumerics.
 func ValidInstanceID(id string) bool {
@@ -53,48 +43,33 @@ func checkIDs(action, region string, ids []string) ([]string, error) {
 			return nil, invalidArg(action, region, "%q is not an instance ID", id)
 		}
 	}
-	return dedupe(ids), nil
+	return dedupe.Slice(ids), nil
 }
 
-// chunk splits s into consecutive slices of at most n elements.
-func chunk[T any](s []T, n int) [][]T {
-	out := make([][]T, 0, (len(s)+n-1)/n)
-	for len(s) > n {
-		out = append(out, s[:n:n])
-		s = s[n:]
-	}
-	if len(s) > 0 {
-		out = append(out, s)
-	}
-	return out
-}
-
-// fanOut runs fn(i) for i in [0,n) with at most limit running at once. It stops starting new
-// work once ctx is done and reports which indexes ran.
+// fanOut runs fn(i) for i in [0,n), at most limit at once. Once ctx is
+// done it starts no more; ran says which ones were started.
 func fanOut(ctx context.Context, n, limit int, fn func(i int)) (ran []bool) {
 	ran = make([]bool, n)
-	sem := make(chan struct{}, max(limit, 1))
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(max(limit, 1))
 	for i := range n {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return ran
-		}
 		if ctx.Err() != nil {
-			<-sem
 			break
 		}
-		ran[i] = true
-		wg.Go(func() {
-			defer func() { <-sem }()
-			fn(i)
+		g.Go(func() error {
+			if ctx.Err() == nil { // the slot may come after ctx is done
+				ran[i] = true
+				fn(i)
+			}
+			return nil
 		})
 	}
-	wg.Wait()
+	_ = g.Wait() // fn reports its own errors
 	return ran
 }
+
+// split cuts s into consecutive slices of at most n elements.
+func split[T any](s []T, n int) [][]T { return slices.Collect(slices.Chunk(s, n)) }
 
 // jsonList encodes values as the JSON-array string ECS expects for InstanceIds and KeyPairNames.
 func jsonList(values []string) string {

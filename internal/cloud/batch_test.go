@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"keybind/internal/dedupe"
+
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
 
@@ -25,7 +27,7 @@ func TestValidInstanceID(t *testing.T) {
 }
 
 func TestDedupeAndChunk(t *testing.T) {
-	got := dedupe([]string{"i-b", "i-a", "i-b", "i-c", "i-a"})
+	got := dedupe.Slice([]string{"i-b", "i-a", "i-b", "i-c", "i-a"})
 	if want := []string{"i-b", "i-a", "i-c"}; !slices.Equal(got, want) {
 		t.Errorf("dedupe = %v, want %v", got, want)
 	}
@@ -36,20 +38,20 @@ func TestDedupeAndChunk(t *testing.T) {
 	for _, tt := range []struct{ n, size, chunks, last int }{
 		{0, 50, 0, 0}, {1, 50, 1, 1}, {50, 50, 1, 50}, {51, 50, 2, 1}, {101, 50, 3, 1}, {100, 100, 1, 100},
 	} {
-		c := chunk(ids[:tt.n], tt.size)
+		c := split(ids[:tt.n], tt.size)
 		if len(c) != tt.chunks {
-			t.Errorf("chunk(%d, %d) gave %d chunks, want %d", tt.n, tt.size, len(c), tt.chunks)
+			t.Errorf("split(%d, %d) gave %d chunks, want %d", tt.n, tt.size, len(c), tt.chunks)
 			continue
 		}
 		if tt.chunks > 0 && len(c[len(c)-1]) != tt.last {
-			t.Errorf("chunk(%d, %d) last chunk has %d, want %d", tt.n, tt.size, len(c[len(c)-1]), tt.last)
+			t.Errorf("split(%d, %d) last chunk has %d, want %d", tt.n, tt.size, len(c[len(c)-1]), tt.last)
 		}
 		if flat := slices.Concat(c...); !slices.Equal(flat, ids[:tt.n]) {
-			t.Errorf("chunk(%d, %d) lost order or elements", tt.n, tt.size)
+			t.Errorf("split(%d, %d) lost order or elements", tt.n, tt.size)
 		}
 	}
 	// Appending to a chunk must not overwrite the next one.
-	c := chunk(ids[:4], 2)
+	c := split(ids[:4], 2)
 	_ = append(c[0], "i-x")
 	if c[1][0] != "i-2" {
 		t.Error("chunks share capacity")

@@ -111,7 +111,7 @@ func (g *Gateway) InstancesByID(ctx context.Context, region string, ids []string
 	if err != nil || len(ids) == 0 {
 		return nil, nil, err
 	}
-	chunks := chunk(ids, maxBatchIDs)
+	chunks := split(ids, maxBatchIDs)
 	byID := make(map[string]Instance, len(ids))
 	var mu sync.Mutex
 	var firstErr error

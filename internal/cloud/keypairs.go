@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"keybind/internal/dedupe"
+
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
@@ -123,7 +125,7 @@ func (g *Gateway) DeleteKeyPairs(ctx context.Context, region string, names []str
 			return err
 		}
 	}
-	for _, part := range chunk(dedupe(names), maxDeleteNames) {
+	for _, part := range split(dedupe.Slice(names), maxDeleteNames) {
 		_, err := g.call(ctx, region, action, callOpts{}, func(c *ecs.Client) (string, error) {
 			req := ecs.CreateDeleteKeyPairsRequest()
 			req.RegionId, req.KeyPairNames = region, jsonList(part)

@@ -35,7 +35,7 @@ func (g *Gateway) restartBatch(ctx context.Context, op restartOp, region string,
 	if err != nil {
 		return nil, err
 	}
-	chunks := chunk(ids, maxBatchIDs)
+	chunks := split(ids, maxBatchIDs)
 	parts := make([][]InstanceResult, len(chunks))
 	ran := fanOut(ctx, len(chunks), g.cfg.Concurrency, func(i int) {
 		parts[i] = g.restartChunk(ctx, op, region, chunks[i])

@@ -19,7 +19,7 @@ func (g *Gateway) InstanceStatuses(ctx context.Context, region string, ids []str
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	chunks := chunk(ids, maxStatusIDs)
+	chunks := split(ids, maxStatusIDs)
 	status := make(map[string]Status, len(ids))
 	var mu sync.Mutex
 	var firstErr error

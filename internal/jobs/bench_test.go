@@ -78,7 +78,7 @@ func BenchmarkBindJob1000Latency100ms(b *testing.B) {
 			env := sandboxtest.Start(b, sandbox.Options{InstancesPerRegion: 1500})
 			ids := bindable1000(b, env)
 			eng, gw := benchEngine(b, env, tc.concurrency, tc.rate)
-			found, missing, err := gw.InstancesByID(context.Background(), region, ids)
+			found, _, err := gw.InstancesByID(context.Background(), region, ids)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -87,7 +87,7 @@ func BenchmarkBindJob1000Latency100ms(b *testing.B) {
 			var attachCalls int
 			var total, attach time.Duration
 			for i := 0; b.Loop(); i++ {
-				plan := jobs.PlanBind(region, keys[i%2], ids, found, missing)
+				plan := jobs.PlanBind(region, keys[i%2], ids, found)
 				id, _, err := eng.Create(context.Background(), jobs.CreateRequest{IdempotencyKey: fmt.Sprint("bench-", i), Actor: alice, Plan: plan})
 				if err != nil {
 					b.Fatal(err)
@@ -127,11 +127,11 @@ func BenchmarkPollTick(b *testing.B) {
 			if len(ids) != n {
 				b.Fatalf("only %d running instances", len(ids))
 			}
-			found, missing, err := gw.InstancesByID(context.Background(), region, ids)
+			found, _, err := gw.InstancesByID(context.Background(), region, ids)
 			if err != nil {
 				b.Fatal(err)
 			}
-			plan := jobs.PlanBind(region, "ops-deploy", ids, found, missing)
+			plan := jobs.PlanBind(region, "ops-deploy", ids, found)
 			id, _, err := eng.Create(context.Background(), jobs.CreateRequest{IdempotencyKey: "poll", Actor: alice, Plan: plan,
 				Policy: jobs.RestartPolicy{AfterBind: true, WaveSize: jobs.MaxWaveSize}})
 			if err != nil {

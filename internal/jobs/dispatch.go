@@ -3,7 +3,10 @@ package jobs
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // dispatch groups items by the call they need (first-seen order kept), cuts
@@ -35,18 +38,30 @@ func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size i
 	}
 	var batches []batch
 	for _, k := range order {
-		for _, c := range chunk(groups[k], size) {
+		for c := range slices.Chunk(groups[k], size) {
 			batches = append(batches, batch{reqs[reqOf[k]].Actor, c})
 		}
 	}
 	var mu sync.Mutex
 	var errs []error
-	parallel(ctx, len(batches), e.cfg.Concurrency, func(i int) {
-		if err := send(ctx, batches[i].actor, batches[i].items); err != nil {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
+	var g errgroup.Group
+	g.SetLimit(max(e.cfg.Concurrency, 1))
+	for _, b := range batches {
+		if ctx.Err() != nil {
+			break // nothing new once the round is cancelled
 		}
-	})
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				return nil // the slot came after the round was cancelled
+			}
+			if err := send(ctx, b.actor, b.items); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
 	return errors.Join(errs...)
 }

@@ -99,11 +99,11 @@ func anyInstance(sandbox.InstanceState) bool { return true }
 // plan builds a bind plan the way the review page does: InstancesByID, then PlanBind.
 func (h *harness) plan(keyPair string, ids []string) jobs.Plan {
 	h.t.Helper()
-	found, missing, err := h.gw.InstancesByID(h.ctx, region, ids)
+	found, _, err := h.gw.InstancesByID(h.ctx, region, ids)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return jobs.PlanBind(region, keyPair, ids, found, missing)
+	return jobs.PlanBind(region, keyPair, ids, found)
 }
 
 // create plans and creates a bind job.

@@ -18,11 +18,11 @@ func TestUnbindJob(t *testing.T) {
 		}
 	}
 	other := h.pick(1, without("ci-runner", running))[0]
-	found, missing, err := h.gw.InstancesByID(h.ctx, region, append(ids, other))
+	found, _, err := h.gw.InstancesByID(h.ctx, region, append(ids, other))
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := jobs.PlanUnbind(region, key, append(ids, other), found, missing)
+	plan := jobs.PlanUnbind(region, key, append(ids, other), found)
 	id, _, err := h.eng.Create(h.ctx, jobs.CreateRequest{IdempotencyKey: "unbind", Actor: alice, Plan: plan,
 		Policy: jobs.RestartPolicy{AfterBind: true}})
 	if err != nil {
@@ -68,11 +68,11 @@ func TestRollbackJobPutsBackPreviousKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found, missing, err := h.gw.InstancesByID(h.ctx, region, ids)
+	found, _, err := h.gw.InstancesByID(h.ctx, region, ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := jobs.PlanRollback(region, items, found, missing)
+	plan := jobs.PlanRollback(region, items, found)
 	want := []struct {
 		action jobs.KeyAction
 		key    string

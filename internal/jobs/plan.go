@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"keybind/internal/cloud"
+	"keybind/internal/dedupe"
 )
 
 // Change is what a job will do to one instance's key, as the review page shows it.
@@ -137,33 +138,43 @@ func (p Plan) Replaced() map[string]int {
 	return out
 }
 
-// PlanBind classifies requested instances for binding keyPair, from what InstancesByID returned.
-// An ID that InstancesByID returned neither as found nor as missing is treated as not found.
-func PlanBind(region, keyPair string, requested []string, found []cloud.Instance, missing []string) Plan {
-	_ = missing // every requested ID not in found is not found, whether listed or not
+// PlanBind classifies requested instances for binding keyPair, from what InstancesByID found:
+// a requested ID it did not return is not found.
+func PlanBind(region, keyPair string, requested []string, found []cloud.Instance) Plan {
+	return plan(KindBind, region, keyPair, requested, found, func(row *PlanRow, in cloud.Instance) {
+		row.Action, row.KeyPair, row.ExpectKey = ActionAttach, keyPair, keyPair
+		switch in.KeyPairName {
+		case "":
+			row.Change = ChangeNew
+		case keyPair:
+			row.Change = ChangeSame
+		default:
+			row.Change = ChangeReplace
+		}
+		row.Restart = NeedFor(in.Status)
+	})
+}
+
+// plan classifies requested instances (duplicates and empty IDs dropped, request order kept):
+// each found instance that can take a key pair at all is passed to include, which says what the
+// job does to it or excludes it.
+func plan(kind Kind, region, keyPair string, requested []string, found []cloud.Instance, include func(row *PlanRow, in cloud.Instance)) Plan {
 	byID := make(map[string]cloud.Instance, len(found))
 	for _, in := range found {
 		byID[in.ID] = in
 	}
-	p := Plan{Kind: KindBind, Region: region, KeyPair: keyPair}
-	for _, id := range dedupe(requested) {
+	p := Plan{Kind: kind, Region: region, KeyPair: keyPair}
+	for _, id := range dedupe.Slice(requested) {
+		if id == "" {
+			continue
+		}
 		in, ok := byID[id]
 		row := PlanRow{InstanceID: id}
 		if ok {
 			row.Name, row.OSName, row.Status, row.CurrentKey = in.Name, in.OSName, in.Status, in.KeyPairName
 		}
-		row.Excluded = exclusion(in, ok)
-		if row.Included() {
-			row.Action, row.KeyPair, row.ExpectKey = ActionAttach, keyPair, keyPair
-			switch in.KeyPairName {
-			case "":
-				row.Change = ChangeNew
-			case keyPair:
-				row.Change = ChangeSame
-			default:
-				row.Change = ChangeReplace
-			}
-			row.Restart = NeedFor(in.Status)
+		if row.Excluded = exclusion(in, ok); row.Included() {
+			include(&row, in)
 		}
 		p.Rows = append(p.Rows, row)
 	}
@@ -223,18 +234,4 @@ func countPlan(rows []PlanRow) PlanCounts {
 		}
 	}
 	return c
-}
-
-// dedupe returns ids without repeats or empty strings, first occurrence first.
-func dedupe(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if id == "" || seen[id] {
-			continue
-		}
-		seen[id] = true
-		out = append(out, id)
-	}
-	return out
 }

@@ -4,10 +4,9 @@ import "keybind/internal/cloud"
 
 // PlanRollback classifies the bound items of an earlier job for putting back each instance's
 // previous key: attach the previous key pair, or detach the job's key where there was none.
-// found/missing are what InstancesByID returned for the items' IDs. Items whose key is no longer
-// the one the job set are excluded: someone changed it since.
-func PlanRollback(region string, items []Item, found []cloud.Instance, missing []string) Plan {
-	_ = missing
+// found is what InstancesByID returned for the items' IDs. Items whose key is no longer the one
+// the job set are excluded: someone changed it since.
+func PlanRollback(region string, items []Item, found []cloud.Instance) Plan {
 	byID := make(map[string]cloud.Instance, len(found))
 	for _, in := range found {
 		byID[in.ID] = in

@@ -40,7 +40,7 @@ func TestPlanBindRows(t *testing.T) {
 	requested := []string{"i-new", "i-same", "i-repl", "i-starting", "i-stopping", "i-pending", "i-win", "i-other",
 		"i-noio", "i-locked", "i-lockedwin", "i-otherlock", "i-gone", "i-unlisted", "i-new", ""}
 
-	p := PlanBind("cn-hangzhou", "ops", requested, found, []string{"i-gone"})
+	p := PlanBind("cn-hangzhou", "ops", requested, found)
 
 	tests := []struct {
 		id       string
@@ -104,7 +104,7 @@ func TestPlanBindRows(t *testing.T) {
 }
 
 func TestPlanBindEmpty(t *testing.T) {
-	p := PlanBind("cn-hangzhou", "ops", nil, nil, nil)
+	p := PlanBind("cn-hangzhou", "ops", nil, nil)
 	if len(p.Rows) != 0 || p.Counts.Requested != 0 || p.Counts.Included != 0 {
 		t.Errorf("empty plan = %+v", p)
 	}
@@ -115,7 +115,7 @@ func TestPlanBindEmpty(t *testing.T) {
 
 func TestPlanUnbind(t *testing.T) {
 	found := []cloud.Instance{linux("i-a", cloud.StatusRunning, "ops"), linux("i-b", cloud.StatusStopped, "other"), linux("i-c", cloud.StatusStopped, "")}
-	p := PlanUnbind("cn-hangzhou", "ops", []string{"i-a", "i-b", "i-c", "i-d"}, found, []string{"i-d"})
+	p := PlanUnbind("cn-hangzhou", "ops", []string{"i-a", "i-b", "i-c", "i-d"}, found)
 	wants := []struct {
 		excl   ExcludeReason
 		change Change

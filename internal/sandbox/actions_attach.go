@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"net/http"
+
+	"keybind/internal/dedupe"
 )
 
 const maxAttachInstances = 50
@@ -48,7 +50,7 @@ func (s *Sandbox) bindKeyPair(c *call, attach bool) (any, *apiError) {
 	if len(ids) > maxAttachInstances {
 		return nil, newError(http.StatusForbidden, "InstanceKeyPairLimitExceeded", "The specified instances are beyond the permitted range.")
 	}
-	ids = dedupe(ids)
+	ids = dedupe.Slice(ids)
 	kp := r.keyPairs[name]
 	if kp == nil {
 		return nil, errKeyPairNotFound()
@@ -87,16 +89,4 @@ func (s *Sandbox) bindOne(c *call, r *region, id string, kp *keyPair, attach boo
 		in.setKey("", "")
 	}
 	return nil
-}
-
-func dedupe(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }

@@ -1,5 +1,7 @@
 package sandbox
 
+import "keybind/internal/dedupe"
+
 // power describes one of the restart operations.
 type power struct {
 	op   string
@@ -122,7 +124,7 @@ func (s *Sandbox) powerBatch(c *call, pw power) (any, *apiError) {
 	if len(ids) == 0 {
 		return nil, errMissing("InstanceId.1")
 	}
-	ids = dedupe(ids)
+	ids = dedupe.Slice(ids)
 	mode := c.p.str("BatchOptimization")
 	switch mode {
 	case "":
