@@ -100,18 +100,6 @@ func auditRow(e store.AuditEntry) views.AuditRow {
 	return r
 }
 
-func outcomeTone(o string) components.Tone {
-	switch o {
-	case store.OutcomeSuccess:
-		return components.ToneOK
-	case store.OutcomeFailure:
-		return components.ToneBad
-	case store.OutcomeDenied:
-		return components.ToneWarn
-	}
-	return components.ToneInfo
-}
-
 var auditHeader = []string{"time_utc", "user", "role", "via", "client_ip", "action", "outcome", "region", "key_pair", "instance_ids", "detail", "request_ids", "job_id"}
 
 // ExportCSV writes every entry the filter selects as CSV.

@@ -237,14 +237,3 @@ func instanceRow(in cloud.Instance) views.InstanceRow {
 		PublicIPs: strings.Join(in.PublicIPs, ", "), PrivateIPs: strings.Join(in.PrivateIPs, ", "),
 	}
 }
-
-// statusTone colours an instance status; the word itself is always shown.
-func statusTone(s cloud.Status) components.Tone {
-	switch s {
-	case cloud.StatusRunning:
-		return components.ToneOK
-	case cloud.StatusStopped:
-		return components.ToneMuted
-	}
-	return components.ToneInfo
-}

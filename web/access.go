@@ -70,13 +70,19 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 
 // requirePerm refuses users whose role lacks p, with a 403 and an audit entry.
 func (s *Server) requirePerm(p auth.Permission) echo.MiddlewareFunc {
+	return s.permission(p, auth.ViaWeb)
+}
+
+// permission refuses users whose role lacks p, with a 403 and an audit
+// entry naming the channel (via) the request came through.
+func (s *Server) permission(p auth.Permission, via string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			u := request.Get(c).User
 			if u != nil && u.Role.Can(p) {
 				return next(c)
 			}
-			actor := auth.Actor{User: u, IP: c.RealIP(), Via: "web"}
+			actor := request.Actor(c, via)
 			detail := c.Request().Method + " " + c.Path()
 			if err := s.deps.Denials.RecordDenied(c.Request().Context(), actor, "access."+string(p), detail); err != nil {
 				request.Get(c).Logger.Error("record authorization failure", "err", err)

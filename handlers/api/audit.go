@@ -51,12 +51,7 @@ func (h *Audit) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Page     int                 `json:"page"`
-		PageSize int                 `json:"page_size"`
-		Total    int                 `json:"total"`
-		Items    []export.AuditEntry `json:"items"`
-	}{Page: page, PageSize: size, Total: total, Items: make([]export.AuditEntry, 0, len(rows))}
+	out := apiPage[export.AuditEntry]{Page: page, PageSize: size, Total: total, Items: make([]export.AuditEntry, 0, len(rows))}
 	for _, e := range rows {
 		out.Items = append(out.Items, export.Audit(e))
 	}

@@ -98,7 +98,7 @@ func (h *Instances) List(c echo.Context) error {
 		ids[i] = in.ID
 	}
 	plan := jobs.PlanBind(region.ID, "", ids, res.Items)
-	out := apiList[apiInstance]{Region: region.ID, Page: page, PageSize: size, Total: res.Total, Items: make([]apiInstance, 0, len(res.Items))}
+	out := apiList[apiInstance]{Region: region.ID, apiPage: apiPage[apiInstance]{Page: page, PageSize: size, Total: res.Total, Items: make([]apiInstance, 0, len(res.Items))}}
 	for i, in := range res.Items {
 		item := toAPIInstance(in)
 		if r := plan.Rows[i].Excluded; r != jobs.ExcludedNone {

@@ -42,12 +42,7 @@ func (h *JobsList) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Page     int               `json:"page"`
-		PageSize int               `json:"page_size"`
-		Total    int               `json:"total"`
-		Items    []apiJobListEntry `json:"items"`
-	}{Page: page, PageSize: size, Total: total, Items: make([]apiJobListEntry, 0, len(list))}
+	out := apiPage[apiJobListEntry]{Page: page, PageSize: size, Total: total, Items: make([]apiJobListEntry, 0, len(list))}
 	for _, j := range list {
 		out.Items = append(out.Items, apiJobListEntry{apiJobSummary: toAPIJobSummary(j), Counts: toAPIListCounts(j.Counts)})
 	}

@@ -83,7 +83,7 @@ func (h *KeyPairs) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := apiList[apiKeyPair]{Region: region.ID, Page: page, PageSize: size, Total: res.Total, Items: make([]apiKeyPair, 0, len(res.Items))}
+	out := apiList[apiKeyPair]{Region: region.ID, apiPage: apiPage[apiKeyPair]{Page: page, PageSize: size, Total: res.Total, Items: make([]apiKeyPair, 0, len(res.Items))}}
 	for _, k := range res.Items {
 		out.Items = append(out.Items, toAPIKeyPair(k))
 	}
@@ -108,11 +108,16 @@ func (h *KeyPairs) Show(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIKeyPair(kp))
 }
 
+// apiPage is one page of a list.
+type apiPage[T any] struct {
+	Page     int `json:"page"`
+	PageSize int `json:"page_size"`
+	Total    int `json:"total"`
+	Items    []T `json:"items"`
+}
+
 // apiList is one page of a region's resources.
 type apiList[T any] struct {
-	Region   string `json:"region"`
-	Page     int    `json:"page"`
-	PageSize int    `json:"page_size"`
-	Total    int    `json:"total"`
-	Items    []T    `json:"items"`
+	Region string `json:"region"`
+	apiPage[T]
 }

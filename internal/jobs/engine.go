@@ -142,7 +142,11 @@ func (e *Engine) Wake() {
 // Step runs one round over every active job: reconcile unknown outcomes, send pending key
 // calls, confirm them, poll restarting instances, dispatch the next wave, apply deadlines.
 // Errors of one job do not stop the others; they are joined.
-func (e *Engine) Step(ctx context.Context) error {
+func (e *Engine) Step(ctx context.Context) error { return e.eachActiveJob(ctx, e.stepJob) }
+
+// eachActiveJob runs fn for every job the engine still has work for, one
+// round at a time; errors of one job do not stop the others.
+func (e *Engine) eachActiveJob(ctx context.Context, fn func(context.Context, Job) error) error {
 	e.step.Lock()
 	defer e.step.Unlock()
 	jobs, err := activeJobs(ctx, e.db)
@@ -151,7 +155,7 @@ func (e *Engine) Step(ctx context.Context) error {
 	}
 	var errs []error
 	for _, j := range jobs {
-		if err := e.stepJob(ctx, j); err != nil {
+		if err := fn(ctx, j); err != nil {
 			errs = append(errs, fmt.Errorf("jobs: job %d: %w", j.ID, err))
 		}
 		if ctx.Err() != nil {

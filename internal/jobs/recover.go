@@ -12,21 +12,7 @@ import (
 // Recover settles every item whose outcome is unknown because keybind stopped (or a round was
 // cancelled) between recording an attempt and recording its outcome. Run does this at the start
 // of every round; call Recover at start-up to do it before serving.
-func (e *Engine) Recover(ctx context.Context) error {
-	e.step.Lock()
-	defer e.step.Unlock()
-	jobs, err := activeJobs(ctx, e.db)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, j := range jobs {
-		if err := e.reconcile(ctx, j); err != nil {
-			errs = append(errs, fmt.Errorf("jobs: job %d: %w", j.ID, err))
-		}
-	}
-	return errors.Join(errs...)
-}
+func (e *Engine) Recover(ctx context.Context) error { return e.eachActiveJob(ctx, e.reconcile) }
 
 // reconcile settles one job's unknown outcomes. No call of this engine is in flight when it runs
 // (rounds are serialised), so Attempting and Requested items are leftovers:

@@ -7,18 +7,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"keybind/internal/store"
 )
 
 // The SQL of the job engine over the tables of migration 00002_jobs.sql. Like internal/store it
 // uses $N placeholders, INSERT … RETURNING / ON CONFLICT, INTEGER 0/1 for booleans and BIGINT
 // unix microseconds for times (0 = not set), so PostgreSQL accepts it unchanged.
-
-// dbtx is what the queries need; *sql.DB and *sql.Tx provide it.
-type dbtx interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
 
 func micros(t time.Time) int64 {
 	if t.IsZero() {
@@ -62,7 +57,7 @@ const (
 const jobCols = `id, kind, region, key_pair, idempotency_key, created_by_id, created_by_name, created_by_role, created_ip,
 	created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, finished_at, COALESCE(parent_job_id, 0)`
 
-func scanJob(sc interface{ Scan(...any) error }) (Job, error) {
+func scanJob(sc store.Scanner) (Job, error) {
 	var j Job
 	var after, force int
 	var created, updated, finished int64
@@ -74,7 +69,7 @@ func scanJob(sc interface{ Scan(...any) error }) (Job, error) {
 }
 
 // insertJob inserts the job unless its idempotency key exists; it returns the job's ID either way.
-func insertJob(ctx context.Context, q dbtx, j Job) (id int64, created bool, err error) {
+func insertJob(ctx context.Context, q store.DBTX, j Job) (id int64, created bool, err error) {
 	err = q.QueryRowContext(ctx, `INSERT INTO jobs (kind, region, key_pair, idempotency_key, created_by_id, created_by_name,
 		created_by_role, created_ip, created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, parent_job_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
@@ -99,7 +94,7 @@ func insertJob(ctx context.Context, q dbtx, j Job) (id int64, created bool, err 
 	return id, false, nil
 }
 
-func insertRequest(ctx context.Context, q dbtx, r request) (int64, error) {
+func insertRequest(ctx context.Context, q store.DBTX, r request) (int64, error) {
 	var id int64
 	err := q.QueryRowContext(ctx, `INSERT INTO job_requests (job_id, kind, user_id, username, role, ip, via, detail, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
@@ -111,7 +106,7 @@ func insertRequest(ctx context.Context, q dbtx, r request) (int64, error) {
 }
 
 // requests loads job requests by ID.
-func loadRequests(ctx context.Context, q dbtx, ids []int64) (map[int64]request, error) {
+func loadRequests(ctx context.Context, q store.DBTX, ids []int64) (map[int64]request, error) {
 	out := make(map[int64]request, len(ids))
 	for _, id := range ids {
 		if _, ok := out[id]; ok || id == 0 {
@@ -131,7 +126,7 @@ func loadRequests(ctx context.Context, q dbtx, ids []int64) (map[int64]request, 
 	return out, nil
 }
 
-func loadJob(ctx context.Context, q dbtx, id int64) (Job, error) {
+func loadJob(ctx context.Context, q store.DBTX, id int64) (Job, error) {
 	j, err := scanJob(q.QueryRowContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Job{}, ErrJobNotFound
@@ -149,25 +144,16 @@ func loadJob(ctx context.Context, q dbtx, id int64) (Job, error) {
 }
 
 // activeJobs lists the jobs the engine still has work for, oldest first.
-func activeJobs(ctx context.Context, q dbtx) ([]Job, error) {
+func activeJobs(ctx context.Context, q store.DBTX) ([]Job, error) {
 	return queryJobs(ctx, q, `SELECT `+jobCols+` FROM jobs WHERE finished_at = 0 ORDER BY id`)
 }
 
-func queryJobs(ctx context.Context, q dbtx, query string, args ...any) ([]Job, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+func queryJobs(ctx context.Context, q store.DBTX, query string, args ...any) ([]Job, error) {
+	out, err := store.All(ctx, q, scanJob, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: list jobs: %w", err)
 	}
-	defer rows.Close()
-	var out []Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: scan job: %w", err)
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // countsSQL aggregates item states per job; the CASE lists mirror Counts.
@@ -186,7 +172,7 @@ const countsSQL = `SELECT job_id, COUNT(*),
 	SUM(CASE WHEN restart_state = 'needs-decision' THEN 1 ELSE 0 END)
 	FROM job_items WHERE job_id IN (%s) GROUP BY job_id`
 
-func loadCounts(ctx context.Context, q dbtx, ids []int64) (map[int64]Counts, error) {
+func loadCounts(ctx context.Context, q store.DBTX, ids []int64) (map[int64]Counts, error) {
 	out := make(map[int64]Counts, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -214,7 +200,7 @@ func loadCounts(ctx context.Context, q dbtx, ids []int64) (map[int64]Counts, err
 }
 
 // setFinished records whether the engine has work for the job (at zero = it has).
-func setFinished(ctx context.Context, q dbtx, jobID int64, at, now time.Time) error {
+func setFinished(ctx context.Context, q store.DBTX, jobID int64, at, now time.Time) error {
 	_, err := q.ExecContext(ctx, `UPDATE jobs SET finished_at = $1, updated_at = $2 WHERE id = $3`, micros(at), micros(now), jobID)
 	if err != nil {
 		return fmt.Errorf("jobs: update job %d: %w", jobID, err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"keybind/internal/cloud"
+	"keybind/internal/store"
 )
 
 // Queries over job_items.
@@ -34,7 +35,7 @@ func mutableArgs(it Item) []any {
 		micros(it.Deadline), it.RestartRequest, micros(it.UpdatedAt)}
 }
 
-func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
+func scanItem(sc store.Scanner) (Item, error) {
 	var it Item
 	var planStatus, action, change, excl, key, restart, op, last string
 	var keyRetry, force, restartRetry, seen int
@@ -121,29 +122,20 @@ func saveItems(ctx context.Context, tx *sql.Tx, changes []change) ([]Item, error
 	return applied, nil
 }
 
-func loadItems(ctx context.Context, q dbtx, jobID int64) ([]Item, error) {
+func loadItems(ctx context.Context, q store.DBTX, jobID int64) ([]Item, error) {
 	return loadItemsWhere(ctx, q, jobID, "")
 }
 
 // loadItemsWhere loads a job's items, in request order, that match cond (a constant SQL condition
 // over job_items, or "" for all).
-func loadItemsWhere(ctx context.Context, q dbtx, jobID int64, cond string) ([]Item, error) {
+func loadItemsWhere(ctx context.Context, q store.DBTX, jobID int64, cond string) ([]Item, error) {
 	query := `SELECT ` + itemCols + ` FROM job_items WHERE job_id = $1`
 	if cond != "" {
 		query += ` AND (` + cond + `)`
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY seq`, jobID)
+	out, err := store.All(ctx, q, scanItem, query+` ORDER BY seq`, jobID)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: load items: %w", err)
 	}
-	defer rows.Close()
-	var out []Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: scan item: %w", err)
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -42,7 +42,7 @@ func optTime(v int64) time.Time {
 	return fromMicros(v)
 }
 
-func scanAPIToken(sc interface{ Scan(...any) error }, extra ...any) (APITokenRow, error) {
+func scanAPIToken(sc Scanner, extra ...any) (APITokenRow, error) {
 	var (
 		t                              APITokenRow
 		created, expires, used, revoke int64
@@ -102,21 +102,9 @@ func (q *Queries) APITokenWithUser(ctx context.Context, tokenHash string) (APITo
 
 // ListAPITokens returns the user's tokens that are not revoked, newest first.
 func (q *Queries) ListAPITokens(ctx context.Context, userID int64) ([]APITokenRow, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens t
-		WHERE t.user_id = $1 AND t.revoked_at = 0 ORDER BY t.id DESC`, userID)
+	out, err := All(ctx, q.db, func(sc Scanner) (APITokenRow, error) { return scanAPIToken(sc) },
+		`SELECT `+apiTokenColumns+` FROM api_tokens t WHERE t.user_id = $1 AND t.revoked_at = 0 ORDER BY t.id DESC`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("store: list API tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []APITokenRow
-	for rows.Next() {
-		t, err := scanAPIToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list API tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list API tokens: %w", err)
 	}
 	return out, nil

@@ -23,7 +23,7 @@ type UserRow struct {
 
 const userColumns = `id, name, role, password_hash, disabled, must_change_password, created_at, password_changed_at, updated_at`
 
-func scanUser(sc interface{ Scan(...any) error }) (UserRow, error) {
+func scanUser(sc Scanner) (UserRow, error) {
 	var (
 		u                     UserRow
 		disabled, mustChange  int64
@@ -90,20 +90,8 @@ func (q *Queries) UserByID(ctx context.Context, id int64) (UserRow, error) {
 
 // ListUsers returns every user ordered by name.
 func (q *Queries) ListUsers(ctx context.Context) ([]UserRow, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
+	out, err := All(ctx, q.db, scanUser, `SELECT `+userColumns+` FROM users ORDER BY name`)
 	if err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
-	}
-	defer rows.Close()
-	var out []UserRow
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
 	return out, nil
