@@ -132,9 +132,6 @@ func (s *Service) Logout(ctx context.Context, rawID string, actor *User, ip stri
 	return nil
 }
 
-// throttleForget is how long a username's failures are kept after the last one.
-const throttleForget = 24 * time.Hour
-
 // PurgeExpired deletes sessions past their idle or absolute timeout and
 // sign-in failures older than a day, and returns how many sessions it deleted.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
@@ -143,7 +140,7 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("auth: purge: %w", err)
 	}
-	if _, err := s.st.PurgeThrottle(ctx, now.Add(-throttleForget)); err != nil {
+	if _, err := s.st.PurgeLoginFailures(ctx, now.Add(-throttleForget)); err != nil {
 		return n, fmt.Errorf("auth: purge: %w", err)
 	}
 	return n, nil
