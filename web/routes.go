@@ -20,7 +20,7 @@ func (s *Server) routes() {
 	app := e.Group("", s.loadSession, csrfProtect, noStore)
 	login := handlers.NewLogin(s.deps.Auth, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, s.cfg.Clock))
 	app.GET("/login", login.Show)
-	app.POST("/login", login.Submit)
+	app.POST("/login", login.Submit, s.knownDevice)
 	app.POST("/logout", login.Logout)
 
 	// Everything else: a signed-in user, and the permission named per route.

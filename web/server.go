@@ -57,6 +57,7 @@ type Server struct {
 	deps     Deps
 	log      *slog.Logger
 	sessions *dbStore
+	devices  devices
 }
 
 // New builds the echo application with its middleware and routes.
@@ -82,7 +83,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	e.Renderer = templRenderer{}
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s := &Server{echo: e, cfg: cfg, deps: deps, log: cfg.Logger}
-	s.sessions = newDBStore(deps.Auth, cfg.CookieKeys, e.IPExtractor)
+	s.sessions = newDBStore(deps.Auth, cfg.CookieKeys)
+	s.devices = newDevices(cfg.CookieKeys)
 	e.HTTPErrorHandler = s.handleError
 	s.middleware()
 	s.routes()
