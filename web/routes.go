@@ -8,11 +8,13 @@ import (
 )
 
 // routes is the console's route table. Every route needs a signed-in user
-// except sign-in, health and static assets (deny by default); routes that
-// need more than that name their permission, checked on the server.
+// except sign-in, health and readiness, and static assets (deny by default);
+// routes that need more than that name their permission, checked on the
+// server.
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", healthz)
+	e.GET("/readyz", s.readyz)
 	e.GET(staticPrefix+"*", staticHandler())
 	e.HEAD(staticPrefix+"*", staticHandler())
 

@@ -33,7 +33,8 @@ type Config struct {
 	BodyLimit      string         // e.g. "1M"
 	RequestTimeout time.Duration
 	Logger         *slog.Logger
-	// Clock drives the per-IP sign-in limiter; default the system clock.
+	// Clock drives the per-IP sign-in limiter and how long a readiness
+	// answer is reused; default the system clock.
 	Clock auth.Clock
 	// LoginRatePerSecond is the sustained rate of sign-in attempts allowed
 	// per client IP (after a burst of 10); default 0.2.
@@ -48,6 +49,7 @@ type Deps struct {
 	Selections *selection.Store
 	Sandbox    *sandbox.Sandbox // the ECS sandbox behind the console, when it is embedded
 	Denials    DenialRecorder   // default: Auth
+	Ready      ReadyChecker     // the database behind GET /readyz
 }
 
 // Server is the console's HTTP application.
@@ -58,6 +60,7 @@ type Server struct {
 	log      *slog.Logger
 	sessions *dbStore
 	devices  devices
+	ready    *readiness
 }
 
 // New builds the echo application with its middleware and routes.
@@ -77,6 +80,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Denials == nil {
 		deps.Denials = deps.Auth
 	}
+	if deps.Ready == nil {
+		return nil, fmt.Errorf("web: Deps.Ready is required (GET /readyz checks it)")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = auth.SystemClock
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -85,6 +94,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{echo: e, cfg: cfg, deps: deps, log: cfg.Logger}
 	s.sessions = newDBStore(deps.Auth, cfg.CookieKeys)
 	s.devices = newDevices(cfg.CookieKeys)
+	s.ready = newReadiness(deps.Ready, cfg.Clock)
 	e.HTTPErrorHandler = s.handleError
 	s.middleware()
 	s.routes()
@@ -161,6 +171,8 @@ func (s *Server) baseState(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// healthz is liveness only: the process serves HTTP. Whether it can do its
+// work is /readyz.
 func healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -157,7 +157,7 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	proxies, _ := parsePrefixes(cfg.TrustedProxies)
 	srv, err := web.New(web.Config{
 		Sandbox: cl.isSandbox, TLS: cfg.TLSCert != "", TrustedProxies: proxies, CookieKeys: keys, Logger: log,
-	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox})
+	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox, Ready: st})
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func TestOpenAppliesMigrationsOnEmptyDB(t *testing.T) {
 	if err != nil || v != want {
 		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, want)
 	}
-	for _, table := range []string{"users", "sessions", "login_failures", "audit", "user_prefs"} {
+	for _, table := range []string{"users", "sessions", "login_failures", "audit", "user_prefs", "readiness_probe"} {
 		var n int
 		err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1`, table).Scan(&n)
 		if err != nil || n != 1 {
