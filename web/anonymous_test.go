@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gorilla/securecookie"
+
 	"keybind/internal/testapp"
 	"keybind/web"
 )
@@ -97,5 +99,30 @@ func TestAnonymousRequestsDoNotGrowTheDatabase(t *testing.T) {
 	}
 	if size1-size0 >= 1<<20 {
 		t.Errorf("%d anonymous requests grew the database by %d bytes, want under 1 MB", requests, size1-size0)
+	}
+}
+
+// An anonymous session row left from before pre-login cookies is never
+// written to again: its cookie is replaced by a pre-login cookie.
+func TestAnonymousRowsFromBeforeAreLeftAlone(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	old, err := app.Auth.NewAnonymousSession(context.Background(), "127.0.0.1", "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, err := securecookie.EncodeMulti(web.CookieName, old.ID, securecookie.CodecsFromPairs(app.CookieKeys...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := app.ClientWithCookie(t, web.CookieName, value)
+	if r := c.Get("/login"); r.StatusCode != http.StatusOK {
+		t.Fatalf("GET /login: status %d", r.StatusCode)
+	}
+	if c.Cookie(web.CookieName) != nil || c.Cookie(web.PreLoginCookieName) == nil {
+		t.Error("the old anonymous cookie was kept, or no pre-login cookie was set")
+	}
+	var data string
+	if err := app.Store.DB().QueryRow(`SELECT data FROM sessions WHERE user_id IS NULL`).Scan(&data); err != nil || data != "{}" {
+		t.Errorf("the old anonymous row: data %q (%v), want it untouched ({})", data, err)
 	}
 }

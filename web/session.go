@@ -88,7 +88,9 @@ func (s *dbStore) New(r *http.Request, name string) (*sessions.Session, error) {
 		return sess, nil // a forged or stale cookie is just no session
 	}
 	row, err := s.backend.LoadSession(r.Context(), raw)
-	if errors.Is(err, auth.ErrNoSession) {
+	if errors.Is(err, auth.ErrNoSession) || err == nil && row.User == nil {
+		// No session, or an anonymous row from before pre-login cookies:
+		// such rows are never written to again and expire on their own.
 		s.readPreLogin(r, sess)
 		return sess, nil
 	}
