@@ -45,7 +45,10 @@ func (s *Service) expired(row store.SessionRow, now time.Time) bool {
 	return now.Sub(row.LastSeenAt) >= s.idle || now.Sub(row.CreatedAt) >= s.absolute
 }
 
-// NewAnonymousSession starts a session for a visitor who has not signed in.
+// NewAnonymousSession starts a session row for a visitor who has not signed
+// in. The console no longer makes such rows (before sign-in it keeps a signed
+// pre-login cookie, so anonymous requests cost the database nothing); rows
+// made before that expire with the idle timeout.
 func (s *Service) NewAnonymousSession(ctx context.Context, ip, userAgent string) (*Session, error) {
 	raw, idHash, err := newSessionID()
 	if err != nil {
