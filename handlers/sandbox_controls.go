@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -14,6 +17,7 @@ import (
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/sandbox"
+	"keybind/internal/selection"
 	"keybind/internal/store"
 	"keybind/views"
 )
@@ -41,7 +45,10 @@ func (h *SandboxControls) sandbox() (*sandbox.Sandbox, error) {
 	return h.sb, nil
 }
 
-var faultKinds = []string{sandbox.FaultThrottle, sandbox.FaultUnavailable, sandbox.FaultInternal, sandbox.FaultLatency, sandbox.FaultDrop}
+var faultKinds = sandbox.FaultKinds
+
+// faultCode is the error code a fail-instances fault may give (empty: InternalError).
+var faultCode = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9.]{0,63})?$`)
 
 // Show renders the panel.
 func (h *SandboxControls) Show(c echo.Context) error { return h.render(c, http.StatusOK, nil) }
@@ -64,8 +71,11 @@ func (h *SandboxControls) render(c echo.Context, status int, errs map[string]str
 		case f.Probability > 0:
 			detail = fmt.Sprintf("%.0f%% of calls", f.Probability*100)
 		}
-		if f.Kind == sandbox.FaultLatency {
+		switch f.Kind {
+		case sandbox.FaultLatency, sandbox.FaultDelayAfter:
 			detail += fmt.Sprintf(", %s each", f.Latency)
+		case sandbox.FaultFailInstances:
+			detail += fmt.Sprintf(", %d instances with %s", len(f.InstanceIDs), cmp.Or(f.Code, "InternalError"))
 		}
 		p.Faults = append(p.Faults, views.SandboxFault{Action: action, Kind: f.Kind, Detail: detail})
 	}
@@ -119,6 +129,16 @@ func (h *SandboxControls) AddFault(c echo.Context) error {
 		errs["latency_ms"] = "0 to 60000 milliseconds"
 	}
 	f.Latency = time.Duration(ms) * time.Millisecond
+	if f.Kind == sandbox.FaultFailInstances {
+		ids, err := selection.ParseIDs(c.FormValue("instance_ids"))
+		if err != nil || len(ids) == 0 {
+			errs["instance_ids"] = "one or more instance IDs (i-…)"
+		}
+		f.InstanceIDs, f.Code = ids, strings.TrimSpace(c.FormValue("code"))
+		if !faultCode.MatchString(f.Code) {
+			errs["code"] = "an error code such as OperationConflict, or empty for InternalError"
+		}
+	}
 	if f.Count == 0 && f.Probability == 0 {
 		errs["count"] = "set how many calls fail, or a probability"
 	}

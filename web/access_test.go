@@ -13,12 +13,13 @@ import (
 )
 
 // publicRoutes need no sign-in (SECURITY.md, Access control): the sign-in
-// form and sign-out, health and static assets.
+// form and sign-out, health and readiness, and static assets.
 var publicRoutes = map[web.Route]bool{
 	{Method: http.MethodGet, Path: "/login"}:     true,
 	{Method: http.MethodPost, Path: "/login"}:    true,
 	{Method: http.MethodPost, Path: "/logout"}:   true,
 	{Method: http.MethodGet, Path: "/healthz"}:   true,
+	{Method: http.MethodGet, Path: "/readyz"}:    true,
 	{Method: http.MethodGet, Path: "/static/*"}:  true,
 	{Method: http.MethodHead, Path: "/static/*"}: true,
 }
@@ -42,8 +43,8 @@ func concretePath(pattern string) string {
 }
 
 // SECURITY.md, Access control [V8]: deny by default. Every route in the
-// table except sign-in, health and static assets refuses a signed-out
-// request, as does an unknown path.
+// table except sign-in, health and readiness, and static assets refuses a
+// signed-out request, as does an unknown path.
 func TestDenyByDefault(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
 	routes := app.Web.Routes()
@@ -58,7 +59,7 @@ func TestDenyByDefault(t *testing.T) {
 	}
 
 	anon := app.Client(t)
-	anon.Get("/login") // an anonymous session with a CSRF token, so POSTs reach the sign-in check
+	anon.Get("/login") // a pre-login cookie with a CSRF token, so POSTs reach the sign-in check
 	checked := 0
 	for _, r := range append(routes, web.Route{Method: http.MethodGet, Path: "/no/such/page"}, web.Route{Method: http.MethodPost, Path: "/no/such/action"}) {
 		if publicRoutes[r] {
@@ -97,7 +98,7 @@ func TestDenyByDefault(t *testing.T) {
 
 	t.Run("public routes", func(t *testing.T) {
 		c := app.Client(t)
-		for _, path := range []string{"/login", "/healthz"} {
+		for _, path := range []string{"/login", "/healthz", "/readyz"} {
 			if r := c.Get(path); r.StatusCode != http.StatusOK {
 				t.Errorf("GET %s signed out: status %d, want 200", path, r.StatusCode)
 			}

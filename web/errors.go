@@ -12,8 +12,15 @@ import (
 	"keybind/handlers/htmx"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
+	"keybind/internal/store"
 	"keybind/views"
 )
+
+// errCannotSave answers a request the database could not serve (disk full,
+// read-only, I/O error): the problem is the server's, for now.
+var errCannotSave = apperr.New(http.StatusServiceUnavailable, "cannot_save",
+	"keybind cannot save changes right now. Try again in a few minutes; if this goes on, tell an administrator "+
+		"(the server's disk may be full).")
 
 // classify turns any error into what the user is shown. Raw internal text
 // (SQL, SDK dumps) never reaches a page.
@@ -35,6 +42,8 @@ func classify(err error) *apperr.Error {
 		return apperr.NotFound("That user")
 	case errors.Is(err, context.DeadlineExceeded):
 		return apperr.New(http.StatusGatewayTimeout, "timeout", "This took too long. Try again in a moment.")
+	case store.Unavailable(err):
+		return errCannotSave
 	}
 	if e, ok := apperr.FromCloud(err); ok {
 		return e

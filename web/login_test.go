@@ -70,9 +70,11 @@ func TestSignInErrorsDoNotRevealTheUser(t *testing.T) {
 	}
 }
 
-// SECURITY.md, Authentication [6.3.1]: a per-account failure counter with a
-// growing delay, the same for unknown users, and no permanent lockout.
-func TestSignInThrottlingPerAccount(t *testing.T) {
+// SECURITY.md, Authentication [6.3.1]: a failure counter per account and
+// client address with a growing delay, the same for unknown users, and no
+// permanent lockout. (Per address and the per-account backstop:
+// lockout_test.go.)
+func TestSignInThrottlingPerAccountAndAddress(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
 	const wrong = "Not-The-Password-123"
 
@@ -80,10 +82,10 @@ func TestSignInThrottlingPerAccount(t *testing.T) {
 		Status     int
 		RetryAfter int
 	}
-	// run makes five free failures, then alternates: an attempt while
-	// throttled, then an attempt once the delay has passed.
-	run := func(user string) []step {
-		c := app.Client(t)
+	// run makes five free failures from ip, then alternates: an attempt
+	// while throttled, then an attempt once the delay has passed.
+	run := func(ip, user string) []step {
+		c := app.ClientFrom(t, ip)
 		var got []step
 		for range 5 {
 			r := signInAttempt(t, app, c, user, wrong, nil)
@@ -112,21 +114,25 @@ func TestSignInThrottlingPerAccount(t *testing.T) {
 		want = append(want, step{http.StatusTooManyRequests, wait}, step{http.StatusUnauthorized, 0})
 	}
 
-	known := run("helen")
+	known := run("127.0.0.1", "helen")
 	if fmt.Sprint(known) != fmt.Sprint(want) {
 		t.Errorf("existing user: got\n%v\nwant\n%v", known, want)
 	}
 	// While throttled, even the right password is not checked; once the
-	// (capped) delay has passed, it signs in: no permanent lockout.
-	if r := signInAttempt(t, app, app.Client(t), "helen", testapp.HelpdeskPassword, nil); r.StatusCode != http.StatusTooManyRequests {
+	// (capped) delay has passed, it signs in: no permanent lockout. From
+	// another address it signs in at once.
+	if r := signInAttempt(t, app, app.ClientFrom(t, "127.0.0.1"), "helen", testapp.HelpdeskPassword, nil); r.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("right password while throttled: status %d, want 429", r.StatusCode)
 	}
+	if r := signInAttempt(t, app, app.ClientFrom(t, "127.0.0.3"), "helen", testapp.HelpdeskPassword, nil); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("right password from another address meanwhile: status %d, want 303", r.StatusCode)
+	}
 	app.Clock.Advance(15 * time.Minute)
-	if r := signInAttempt(t, app, app.Client(t), "helen", testapp.HelpdeskPassword, nil); r.StatusCode != http.StatusSeeOther {
+	if r := signInAttempt(t, app, app.ClientFrom(t, "127.0.0.1"), "helen", testapp.HelpdeskPassword, nil); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("right password after 15 minutes: status %d, want 303", r.StatusCode)
 	}
 
-	unknown := run("no-such-user")
+	unknown := run("127.0.0.4", "no-such-user")
 	if fmt.Sprint(unknown) != fmt.Sprint(want) {
 		t.Errorf("unknown user is throttled differently: got\n%v\nwant (as helen)\n%v", unknown, want)
 	}

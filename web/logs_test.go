@@ -33,6 +33,14 @@ func TestNoSecretsInLogsOrAudit(t *testing.T) {
 		return c
 	}
 	cookieSecrets := func(c *testapp.Client) {
+		if c.CSRF != "" {
+			secrets[c.CSRF] = "a CSRF token"
+		}
+		for _, name := range []string{web.PreLoginCookieName, web.DeviceCookieName} {
+			if ck := c.Cookie(name); ck != nil {
+				secrets[ck.Value] = "the cookie " + name
+			}
+		}
 		ck := c.Cookie(web.CookieName)
 		if ck == nil {
 			return
@@ -40,9 +48,6 @@ func TestNoSecretsInLogsOrAudit(t *testing.T) {
 		secrets[ck.Value] = "a session cookie"
 		raw := rawSessionID(t, app, ck.Value)
 		secrets[base64.RawURLEncoding.EncodeToString(raw)] = "a session ID"
-		if c.CSRF != "" {
-			secrets[c.CSRF] = "a CSRF token"
-		}
 	}
 
 	// Failed sign-ins: a wrong password, an unknown user.

@@ -8,11 +8,13 @@ import (
 )
 
 // routes is the console's route table. Every route needs a signed-in user
-// except sign-in, health and static assets (deny by default); routes that
-// need more than that name their permission, checked on the server.
+// except sign-in, health and readiness, and static assets (deny by default);
+// routes that need more than that name their permission, checked on the
+// server.
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", healthz)
+	e.GET("/readyz", s.readyz)
 	e.GET(staticPrefix+"*", staticHandler())
 	e.HEAD(staticPrefix+"*", staticHandler())
 
@@ -20,7 +22,7 @@ func (s *Server) routes() {
 	app := e.Group("", s.loadSession, csrfProtect, noStore)
 	login := handlers.NewLogin(s.deps.Auth, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, s.cfg.Clock))
 	app.GET("/login", login.Show)
-	app.POST("/login", login.Submit)
+	app.POST("/login", login.Submit, s.knownDevice)
 	app.POST("/logout", login.Logout)
 
 	// Everything else: a signed-in user, and the permission named per route.

@@ -36,7 +36,8 @@ type Config struct {
 	BodyLimit      string         // e.g. "1M"
 	RequestTimeout time.Duration
 	Logger         *slog.Logger
-	// Clock drives the per-IP sign-in limiter; default the system clock.
+	// Clock drives the per-IP sign-in limiter and how long a readiness
+	// answer is reused; default the system clock.
 	Clock auth.Clock
 	// LoginRatePerSecond is the sustained rate of sign-in attempts allowed
 	// per client IP (after a burst of 10); default 0.2.
@@ -51,6 +52,7 @@ type Deps struct {
 	Selections *selection.Store
 	Sandbox    *sandbox.Sandbox // the ECS sandbox behind the console, when it is embedded
 	Denials    DenialRecorder   // default: Auth
+	Ready      ReadyChecker     // the database behind GET /readyz
 }
 
 // Server is the console's HTTP application.
@@ -61,6 +63,8 @@ type Server struct {
 	svc      services
 	log      *slog.Logger
 	sessions *dbStore
+	devices  devices
+	ready    *readiness
 }
 
 // services are the domain's use-cases and shared caches, built once from
@@ -99,6 +103,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Denials == nil {
 		deps.Denials = deps.Auth
 	}
+	if deps.Ready == nil {
+		return nil, fmt.Errorf("web: Deps.Ready is required (GET /readyz checks it)")
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = auth.SystemClock
 	}
@@ -108,7 +115,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	e.Renderer = templRenderer{}
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s := &Server{echo: e, cfg: cfg, deps: deps, svc: newServices(cfg, deps), log: cfg.Logger}
-	s.sessions = newDBStore(deps.Auth, cfg.CookieKeys, e.IPExtractor)
+	s.sessions = newDBStore(deps.Auth, cfg.CookieKeys)
+	s.devices = newDevices(cfg.CookieKeys)
+	s.ready = newReadiness(deps.Ready, cfg.Clock)
 	e.HTTPErrorHandler = s.handleError
 	s.middleware()
 	s.routes()
@@ -185,6 +194,8 @@ func (s *Server) baseState(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// healthz is liveness only: the process serves HTTP. Whether it can do its
+// work is /readyz.
 func healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,26 +18,31 @@ import (
 	"keybind/web"
 )
 
-// SECURITY.md, Sessions: the cookie's name and attributes, on every response
-// that sets it (first visit, sign-in, a saved flash message, sign-out).
+// SECURITY.md, Sessions: the name and attributes of every cookie the
+// console sets (the session cookie; before sign-in, the pre-login cookie
+// with the sign-in form's CSRF token; the device cookie), on every response
+// that sets one: first visit, sign-in, a saved flash message, sign-out.
 func TestSessionCookieAttributes(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
 	c := app.Client(t)
 
+	const set, cleared, persistent = "set", "cleared", "persistent"
 	steps := []struct {
-		name    string
-		do      func() *testapp.Response
-		cleared bool // the response deletes the cookie
+		name string
+		do   func() *testapp.Response
+		want map[string]string // cookie name -> what the response does to it
 	}{
-		{"first visit", func() *testapp.Response { return c.Get("/login") }, false},
+		{"first visit", func() *testapp.Response { return c.Get("/login") },
+			map[string]string{web.PreLoginCookieName: set}},
 		{"sign-in", func() *testapp.Response {
 			return c.PostForm("/login", url.Values{"username": {"admin"}, "password": {testapp.AdminPassword}})
-		}, false},
+		}, map[string]string{web.CookieName: set, web.PreLoginCookieName: cleared, web.DeviceCookieName: persistent}},
 		{"flash message saved", func() *testapp.Response {
 			c.Get("/users")
 			return c.PostForm("/users/helen/sessions/end", nil)
-		}, false},
-		{"sign-out", func() *testapp.Response { c.Get("/"); return c.PostForm("/logout", nil) }, true},
+		}, map[string]string{web.CookieName: set}},
+		{"sign-out", func() *testapp.Response { c.Get("/"); return c.PostForm("/logout", nil) },
+			map[string]string{web.CookieName: cleared}},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
@@ -44,34 +50,32 @@ func TestSessionCookieAttributes(t *testing.T) {
 			if r.StatusCode >= 400 {
 				t.Fatalf("status %d, want success", r.StatusCode)
 			}
-			cks := sessionSetCookies(t, r)
-			if len(cks) != 1 {
-				t.Fatalf("got %d %s cookies set, want 1 (Set-Cookie: %q)", len(cks), web.CookieName, r.Header.Values("Set-Cookie"))
+			got := map[string]string{}
+			for _, line := range r.Header.Values("Set-Cookie") {
+				ck, err := http.ParseSetCookie(line)
+				if err != nil {
+					t.Fatalf("Set-Cookie %q: %v", line, err)
+				}
+				if !strings.HasPrefix(ck.Name, "__Host-") {
+					t.Errorf("cookie %s: want the __Host- prefix", ck.Name)
+				}
+				if ck.Path != "/" || ck.Domain != "" || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
+					t.Errorf("cookie %s: Path %q Domain %q Secure %t HttpOnly %t SameSite %v; want /, none, true, true, Lax (raw %q)",
+						ck.Name, ck.Path, ck.Domain, ck.Secure, ck.HttpOnly, ck.SameSite, ck.Raw)
+				}
+				switch {
+				case ck.MaxAge < 0:
+					got[ck.Name] = cleared
+				case ck.MaxAge == 0 && ck.Expires.IsZero():
+					got[ck.Name] = set // a browser-session cookie: the server decides its expiry
+				case ck.Name == web.DeviceCookieName && ck.MaxAge >= 300*24*3600:
+					got[ck.Name] = persistent
+				default:
+					got[ck.Name] = fmt.Sprintf("MaxAge %d Expires %v", ck.MaxAge, ck.Expires)
+				}
 			}
-			ck := cks[0]
-			if !strings.HasPrefix(ck.Name, "__Host-") {
-				t.Errorf("name %q, want the __Host- prefix", ck.Name)
-			}
-			if ck.Path != "/" {
-				t.Errorf("Path %q, want /", ck.Path)
-			}
-			if ck.Domain != "" {
-				t.Errorf("Domain %q, want none", ck.Domain)
-			}
-			if !ck.Secure {
-				t.Error("Secure is not set")
-			}
-			if !ck.HttpOnly {
-				t.Error("HttpOnly is not set")
-			}
-			if ck.SameSite != http.SameSiteLaxMode {
-				t.Errorf("SameSite %v, want Lax (raw %q)", ck.SameSite, ck.Raw)
-			}
-			switch {
-			case s.cleared && ck.MaxAge >= 0:
-				t.Errorf("MaxAge %d on sign-out, want the cookie deleted", ck.MaxAge)
-			case !s.cleared && (ck.MaxAge != 0 || !ck.Expires.IsZero()):
-				t.Errorf("MaxAge %d Expires %v, want a browser-session cookie (the row's timeouts are the expiry)", ck.MaxAge, ck.Expires)
+			if fmt.Sprint(got) != fmt.Sprint(s.want) {
+				t.Errorf("cookies: got %v, want %v", got, s.want)
 			}
 		})
 	}
@@ -123,38 +127,58 @@ func rawTokenText(t *testing.T, app *testapp.App, cookieValue string) string {
 	return base64.RawURLEncoding.EncodeToString(rawSessionID(t, app, cookieValue))
 }
 
-// SECURITY.md, Sessions [7.2.4]: a new ID at sign-in; the pre-login session
-// row is destroyed, so a planted (fixated) cookie never becomes signed in.
+// SECURITY.md, Sessions [7.2.4]: a new ID at sign-in, and the pre-login
+// session is destroyed. Before sign-in the session is only the pre-login
+// cookie (no row): sign-in clears it and changes the CSRF token, so a
+// planted pre-login cookie never becomes signed in. A session cookie
+// present at sign-in has its row deleted.
 func TestSignInRotatesTheSession(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
-	c := app.Client(t)
-	c.Get("/login")
-	before, tokenBefore := sessionCookie(t, c), c.CSRF
-	if !sessionRowExists(t, app, before) {
-		t.Fatal("the pre-login session has no row")
-	}
-	r := c.PostForm("/login", url.Values{"username": {"helen"}, "password": {testapp.HelpdeskPassword}})
-	if r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign in: status %d, want 303", r.StatusCode)
-	}
-	after := sessionCookie(t, c)
-	if string(rawSessionID(t, app, before)) == string(rawSessionID(t, app, after)) {
-		t.Fatal("the session ID did not change at sign-in")
-	}
-	if sessionRowExists(t, app, before) {
-		t.Error("the pre-login session row still exists after sign-in")
-	}
-	if !sessionRowExists(t, app, after) {
-		t.Error("the signed-in session has no row")
-	}
-	wantPage(t, c.Get("/"), "GET / with the new cookie")
-	if c.CSRF == tokenBefore {
-		t.Error("the CSRF token did not change at sign-in")
-	}
 
-	// The attacker who planted the pre-login cookie holds nothing.
-	planted := app.ClientWithCookie(t, web.CookieName, before)
-	wantSignInRedirect(t, planted.Get("/"), "GET / with the pre-login cookie")
+	t.Run("pre-login cookie", func(t *testing.T) {
+		c := app.Client(t)
+		c.Get("/login")
+		pre, tokenBefore := c.Cookie(web.PreLoginCookieName), c.CSRF
+		if pre == nil || tokenBefore == "" {
+			t.Fatal("the sign-in page set no pre-login cookie or CSRF token")
+		}
+		if c.Cookie(web.CookieName) != nil {
+			t.Error("a session cookie before sign-in")
+		}
+		r := c.PostForm("/login", url.Values{"username": {"helen"}, "password": {testapp.HelpdeskPassword}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign in: status %d, want 303", r.StatusCode)
+		}
+		if c.Cookie(web.PreLoginCookieName) != nil {
+			t.Error("the pre-login cookie survived sign-in")
+		}
+		if !sessionRowExists(t, app, sessionCookie(t, c)) {
+			t.Error("the signed-in session has no row")
+		}
+		wantPage(t, c.Get("/"), "GET / signed in")
+		if c.CSRF == tokenBefore {
+			t.Error("the CSRF token did not change at sign-in")
+		}
+		planted := app.ClientWithCookie(t, web.PreLoginCookieName, pre.Value)
+		wantSignInRedirect(t, planted.Get("/"), "GET / with the pre-login cookie")
+	})
+
+	t.Run("session cookie", func(t *testing.T) {
+		c := app.SignIn(t, "admin", testapp.AdminPassword)
+		before := sessionCookie(t, c)
+		r := c.PostForm("/login", url.Values{"username": {"helen"}, "password": {testapp.HelpdeskPassword}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign in again: status %d, want 303", r.StatusCode)
+		}
+		after := sessionCookie(t, c)
+		if string(rawSessionID(t, app, before)) == string(rawSessionID(t, app, after)) {
+			t.Fatal("the session ID did not change at sign-in")
+		}
+		if sessionRowExists(t, app, before) {
+			t.Error("the earlier session's row still exists after sign-in")
+		}
+		wantSignInRedirect(t, app.ClientWithCookie(t, web.CookieName, before).Get("/"), "GET / with the earlier cookie")
+	})
 }
 
 // SECURITY.md, Sessions [7.4.1]: sign-out revokes the row; a copied cookie

@@ -26,9 +26,11 @@ var (
 )
 
 // ThrottledError refuses a sign-in attempt made too soon after repeated
-// failures for the same username; the password was not checked.
+// failures; the password was not checked. Scope is the counter that refused
+// it (store.ScopePair, ScopeAddress or ScopeAccount).
 type ThrottledError struct {
 	RetryAfter time.Duration
+	Scope      string
 }
 
 func (e *ThrottledError) Error() string {

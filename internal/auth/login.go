@@ -5,87 +5,35 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
-	"unicode"
 
 	"keybind/internal/store"
 )
 
-// Throttling: the first freeFailures failed sign-ins of a username cost
-// nothing; after that each attempt must wait 2^(n-freeFailures) seconds
-// after the last failure, up to maxThrottleDelay. A success resets the
-// count, and nothing ever locks an account for good.
-const (
-	freeFailures     = 5
-	maxThrottleDelay = 15 * time.Minute
-)
-
-func throttleDelay(failures int) time.Duration {
-	n := failures - freeFailures
-	if n < 0 {
-		return 0
-	}
-	if n >= 10 { // 2^10 s is already over the cap
-		return maxThrottleDelay
-	}
-	return min(time.Second<<n, maxThrottleDelay)
-}
-
-// throttleKey is the username as throttling and the audit trail see it:
-// normalized, printable, bounded; the same whether or not the user exists.
-func throttleKey(username string) string {
-	name := strings.Map(func(r rune) rune {
-		if !unicode.IsPrint(r) {
-			return '?'
-		}
-		return r
-	}, NormalizeUsername(username))
-	return truncate(name, MaxUsernameLen)
-}
-
-// reserveAttempt counts an attempt for key as a failure before the password
-// is checked (a success resets it), so parallel guesses cannot all slip in
-// under the same count. It returns how long to wait instead if key is being
-// throttled.
-func (s *Service) reserveAttempt(ctx context.Context, key string, now time.Time) (time.Duration, error) {
-	var wait time.Duration
-	err := s.st.WithTx(ctx, func(tx *sql.Tx) error {
-		q := s.st.With(tx)
-		row, err := q.Throttle(ctx, key)
-		if err != nil {
-			return err
-		}
-		if next := row.LastFailureAt.Add(throttleDelay(row.Failures)); row.Failures >= freeFailures && now.Before(next) {
-			wait = next.Sub(now)
-			return nil
-		}
-		_, err = q.RecordFailure(ctx, key, now)
-		return err
-	})
-	return wait, err
-}
-
 // Login checks the username and password. On success it deletes the
-// pre-login session oldRawID (if any) and returns a new signed-in session;
-// its ID is the cookie's new token. It returns ErrInvalidCredentials for an
-// unknown user, a wrong password and a disabled account alike, after the
-// same work in each case, and *ThrottledError, without checking the
-// password, while the username is throttled.
+// session oldRawID (if any), resets the failures of the account at ip and
+// returns a new signed-in session; its ID is the cookie's new token. It
+// returns ErrInvalidCredentials for an unknown user, a wrong password and a
+// disabled account alike, after the same work in each case, and counts the
+// failure (see throttlePolicy); and *ThrottledError, without checking the
+// password, while a failure counter holds the attempt back. A *Device in ctx
+// (WithDevice) exempts a browser the account signed in from before from the
+// per-account backstop, and learns the account on success.
 func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, userAgent string) (*Session, error) {
 	key := throttleKey(username)
 	ip = truncate(ip, maxClientIP)
 	attempt := store.AuditEntry{Username: key, Via: ViaWeb, ClientIP: ip, Action: ActionLogin, Outcome: store.OutcomeFailure}
+	device := deviceFrom(ctx)
+	keys := failureKeys(key, ip)
 
 	now := s.now()
-	wait, err := s.reserveAttempt(ctx, key, now)
+	wait, by, err := s.throttled(ctx, keys, now, device.knows(key))
 	if err != nil {
 		return nil, fmt.Errorf("auth: login: %w", err)
 	}
 	if wait > 0 {
-		attempt.Detail = "throttled: too many failed sign-ins"
+		attempt.Detail = throttledDetail(by)
 		s.recordBestEffort(ctx, attempt)
-		return nil, &ThrottledError{RetryAfter: wait}
+		return nil, &ThrottledError{RetryAfter: wait, Scope: by.scope}
 	}
 
 	var user *store.UserRow
@@ -115,7 +63,9 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 		attempt.Detail = "account disabled"
 	}
 	if attempt.Detail != "" {
-		s.recordBestEffort(ctx, attempt)
+		if err := s.recordFailure(ctx, keys, s.now(), attempt); err != nil {
+			return nil, fmt.Errorf("auth: login: %w", err)
+		}
 		return nil, ErrInvalidCredentials
 	}
 
@@ -133,7 +83,7 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 	now = s.now()
 	err = s.st.WithTx(ctx, func(tx *sql.Tx) error {
 		q := s.st.With(tx)
-		if err := q.ResetThrottle(ctx, key); err != nil {
+		if err := q.ResetLoginFailures(ctx, keys[0]); err != nil {
 			return err
 		}
 		if oldHash, ok := sessionIDHash(oldRawID); ok {
@@ -157,6 +107,9 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 	})
 	if err != nil {
 		return nil, fmt.Errorf("auth: login: %w", err)
+	}
+	if device != nil {
+		device.SignedIn = user.Name
 	}
 	u := userFromRow(*user)
 	return &Session{ID: raw, User: &u, CreatedAt: now, LastSeen: now, Data: map[string]string{}}, nil

@@ -45,7 +45,10 @@ func (s *Service) expired(row store.SessionRow, now time.Time) bool {
 	return now.Sub(row.LastSeenAt) >= s.idle || now.Sub(row.CreatedAt) >= s.absolute
 }
 
-// NewAnonymousSession starts a session for a visitor who has not signed in.
+// NewAnonymousSession starts a session row for a visitor who has not signed
+// in. The console no longer makes such rows (before sign-in it keeps a signed
+// pre-login cookie, so anonymous requests cost the database nothing); rows
+// made before that expire with the idle timeout.
 func (s *Service) NewAnonymousSession(ctx context.Context, ip, userAgent string) (*Session, error) {
 	raw, idHash, err := newSessionID()
 	if err != nil {
@@ -132,9 +135,6 @@ func (s *Service) Logout(ctx context.Context, rawID string, actor *User, ip stri
 	return nil
 }
 
-// throttleForget is how long a username's failures are kept after the last one.
-const throttleForget = 24 * time.Hour
-
 // PurgeExpired deletes sessions past their idle or absolute timeout and
 // sign-in failures older than a day, and returns how many sessions it deleted.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
@@ -143,7 +143,7 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("auth: purge: %w", err)
 	}
-	if _, err := s.st.PurgeThrottle(ctx, now.Add(-throttleForget)); err != nil {
+	if _, err := s.st.PurgeLoginFailures(ctx, now.Add(-throttleForget)); err != nil {
 		return n, fmt.Errorf("auth: purge: %w", err)
 	}
 	return n, nil

@@ -222,7 +222,7 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, name, password s
 		if err != nil {
 			return err
 		}
-		if err := q.ResetThrottle(ctx, u.Name); err != nil {
+		if err := q.ResetAccountFailures(ctx, u.Name); err != nil {
 			return err
 		}
 		return appendAt(ctx, q, actor.entry(ActionUserPasswordReset, store.OutcomeSuccess,
@@ -233,7 +233,8 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, name, password s
 // ChangeOwnPassword changes the signed-in actor's password after checking
 // the current one, then ends all their sessions (the current one too: they
 // sign in again with the new password). Wrong current passwords count
-// towards the same throttle as sign-ins.
+// towards the same failure counters as sign-ins; the per-account backstop
+// does not hold a signed-in browser back.
 func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, current, next string) error {
 	if actor.User == nil {
 		return ErrForbidden
@@ -245,7 +246,8 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, current, n
 	if next == current {
 		return &ValidationError{Field: "password", Message: "must differ from the current password"}
 	}
-	wait, err := s.reserveAttempt(ctx, key, s.now())
+	keys := failureKeys(key, truncate(actor.IP, maxClientIP))
+	wait, _, err := s.throttled(ctx, keys, s.now(), true)
 	if err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
 	}
@@ -265,7 +267,9 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, current, n
 		return fmt.Errorf("auth: change password: %w", err)
 	}
 	if !ok || u.Disabled {
-		s.recordBestEffort(ctx, actor.entry(ActionChangeOwnPassword, store.OutcomeFailure, "wrong current password"))
+		if err := s.recordFailure(ctx, keys, s.now(), actor.entry(ActionChangeOwnPassword, store.OutcomeFailure, "wrong current password")); err != nil {
+			return fmt.Errorf("auth: change password: %w", err)
+		}
 		return ErrInvalidCredentials
 	}
 	hash, err := s.hash(ctx, next)
@@ -278,7 +282,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, current, n
 		if err := q.SetPasswordHash(ctx, u.ID, hash, false, now); err != nil {
 			return err
 		}
-		if err := q.ResetThrottle(ctx, key); err != nil {
+		if err := q.ResetLoginFailures(ctx, keys[0]); err != nil {
 			return err
 		}
 		n, err := q.DeleteUserSessions(ctx, u.ID)

@@ -17,6 +17,7 @@ import (
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
 	"keybind/internal/store"
+	"keybind/internal/text"
 	"keybind/web"
 )
 
@@ -80,7 +81,7 @@ func newLogger(format, level string, w interface{ Write([]byte) (int, error) }) 
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 	}
-	opts := &slog.HandlerOptions{Level: lvl}
+	opts := &slog.HandlerOptions{Level: lvl, ReplaceAttr: visibleAttr}
 	switch format {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
@@ -88,6 +89,26 @@ func newLogger(format, level string, w interface{ Write([]byte) (int, error) }) 
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want json or text", format)
+}
+
+// visibleAttr makes control characters in logged text visible (see
+// text.Visible): a log printed on a terminal must not carry an ESC from
+// an instance name or a URL. The JSON handler escapes C0 controls but not DEL
+// or C1 controls; the text handler quotes them; this covers both alike.
+func visibleAttr(_ []string, a slog.Attr) slog.Attr {
+	switch v := a.Value; v.Kind() {
+	case slog.KindString:
+		if s := v.String(); text.Visible(s) != s {
+			a.Value = slog.StringValue(text.Visible(s))
+		}
+	case slog.KindAny:
+		if err, ok := v.Any().(error); ok {
+			if s := err.Error(); text.Visible(s) != s {
+				a.Value = slog.StringValue(text.Visible(s))
+			}
+		}
+	}
+	return a
 }
 
 func runServe(ctx context.Context, args []string, sys IO) error {
@@ -136,7 +157,7 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	proxies, _ := parsePrefixes(cfg.TrustedProxies)
 	srv, err := web.New(web.Config{
 		Sandbox: cl.isSandbox, TLS: cfg.TLSCert != "", TrustedProxies: proxies, CookieKeys: keys, Logger: log,
-	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox})
+	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox, Ready: st})
 	if err != nil {
 		return err
 	}

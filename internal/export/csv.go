@@ -6,12 +6,17 @@ import (
 	"encoding/csv"
 	"io"
 	"strings"
+
+	"keybind/internal/text"
 )
 
-// Cell neutralises a value for spreadsheets: text starting with =, +, -, @,
-// a tab or a carriage return would be read as a formula, so it gets a
-// leading apostrophe (OWASP "CSV injection").
+// Cell neutralises a value for spreadsheets and terminals: control
+// characters are made visible (an ESC would act when the file is printed
+// with cat), and text starting with =, +, -, @, a tab or a carriage return
+// would be read as a formula, so it gets a leading apostrophe (OWASP "CSV
+// injection").
 func Cell(s string) string {
+	s = text.Visible(s)
 	if s == "" {
 		return s
 	}

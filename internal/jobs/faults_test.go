@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"keybind/internal/cloud"
 	"keybind/internal/jobs"
 	"keybind/internal/sandbox"
 )
@@ -189,4 +190,118 @@ func TestRetryFailed(t *testing.T) {
 	if _, err := h.eng.RetryFailed(h.ctx, bob, id); err == nil {
 		t.Error("RetryFailed with only a non-retryable failure left: want ErrNothingToDo")
 	}
+}
+
+// callsOf counts the sandbox's calls of action.
+func (h *harness) callsOf(action string) int { return h.env.Sandbox.Calls()[action] }
+
+// Issue #11, item 9: the answer to AttachKeyPair is lost after the call ran
+// (drop-after). Re-sending a key call is harmless, so the gateway sends it
+// once more within the same attempt; the engine then confirms the key by
+// re-reading KeyPairName before it shows the item bound. Nothing needs a
+// decision and what the engine shows is what the sandbox holds.
+func TestLostAttachAnswerIsConfirmedByRereading(t *testing.T) {
+	h := newHarness(t, sandbox.Options{}, nil)
+	ids := h.pick(3, without("ops-deploy", running))
+	h.env.Sandbox.AddFault(sandbox.Fault{Action: "AttachKeyPair", Kind: sandbox.FaultDropAfter, Count: 1})
+	id := h.create("ops-deploy", ids, jobs.RestartPolicy{})
+
+	j := h.runUntilIdle(id, time.Second, 10)
+	if j.Counts.Bound != 3 || j.Counts.KeyFailed != 0 || j.Counts.NeedsDecision != 0 {
+		t.Errorf("job %q %+v, want 3 bound, none failed or waiting for a decision", j.State, j.Counts)
+	}
+	for iid, it := range h.items(id) {
+		if it.Key != jobs.KeyDone || it.KeyAttempts != 1 {
+			t.Errorf("%s: key %q after %d attempts, want done after 1", iid, it.Key, it.KeyAttempts)
+		}
+	}
+	if n := h.callsOf("AttachKeyPair"); n != 2 {
+		t.Errorf("AttachKeyPair sent %d times, want 2: the call whose answer was lost, and once more", n)
+	}
+	if n := h.callsOf("DescribeInstances"); n == 0 {
+		t.Error("the key was never re-read with DescribeInstances")
+	}
+	assertTruth(t, h, id, "ops-deploy")
+}
+
+// Issue #11, item 9: the answer to a reboot is lost after the reboot ran
+// (drop-after). A reboot is not sent again without proof it did not happen:
+// the items wait for an operator's decision, and the sandbox shows the one
+// reboot that ran.
+func TestLostRebootAnswerWaitsForADecision(t *testing.T) {
+	h := newHarness(t, sandbox.Options{Transition: 8 * time.Second}, nil)
+	ids := h.pick(2, without("ops-deploy", running))
+	h.env.Sandbox.AddFault(sandbox.Fault{Action: "RebootInstances", Kind: sandbox.FaultDropAfter, Count: 1})
+	id := h.create("ops-deploy", ids, jobs.RestartPolicy{AfterBind: true, WaveSize: 10})
+
+	j := h.runUntilIdle(id, time.Second, 20)
+	if j.Counts.NeedsDecision != 2 || j.State != jobs.StateNeedsAttention {
+		t.Errorf("job %q %+v, want both items waiting for a decision", j.State, j.Counts)
+	}
+	for iid, it := range h.items(id) {
+		if it.Restart != jobs.RestartNeedsDecision || it.RestartAttempts != 1 {
+			t.Errorf("%s: restart %q after %d attempts, want needs-decision after 1", iid, it.Restart, it.RestartAttempts)
+		}
+	}
+	if n := h.callsOf("RebootInstances"); n != 1 {
+		t.Errorf("RebootInstances sent %d times, want 1 (never repeated after a lost answer)", n)
+	}
+	h.env.Clock.Advance(time.Minute)
+	for _, iid := range ids {
+		if ks := h.sandboxKey(iid); ks.EffectiveKeyPair != "ops-deploy" || ks.RestartPending {
+			t.Errorf("%s: sandbox %+v, want the reboot to have run (key in effect)", iid, ks)
+		}
+	}
+}
+
+// Issue #11, item 9: the answer to a start is held back after the start ran
+// (delay-after) until the gateway's call times out. The start is not sent
+// again; the items wait for an operator's decision, and the sandbox shows
+// the one start that ran.
+func TestTimedOutStartAnswerWaitsForADecision(t *testing.T) {
+	h := newHarness(t, sandbox.Options{Transition: 8 * time.Second}, nil)
+	cfg := gatewayConfig(h.env, 0)
+	cfg.CallTimeout = time.Second // real time: the sandbox holds the answer for an hour
+	gw, err := cloud.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.gw, h.eng = gw, jobs.New(h.st, gw, h.cfg)
+	ids := h.pick(2, without("ops-deploy", stopped))
+	h.env.Sandbox.AddFault(sandbox.Fault{Action: "StartInstances", Kind: sandbox.FaultDelayAfter, Latency: time.Hour, Count: 1})
+	id := h.create("ops-deploy", ids, jobs.RestartPolicy{AfterBind: true, WaveSize: 10})
+
+	j := h.runUntilIdle(id, time.Second, 20)
+	if j.Counts.NeedsDecision != 2 || j.Counts.Bound != 2 {
+		t.Errorf("job %q %+v, want both bound and waiting for a decision on the start", j.State, j.Counts)
+	}
+	for iid, it := range h.items(id) {
+		if it.Restart != jobs.RestartNeedsDecision || it.RestartCode != cloud.CodeTimeout {
+			t.Errorf("%s: restart %q (%s), want needs-decision after %s", iid, it.Restart, it.RestartCode, cloud.CodeTimeout)
+		}
+	}
+	if n := h.callsOf("StartInstances"); n != 1 {
+		t.Errorf("StartInstances sent %d times, want 1", n)
+	}
+	h.env.Clock.Advance(time.Minute)
+	for _, iid := range ids {
+		if ks := h.sandboxKey(iid); ks.Status != sandbox.StatusRunning || ks.EffectiveKeyPair != "ops-deploy" {
+			t.Errorf("%s: sandbox %+v, want the start to have run (Running, key in effect)", iid, ks)
+		}
+	}
+}
+
+// When every answer to AttachKeyPair is lost after the call ran, the engine
+// ends the items "failed" (NetworkError) although ECS reports the key bound:
+// it re-sends until its attempts are spent and never re-reads KeyPairName for
+// an outcome it could not see. Reported with issue #11 for the engine's
+// owner; un-skip once the engine re-reads before it marks such an item failed.
+func TestEveryAttachAnswerLostStillShowsTheTruth(t *testing.T) {
+	t.Skip("engine bug, reported with issue #11: an item whose key call answers were all lost ends failed while the key is bound")
+	h := newHarness(t, sandbox.Options{}, nil)
+	ids := h.pick(2, without("ops-deploy", running))
+	h.env.Sandbox.AddFault(sandbox.Fault{Action: "AttachKeyPair", Kind: sandbox.FaultDropAfter})
+	id := h.create("ops-deploy", ids, jobs.RestartPolicy{})
+	h.runUntilIdleLenient(id, 10*time.Second, 30)
+	assertTruth(t, h, id, "ops-deploy")
 }

@@ -192,14 +192,23 @@ func (s *Sandbox) describeInstances(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	// Token mode: NextToken or MaxResults. The page size is MaxResults
+	// (clamped to 10–100) or, when a client continues a PageNumber/PageSize
+	// listing with the NextToken it was given (the aliyun CLI's --pager
+	// does), its PageSize.
 	tokenMode := c.p.str("NextToken") != "" || c.p.str("MaxResults") != ""
 	var pageNumber, pageSize, start int
 	if tokenMode {
-		pageSize, aerr = c.p.integer("MaxResults", 10, -1<<31, 1<<31-1)
-		if aerr != nil {
-			return nil, aerr
+		if c.p.str("MaxResults") == "" && c.p.str("PageSize") != "" {
+			if pageSize, aerr = c.p.integer("PageSize", 10, 1, 100); aerr != nil {
+				return nil, aerr
+			}
+		} else {
+			if pageSize, aerr = c.p.integer("MaxResults", 10, -1<<31, 1<<31-1); aerr != nil {
+				return nil, aerr
+			}
+			pageSize = min(max(pageSize, 10), 100)
 		}
-		pageSize = min(max(pageSize, 10), 100)
 		if tok := c.p.str("NextToken"); tok != "" {
 			id, ok := decodeToken(tok)
 			if !ok {
@@ -237,7 +246,7 @@ func (s *Sandbox) describeInstances(c *call) (any, *apiError) {
 		for _, in := range r.instances[from:to] {
 			page = append(page, toWireInstance(&in.st, in.settle(c.now, d)))
 		}
-		if tokenMode && to < len(r.instances) {
+		if to < len(r.instances) {
 			resp.NextToken = encodeToken(r.instances[to].st.InstanceID)
 		}
 	} else {
@@ -259,7 +268,12 @@ func (s *Sandbox) describeInstances(c *call) (any, *apiError) {
 					}
 					continue
 				}
-			} else if matched <= skip || len(page) == pageSize {
+			} else if matched <= skip {
+				continue
+			} else if len(page) == pageSize {
+				if resp.NextToken == "" {
+					resp.NextToken = encodeToken(in.st.InstanceID)
+				}
 				continue
 			}
 			page = append(page, toWireInstance(&in.st, status))

@@ -1,6 +1,9 @@
 package sandbox
 
-import "net/http"
+import (
+	"cmp"
+	"net/http"
+)
 
 type wireRegion struct {
 	RegionID       string `json:"RegionId"`
@@ -17,11 +20,16 @@ type describeRegionsResponse struct {
 }
 
 func (s *Sandbox) describeRegions(c *call) (any, *apiError) {
+	// The seven values of the current API reference and the V7 SDK, which
+	// spells Traditional Chinese zh_TW; the CLI's users write zh-TW. Where
+	// the seed has no translation the English name is given.
 	lang := c.p.str("AcceptLanguage")
 	switch lang {
 	case "":
 		lang = "zh-CN"
-	case "zh-CN", "en-US", "ja":
+	case "zh_TW":
+		lang = "zh-TW"
+	case "zh-CN", "zh-TW", "en-US", "ja", "fr", "de", "ko":
 	default:
 		return nil, newError(http.StatusNotFound, "InvalidAcceptLanguage.NotFound",
 			"Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed.")
@@ -41,7 +49,7 @@ func (s *Sandbox) describeRegions(c *call) (any, *apiError) {
 	for _, r := range s.regions {
 		resp.Regions.Region = append(resp.Regions.Region, wireRegion{
 			RegionID:       r.info.ID,
-			LocalName:      r.info.LocalName[lang],
+			LocalName:      cmp.Or(r.info.LocalName[lang], r.info.LocalName["en-US"]),
 			RegionEndpoint: "ecs." + r.info.ID + ".aliyuncs.com",
 			Status:         "available",
 		})

@@ -29,6 +29,12 @@ func errInvalid(name string) *apiError {
 		fmt.Sprintf("The specified parameter %q is not valid.", name))
 }
 
+// errAPINotFound is what today's API gateway answers for an unknown action
+// or path.
+func errAPINotFound() *apiError {
+	return newError(http.StatusNotFound, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+}
+
 func errRegionNotFound() *apiError {
 	return newError(http.StatusNotFound, "InvalidRegionId.NotFound", "The specified RegionId does not exist.")
 }

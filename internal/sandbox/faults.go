@@ -15,9 +15,15 @@ const (
 	FaultUnavailable   = "unavailable"    // 503 ServiceUnavailable
 	FaultInternal      = "internal"       // 500 InternalError
 	FaultLatency       = "latency"        // delay the response by Latency
-	FaultDrop          = "drop"           // close the connection without a response
+	FaultDrop          = "drop"           // close the connection without a response; the call does not run
 	FaultFailInstances = "fail-instances" // fail InstanceIDs inside AttachKeyPair/DetachKeyPair
+	FaultDropAfter     = "drop-after"     // run the call, then close the connection without its answer
+	FaultDelayAfter    = "delay-after"    // run the call, then hold its answer back by Latency
 )
+
+// FaultKinds lists every fault kind.
+var FaultKinds = []string{FaultThrottle, FaultUnavailable, FaultInternal, FaultLatency, FaultDrop,
+	FaultDropAfter, FaultDelayAfter, FaultFailInstances}
 
 const defaultRetryAfter = time.Second
 
@@ -30,7 +36,7 @@ type Fault struct {
 	Kind        string        `json:"kind"`                   // see the Fault* constants
 	Probability float64       `json:"probability,omitempty"`  // each matching call, seeded RNG
 	Count       int           `json:"count,omitempty"`        // the next Count matching calls, then spent
-	Latency     time.Duration `json:"-"`                      // JSON: "latency_ms"
+	Latency     time.Duration `json:"-"`                      // JSON: "latency_ms" (latency, delay-after)
 	RetryAfter  time.Duration `json:"-"`                      // JSON: "retry_after_ms" (throttle)
 	InstanceIDs []string      `json:"instance_ids,omitempty"` // fail-instances
 	Code        string        `json:"code,omitempty"`         // fail-instances code, default "InternalError"
@@ -68,10 +74,10 @@ func (f Fault) Validate() error { return f.validate() }
 
 func (f Fault) validate() error {
 	switch f.Kind {
-	case FaultThrottle, FaultUnavailable, FaultInternal, FaultDrop:
-	case FaultLatency:
+	case FaultThrottle, FaultUnavailable, FaultInternal, FaultDrop, FaultDropAfter:
+	case FaultLatency, FaultDelayAfter:
 		if f.Latency <= 0 {
-			return fmt.Errorf("sandbox: latency fault needs a positive latency")
+			return fmt.Errorf("sandbox: %s fault needs a positive latency", f.Kind)
 		}
 	case FaultFailInstances:
 		if len(f.InstanceIDs) == 0 {
@@ -153,10 +159,40 @@ func (s *Sandbox) fires(f *faultState, action string) bool {
 	}
 }
 
+// afterCall is what the faults that hit a call do once it has run.
+type afterCall struct {
+	delay time.Duration // hold the answer back (delay-after)
+	drop  bool          // close the connection instead of answering (drop-after)
+}
+
+// apply delays and drops as the faults asked. It reports true when the
+// answer must not be written: the connection was dropped, or the client
+// went away during the delay.
+func (a afterCall) apply(w http.ResponseWriter, r *http.Request, log *slog.Logger) bool {
+	if a.delay > 0 {
+		log.Info("fault: answer delayed after the call ran", "delay", a.delay)
+		t := time.NewTimer(a.delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return true
+		}
+	}
+	if a.drop {
+		log.Info("fault: connection dropped after the call ran")
+		dropConnection(w)
+		return true
+	}
+	return false
+}
+
 // applyFaults runs the faults that hit this call. It reports true when it
-// has answered (or dropped) the request.
-func (s *Sandbox) applyFaults(w http.ResponseWriter, r *http.Request, c *call, log *slog.Logger) bool {
+// has answered (or dropped) the request, and what to do once the call has
+// run.
+func (s *Sandbox) applyFaults(w http.ResponseWriter, r *http.Request, c *call, log *slog.Logger) (bool, afterCall) {
 	var latency time.Duration
+	var after afterCall
 	var terminal *Fault
 	s.mu.Lock()
 	kept := s.faults[:0]
@@ -165,6 +201,10 @@ func (s *Sandbox) applyFaults(w http.ResponseWriter, r *http.Request, c *call, l
 			switch f.Kind {
 			case FaultLatency:
 				latency += f.Latency
+			case FaultDelayAfter:
+				after.delay += f.Latency
+			case FaultDropAfter:
+				after.drop = true
 			case FaultFailInstances:
 				if c.instanceFaults == nil {
 					c.instanceFaults = map[string]*apiError{}
@@ -203,11 +243,11 @@ func (s *Sandbox) applyFaults(w http.ResponseWriter, r *http.Request, c *call, l
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			return true
+			return true, after
 		}
 	}
 	if terminal == nil {
-		return false
+		return false, after
 	}
 	log.Info("fault injected", "kind", terminal.Kind)
 	switch terminal.Kind {
@@ -229,7 +269,7 @@ func (s *Sandbox) applyFaults(w http.ResponseWriter, r *http.Request, c *call, l
 	case FaultInternal:
 		s.writeError(w, c, errInternal(), log)
 	}
-	return true
+	return true, after
 }
 
 // dropConnection closes the client connection without writing a response.

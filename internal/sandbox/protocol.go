@@ -76,7 +76,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body, p, aerr := readParams(r)
 	c.p = p
 	if aerr == nil && r.URL.Path != "/" {
-		aerr = newError(http.StatusNotFound, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+		aerr = errAPINotFound()
 	}
 	if aerr != nil {
 		s.writeError(w, c, aerr, log)
@@ -108,14 +108,15 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	h, ok := actions[c.action]
 	if aerr == nil && !ok {
-		aerr = newError(http.StatusForbidden, "InvalidAction", "Specified action is not valid.")
+		aerr = errAPINotFound() // today's gateway; older ECS answered 403 InvalidAction
 	}
 	if aerr != nil {
 		s.writeError(w, c, aerr, log)
 		return
 	}
 
-	if s.applyFaults(w, r, c, log) {
+	answered, after := s.applyFaults(w, r, c, log)
+	if answered {
 		return
 	}
 
@@ -123,6 +124,9 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	c.now = s.nowLocked()
 	resp, aerr := h(s, c)
 	s.mu.Unlock()
+	if after.apply(w, r, log) {
+		return
+	}
 	if aerr != nil {
 		s.writeError(w, c, aerr, log)
 		return

@@ -13,17 +13,17 @@ import (
 
 var seedRegions = []regionInfo{
 	{ID: "cn-hangzhou", idPrefix: "bp1", Zones: []string{"cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"},
-		LocalName: map[string]string{"zh-CN": "华东1（杭州）", "en-US": "China (Hangzhou)", "ja": "中国 (杭州)"}},
+		LocalName: map[string]string{"zh-CN": "华东1（杭州）", "zh-TW": "華東1（杭州）", "en-US": "China (Hangzhou)", "ja": "中国 (杭州)"}},
 	{ID: "cn-shanghai", idPrefix: "uf6", Zones: []string{"cn-shanghai-e", "cn-shanghai-f", "cn-shanghai-g", "cn-shanghai-l"},
-		LocalName: map[string]string{"zh-CN": "华东2（上海）", "en-US": "China (Shanghai)", "ja": "中国 (上海)"}},
+		LocalName: map[string]string{"zh-CN": "华东2（上海）", "zh-TW": "華東2（上海）", "en-US": "China (Shanghai)", "ja": "中国 (上海)"}},
 	{ID: "cn-beijing", idPrefix: "2ze", Zones: []string{"cn-beijing-g", "cn-beijing-h", "cn-beijing-i", "cn-beijing-k"},
-		LocalName: map[string]string{"zh-CN": "华北2（北京）", "en-US": "China (Beijing)", "ja": "中国 (北京)"}},
+		LocalName: map[string]string{"zh-CN": "华北2（北京）", "zh-TW": "華北2（北京）", "en-US": "China (Beijing)", "ja": "中国 (北京)"}},
 	{ID: "ap-southeast-1", idPrefix: "t4n", Zones: []string{"ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"},
-		LocalName: map[string]string{"zh-CN": "新加坡", "en-US": "Singapore", "ja": "シンガポール"}},
+		LocalName: map[string]string{"zh-CN": "新加坡", "zh-TW": "新加坡", "en-US": "Singapore", "ja": "シンガポール"}},
 	{ID: "us-west-1", idPrefix: "rj9", Zones: []string{"us-west-1a", "us-west-1b"},
-		LocalName: map[string]string{"zh-CN": "美国（硅谷）", "en-US": "US (Silicon Valley)", "ja": "米国 (シリコンバレー)"}},
+		LocalName: map[string]string{"zh-CN": "美国（硅谷）", "zh-TW": "美國（矽谷）", "en-US": "US (Silicon Valley)", "ja": "米国 (シリコンバレー)"}},
 	{ID: "eu-central-1", idPrefix: "gw8", Zones: []string{"eu-central-1a", "eu-central-1b", "eu-central-1c"},
-		LocalName: map[string]string{"zh-CN": "德国（法兰克福）", "en-US": "Germany (Frankfurt)", "ja": "ドイツ (フランクフルト)"}},
+		LocalName: map[string]string{"zh-CN": "德国（法兰克福）", "zh-TW": "德國（法蘭克福）", "en-US": "Germany (Frankfurt)", "ja": "ドイツ (フランクフルト)"}},
 }
 
 type osImage struct {

@@ -104,6 +104,27 @@ func isBusy(err error) bool {
 	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
 }
 
+// Unavailable reports whether err, anywhere in its chain, is the database
+// refusing work for a reason outside the request: the disk or the database
+// is full, the file or file system is read-only, an I/O error, or another
+// writer held the lock past busyTimeout. It says "try again later", not
+// "what you asked is wrong". It works on errors from any package that uses
+// the pool (the job engine and selections too), since it looks at the
+// driver's error. PostgreSQL: SQLSTATE class 53 (insufficient resources),
+// 25006 (read-only transaction), 57P03, 08xxx and 55P03 (lock not available).
+func Unavailable(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff { // primary result code
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN,
+		sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
+}
+
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY
 // constraint failure (PostgreSQL: SQLSTATE 23505).
 func isUniqueViolation(err error) bool {

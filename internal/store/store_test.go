@@ -69,7 +69,7 @@ func TestOpenAppliesMigrationsOnEmptyDB(t *testing.T) {
 	if err != nil || v != want {
 		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, want)
 	}
-	for _, table := range []string{"users", "sessions", "login_throttle", "audit", "user_prefs"} {
+	for _, table := range []string{"users", "sessions", "login_failures", "audit", "user_prefs", "readiness_probe"} {
 		var n int
 		err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1`, table).Scan(&n)
 		if err != nil || n != 1 {
@@ -258,6 +258,7 @@ func TestTwoStoresWriteConcurrently(t *testing.T) {
 	defer b.Close()
 
 	const perWorker = 20
+	shared := FailureKey{Scope: ScopeAccount, Account: "shared"}
 	var wg sync.WaitGroup
 	errs := make(chan error, 4*perWorker)
 	for w, st := range []*Store{a, b, a, b} {
@@ -267,7 +268,7 @@ func TestTwoStoresWriteConcurrently(t *testing.T) {
 			for i := range perWorker {
 				err := st.WithTx(ctx, func(tx *sql.Tx) error {
 					q := st.With(tx)
-					if _, err := q.RecordFailure(ctx, "shared", t0); err != nil {
+					if _, err := q.RecordLoginFailure(ctx, shared, t0, t0.Add(-time.Hour)); err != nil {
 						return err
 					}
 					_, err := q.AppendAudit(ctx, AuditEntry{Time: t0, Action: "test.write", Outcome: OutcomeSuccess, Detail: string(rune('a'+w)) + string(rune('a'+i))})
@@ -284,9 +285,9 @@ func TestTwoStoresWriteConcurrently(t *testing.T) {
 	for err := range errs {
 		t.Errorf("concurrent write: %v", err)
 	}
-	row, err := a.Throttle(ctx, "shared")
-	if err != nil || row.Failures != 4*perWorker {
-		t.Errorf("failures = %d, %v; want %d (no lost update)", row.Failures, err, 4*perWorker)
+	rows, err := a.LoginFailures(ctx, shared)
+	if err != nil || rows[0].Failures != 4*perWorker {
+		t.Errorf("failures = %v, %v; want %d (no lost update)", rows, err, 4*perWorker)
 	}
 	if _, total, err := b.ListAudit(ctx, AuditFilter{Action: "test.write"}); err != nil || total != 4*perWorker {
 		t.Errorf("audit rows = %d, %v; want %d", total, err, 4*perWorker)

@@ -2,6 +2,7 @@ package testapp
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -37,6 +38,21 @@ func (a *App) Client(tb testing.TB) *Client {
 	return &Client{tb: tb, base: a.URL, HTTP: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
+}
+
+// ClientFrom returns a new signed-out client whose connections come from
+// the loopback address ip (such as 127.0.0.2): the console, trusting no
+// proxy, sees it as the client's address.
+func (a *App) ClientFrom(tb testing.TB, ip string) *Client {
+	c := a.Client(tb)
+	addr := net.ParseIP(ip)
+	if addr == nil || !addr.IsLoopback() {
+		tb.Fatalf("ClientFrom(%q): want a loopback address", ip)
+	}
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: addr}}
+	c.HTTP.Transport = &http.Transport{DialContext: dialer.DialContext}
+	tb.Cleanup(c.HTTP.CloseIdleConnections)
+	return c
 }
 
 // ClientWithCookie returns a client whose jar holds only the given cookie,

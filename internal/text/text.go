@@ -1,6 +1,8 @@
 // Package text holds the few helpers for the words keybind shows that the
-// pages, the API and the domain all use: counts with the right noun, and
-// lists kept short enough for a sentence.
+// pages, the API and the domain all use: counts with the right noun, lists
+// kept short enough for a sentence, and untrusted text made safe to show
+// where control characters would act instead of being read (a terminal
+// printing a CSV export or a log, a page in a browser).
 package text
 
 import "fmt"

@@ -97,6 +97,28 @@ func TestFaultDrop(t *testing.T) {
 	}
 }
 
+// Issue #11, item 9: drop-after runs the call, then closes the connection:
+// the SDK sees a transport error although the key pair is now attached.
+func TestFaultDropAfter(t *testing.T) {
+	env := start(t, sandbox.Options{InstancesPerRegion: 20})
+	inst := findInstance(t, env, hangzhou, "plain Linux, no key", func(st sandbox.InstanceState) bool {
+		return plainLinux(st) && st.KeyPairName == ""
+	})
+	key := env.Sandbox.KeyPairs(hangzhou)[0].Name
+	env.Sandbox.AddFault(sandbox.Fault{Action: "AttachKeyPair", Kind: sandbox.FaultDropAfter, Count: 1})
+	req := ecs.CreateAttachKeyPairRequest()
+	req.KeyPairName, req.InstanceIds = key, `["`+inst.InstanceID+`"]`
+	_, err := oldClient(t, env, hangzhou).AttachKeyPair(req)
+	var ue *url.Error
+	var se *sdkerrors.ServerError
+	if !errors.As(err, &ue) || errors.As(err, &se) {
+		t.Fatalf("got %v (%T), want a transport *url.Error", err, err)
+	}
+	if st, _ := env.Sandbox.Instance(hangzhou, inst.InstanceID); st.KeyPairName != key {
+		t.Errorf("after the lost answer: key pair %q, want %q (the call ran)", st.KeyPairName, key)
+	}
+}
+
 func TestFaultLatency(t *testing.T) {
 	env := start(t, sandbox.Options{InstancesPerRegion: 5})
 	env.Sandbox.AddFault(sandbox.Fault{Action: "DescribeRegions", Kind: sandbox.FaultLatency, Latency: 2 * time.Second, Count: 1})

@@ -19,6 +19,13 @@ func TestDescribeRegions(t *testing.T) {
 		{"zh-CN", "华东1（杭州）"},
 		{"en-US", "China (Hangzhou)"},
 		{"ja", "中国 (杭州)"},
+		// #11: the seven values of the current API reference (the V7 SDK spells zh_TW);
+		// English where the seed has no translation.
+		{"zh-TW", "華東1（杭州）"},
+		{"zh_TW", "華東1（杭州）"},
+		{"fr", "China (Hangzhou)"},
+		{"de", "China (Hangzhou)"},
+		{"ko", "China (Hangzhou)"},
 	}
 	for _, tt := range tests {
 		t.Run("lang="+tt.lang, func(t *testing.T) {

@@ -149,7 +149,7 @@ func TestUnknownActionAndVersion(t *testing.T) {
 		name, action, version, code string
 		status                      int
 	}{
-		{"unknown action", "DescribeUnicorns", "2014-05-26", "InvalidAction", 403},
+		{"unknown action", "DescribeUnicorns", "2014-05-26", "InvalidAction.NotFound", 404}, // today's gateway (#11)
 		{"wrong version", "DescribeRegions", "2016-03-14", "InvalidParameter", 400},
 	}
 	for _, tt := range tests {
