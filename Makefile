@@ -17,6 +17,7 @@ lint:
 	go vet ./...
 	go tool templ fmt -fail .
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	$$(go env GOPATH)/bin/golangci-lint run ./...   # installed (pinned) by ./scripts/test.sh
 
 test:
 	./scripts/test.sh

@@ -78,14 +78,14 @@ func (s *dbStore) New(r *http.Request, name string) (*sessions.Session, error) {
 	sess.Options = cookieOptions()
 	sess.IsNew = true
 	c, err := r.Cookie(name)
-	if err != nil {
+	if err != nil { // no cookie: no session yet, which is not an error
 		s.readPreLogin(r, sess)
-		return sess, nil
+		return sess, nil //nolint:nilerr // a missing cookie is no session
 	}
 	var raw string
 	if err := securecookie.DecodeMulti(name, c.Value, &raw, s.codecs...); err != nil {
 		s.readPreLogin(r, sess)
-		return sess, nil // a forged or stale cookie is just no session
+		return sess, nil //nolint:nilerr // a forged or stale cookie is just no session
 	}
 	row, err := s.backend.LoadSession(r.Context(), raw)
 	if errors.Is(err, auth.ErrNoSession) || err == nil && row.User == nil {

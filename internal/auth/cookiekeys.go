@@ -103,19 +103,19 @@ func createCookieKeys(dir, path string) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // gone once linked; on failure, never left behind
 	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		tmp.Close()
+		_ = tmp.Close() // the write failed already
 		return err
 	}
 	content := "# keybind session cookie keys: base64 of a 32-byte hash key and a 32-byte block key, newest first.\n" +
 		base64.RawURLEncoding.EncodeToString(pair) + "\n"
 	if _, err := tmp.WriteString(content); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the write failed already
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the write failed already
 		return err
 	}
 	if err := tmp.Close(); err != nil {
@@ -126,8 +126,8 @@ func createCookieKeys(dir, path string) error {
 		return err
 	}
 	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+		_ = d.Sync() // best effort: the key file itself is synced and linked
+		_ = d.Close()
 	}
 	return nil
 }

@@ -56,8 +56,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	clock := &fakeClock{t: t0}
-	s := New(st, Config{Clock: clock})
-	s.params = fastParams
+	s := New(st, Config{Clock: clock, Params: fastParams})
 	return &fixture{s: s, st: st, clock: clock, dir: dir}
 }
 

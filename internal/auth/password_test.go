@@ -63,6 +63,7 @@ func TestLoginRehashesWhenParametersChange(t *testing.T) {
 	before, _ := f.st.UserByName(ctx, "alice")
 
 	newer := Params{Memory: 128, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+	f.s.dummy() // the start-up hash has read the old parameters
 	f.s.params = newer
 	f.login(t, "alice", pwAlice)
 	after, _ := f.st.UserByName(ctx, "alice")
@@ -91,8 +92,7 @@ func TestHashConcurrencyIsBounded(t *testing.T) {
 	if got := cap(f.s.hashSem); got < 1 {
 		t.Fatalf("default HashConcurrency = %d", got)
 	}
-	s := New(f.st, Config{HashConcurrency: 1, Clock: f.clock})
-	s.params = fastParams
+	s := New(f.st, Config{HashConcurrency: 1, Clock: f.clock, Params: fastParams})
 	s.hashSem <- struct{}{} // the only slot is taken
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -175,9 +175,15 @@ func ValidateUsername(name string) error {
 		return &ValidationError{Field: "username", Message: "must start with a letter"}
 	}
 	for _, r := range name {
-		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '.' || r == '_' || r == '-') {
+		if !nameRune(r) {
 			return &ValidationError{Field: "username", Message: "may only contain letters, digits, '.', '_' and '-'"}
 		}
 	}
 	return nil
+}
+
+// nameRune reports whether r may appear in a user or preference name:
+// a lowercase letter, a digit, '.', '_' or '-'.
+func nameRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '.' || r == '_' || r == '-'
 }

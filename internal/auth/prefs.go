@@ -12,7 +12,7 @@ func validPrefName(name string) bool {
 		return false
 	}
 	for _, r := range name {
-		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '.' || r == '_' || r == '-') {
+		if !nameRune(r) {
 			return false
 		}
 	}

@@ -6,6 +6,7 @@
 package auth
 
 import (
+	"cmp"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -44,6 +45,9 @@ type Config struct {
 	// 19 MiB each while they wait.
 	HashConcurrency int
 	Logger          *slog.Logger // default discards
+	// Params are the argon2id parameters new hashes get; default
+	// DefaultParams. Tests use cheaper ones.
+	Params Params
 }
 
 // Service is keybind's authentication and authorization service. It is safe
@@ -71,7 +75,7 @@ func New(st *store.Store, cfg Config) *Service {
 		absolute: cfg.AbsoluteTimeout,
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
-		params:   DefaultParams,
+		params:   cmp.Or(cfg.Params, DefaultParams),
 	}
 	if s.idle <= 0 {
 		s.idle = DefaultIdleTimeout

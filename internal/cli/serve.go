@@ -127,7 +127,7 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	if err != nil {
 		return fmt.Errorf("open the database in %s: %w", cfg.DataDir, err)
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	authSvc := auth.New(st, auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout, Logger: log})
 	if err := firstAdmin(ctx, authSvc, sys); err != nil {
 		return err

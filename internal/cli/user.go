@@ -90,7 +90,7 @@ func runUser(ctx context.Context, args []string, sys IO) error {
 	if err != nil {
 		return fmt.Errorf("open the database in %s: %w", dataDir, err)
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	a := auth.New(st, auth.Config{})
 	actor := auth.LocalActor()
 

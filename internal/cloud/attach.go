@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -143,7 +144,8 @@ func (e *Error) failsEveryCall() bool {
 
 // asError extracts the *Error from call's error; a context error becomes a Canceled *Error.
 func asError(action, region string, err error) *Error {
-	if e, ok := err.(*Error); ok {
+	var e *Error
+	if errors.As(err, &e) {
 		return e
 	}
 	c := canceled(action, region)

@@ -51,13 +51,12 @@ func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size i
 			break // nothing new once the round is cancelled
 		}
 		g.Go(func() error {
-			if ctx.Err() != nil {
-				return nil // the slot came after the round was cancelled
-			}
-			if err := send(ctx, b.actor, b.items); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
+			if ctx.Err() == nil { // a slot that comes after the round was cancelled sends nothing
+				if err := send(ctx, b.actor, b.items); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
 			}
 			return nil
 		})

@@ -17,7 +17,7 @@ func assertTruth(t *testing.T, h *harness, jobID int64, key string) {
 	bad := 0
 	for iid, it := range h.items(jobID) {
 		ks := h.sandboxKey(iid)
-		ok := true
+		var ok bool
 		switch it.Key {
 		case jobs.KeyExcluded:
 			ok = ks.KeyPairName == it.PreviousKey

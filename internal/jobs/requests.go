@@ -195,7 +195,6 @@ func (e *Engine) request(ctx context.Context, actor Actor, jobID int64, kind, ac
 		}
 		now := e.now()
 		var changes []change
-		var ids []string
 		for _, it := range items {
 			next, ok := pick(it)
 			if !ok {
@@ -203,7 +202,6 @@ func (e *Engine) request(ctx context.Context, actor Actor, jobID int64, kind, ac
 			}
 			next.UpdatedAt = now
 			changes = append(changes, change{next, it.Key, it.Restart})
-			ids = append(ids, it.InstanceID)
 		}
 		for _, c := range check {
 			if err := c(); err != nil {

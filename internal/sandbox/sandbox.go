@@ -83,7 +83,6 @@ type Sandbox struct {
 	calls     map[string]int
 	faults    []*faultState
 	rng       *rand.Rand // drives fault probabilities
-	reqSeq    uint64
 }
 
 // New builds a sandbox seeded from opts.

@@ -35,13 +35,6 @@ const (
 	// maxOpenConns bounds the pool. SQLite allows one writer at a time; WAL
 	// lets readers proceed while it writes.
 	maxOpenConns = 8
-
-	// selectForUpdate is appended to a SELECT whose row is about to be
-	// updated in the same transaction. SQLite needs nothing: every
-	// read-write transaction starts with BEGIN IMMEDIATE (see dsn), which
-	// takes the database write lock up front. PostgreSQL would use
-	// " FOR UPDATE".
-	selectForUpdate = ""
 )
 
 // dsn returns the data source name for the database file at path.

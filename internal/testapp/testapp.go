@@ -87,7 +87,7 @@ func New(tb testing.TB, o Options) *App {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { st.Close() })
+	tb.Cleanup(func() { _ = st.Close() })
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

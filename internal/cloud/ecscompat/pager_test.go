@@ -35,16 +35,20 @@ func TestCLIPagerListsEveryInstance(t *testing.T) {
 		calls++
 		var body struct {
 			NextToken string
-			Instances struct{ Instance []struct{ InstanceId string } }
+			Instances struct {
+				Instance []struct {
+					InstanceID string `json:"InstanceId"`
+				}
+			}
 		}
 		if err := json.Unmarshal(resp.GetHttpContentBytes(), &body); err != nil {
 			t.Fatal(err)
 		}
 		for _, in := range body.Instances.Instance {
-			if seen[in.InstanceId] {
-				t.Fatalf("call %d repeats %s", calls, in.InstanceId)
+			if seen[in.InstanceID] {
+				t.Fatalf("call %d repeats %s", calls, in.InstanceID)
 			}
-			seen[in.InstanceId] = true
+			seen[in.InstanceID] = true
 		}
 		if body.NextToken == "" || calls > 10 {
 			break
