@@ -168,6 +168,7 @@ type Request struct {
 	IdempotencyKey string
 	Actor          jobs.Actor
 	Policy         jobs.RestartPolicy
+	Reason         string // why, in the person's words (a ticket number, say); may be ""
 }
 
 // Create writes the job of a review. created is false when the key made a
@@ -177,7 +178,7 @@ func (s *Service) Create(ctx context.Context, r Request) (jobID int64, created b
 	if r.Review.Plan.Counts.Included == 0 {
 		return 0, false, &NothingIncludedError{Plan: r.Review.Plan}
 	}
-	req := jobs.CreateRequest{IdempotencyKey: r.IdempotencyKey, Actor: r.Actor, Plan: r.Review.Plan, Policy: r.Policy}
+	req := jobs.CreateRequest{IdempotencyKey: r.IdempotencyKey, Actor: r.Actor, Plan: r.Review.Plan, Policy: r.Policy, Reason: r.Reason}
 	if r.Review.Parent != nil {
 		req.ParentID = r.Review.Parent.ID
 	}

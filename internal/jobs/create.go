@@ -18,7 +18,8 @@ type CreateRequest struct {
 	Actor          Actor
 	Plan           Plan
 	Policy         RestartPolicy
-	ParentID       int64 // for a rollback: the job whose keys it restores
+	ParentID       int64  // for a rollback: the job whose keys it restores
+	Reason         string // why, in the person's words; may be ""
 }
 
 // Create writes the job and its items in one transaction, before any cloud call, and wakes
@@ -38,7 +39,7 @@ func (e *Engine) Create(ctx context.Context, r CreateRequest) (jobID int64, crea
 	p.WaveSize = min(p.WaveSize, MaxWaveSize)
 	now := e.now()
 	j := Job{Kind: r.Plan.Kind, Region: r.Plan.Region, KeyPair: r.Plan.KeyPair, IdempotencyKey: r.IdempotencyKey,
-		CreatedBy: r.Actor, CreatedAt: now, Policy: p, ParentID: r.ParentID}
+		CreatedBy: r.Actor, CreatedAt: now, Policy: p, ParentID: r.ParentID, Reason: r.Reason}
 	if j.Kind == "" {
 		j.Kind = KindBind
 	}
@@ -58,7 +59,7 @@ func (e *Engine) Create(ctx context.Context, r CreateRequest) (jobID int64, crea
 			it := Item{JobID: jobID, Seq: i, InstanceID: row.InstanceID, Name: row.Name, OSName: row.OSName,
 				PlanStatus: row.Status, PreviousKey: row.CurrentKey, Action: row.Action, KeyPair: row.KeyPair,
 				ExpectKey: row.ExpectKey, Change: row.Change, ExcludeReason: row.Excluded, Key: KeyPending,
-				KeyAt: now, KeyRequest: reqID, UpdatedAt: now}
+				KeyAt: now, KeyRequest: reqID, UpdatedAt: now, Rev: 1}
 			if !row.Included() || row.Action == ActionNone {
 				it.Key, it.Action = KeyExcluded, ActionNone
 				if it.ExcludeReason == ExcludedNone {

@@ -115,3 +115,30 @@ func TestJobsNewestFirstPaged(t *testing.T) {
 		t.Errorf("Items(999) err = %v, want ErrJobNotFound", err)
 	}
 }
+
+// Every write of a job's items raises the job's revision and stamps the items it changed, so a
+// reader can ask for what changed since a revision it saw.
+func TestRevisionsFollowChanges(t *testing.T) {
+	h := newHarness(t, sandbox.Options{}, nil)
+	ids := h.pick(3, running)
+	id := h.create("ops-deploy", ids, jobs.RestartPolicy{})
+	j := h.job(id)
+	if j.Rev != 1 {
+		t.Fatalf("new job rev = %d, want 1", j.Rev)
+	}
+	for iid, it := range h.items(id) {
+		if it.Rev != 1 {
+			t.Errorf("%s: new item rev = %d, want 1", iid, it.Rev)
+		}
+	}
+	h.step()
+	after := h.job(id)
+	if after.Rev <= j.Rev {
+		t.Fatalf("rev after a round = %d, want more than %d", after.Rev, j.Rev)
+	}
+	for iid, it := range h.items(id) {
+		if it.Key != jobs.KeyPending && (it.Rev <= j.Rev || it.Rev > after.Rev) {
+			t.Errorf("%s changed to %q with rev %d, want in (%d, %d]", iid, it.Key, it.Rev, j.Rev, after.Rev)
+		}
+	}
+}

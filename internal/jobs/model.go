@@ -141,6 +141,7 @@ type Item struct {
 	Deadline         time.Time
 	RestartRequest   int64 // the job request that asked for the current restart work
 	UpdatedAt        time.Time
+	Rev              int64 // the job's change counter when the item last changed (see Job.Rev)
 }
 
 // InMotion reports whether the engine still has work for the item.
@@ -210,9 +211,14 @@ type Job struct {
 	UpdatedAt      time.Time
 	FinishedAt     time.Time // zero while the engine has work
 	Policy         RestartPolicy
-	ParentID       int64 // the job a rollback restores; 0 for none
-	Counts         Counts
-	State          State
+	ParentID       int64  // the job a rollback restores; 0 for none
+	Reason         string // why, in the person's words (a ticket number, say); may be ""
+	// Rev counts the job's changes: every write of its items (and its end)
+	// raises it and stamps the changed items, so a reader can ask for what
+	// changed since a revision it saw.
+	Rev    int64
+	Counts Counts
+	State  State
 }
 
 // InMotion reports whether the job still changes on its own, so a page showing it should keep polling.

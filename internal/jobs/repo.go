@@ -55,14 +55,16 @@ const (
 )
 
 const jobCols = `id, kind, region, key_pair, idempotency_key, created_by_id, created_by_name, created_by_role, created_ip,
-	created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, finished_at, COALESCE(parent_job_id, 0)`
+	created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, finished_at, COALESCE(parent_job_id, 0),
+	reason, rev`
 
 func scanJob(sc store.Scanner) (Job, error) {
 	var j Job
 	var after, force int
 	var created, updated, finished int64
 	err := sc.Scan(&j.ID, &j.Kind, &j.Region, &j.KeyPair, &j.IdempotencyKey, &j.CreatedBy.UserID, &j.CreatedBy.Username,
-		&j.CreatedBy.Role, &j.CreatedBy.IP, &j.CreatedBy.Via, &after, &force, &j.Policy.WaveSize, &created, &updated, &finished, &j.ParentID)
+		&j.CreatedBy.Role, &j.CreatedBy.IP, &j.CreatedBy.Via, &after, &force, &j.Policy.WaveSize, &created, &updated, &finished, &j.ParentID,
+		&j.Reason, &j.Rev)
 	j.Policy.AfterBind, j.Policy.Force = after != 0, force != 0
 	j.CreatedAt, j.UpdatedAt, j.FinishedAt = fromMicros(created), fromMicros(updated), fromMicros(finished)
 	return j, err
@@ -71,12 +73,13 @@ func scanJob(sc store.Scanner) (Job, error) {
 // insertJob inserts the job unless its idempotency key exists; it returns the job's ID either way.
 func insertJob(ctx context.Context, q store.DBTX, j Job) (id int64, created bool, err error) {
 	err = q.QueryRowContext(ctx, `INSERT INTO jobs (kind, region, key_pair, idempotency_key, created_by_id, created_by_name,
-		created_by_role, created_ip, created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, parent_job_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
+		created_by_role, created_ip, created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, parent_job_id,
+		reason, rev)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, 1)
 		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
 		j.Kind, j.Region, j.KeyPair, j.IdempotencyKey, j.CreatedBy.UserID, j.CreatedBy.Username, j.CreatedBy.Role,
 		j.CreatedBy.IP, j.CreatedBy.Via, b2i(j.Policy.AfterBind), b2i(j.Policy.Force), j.Policy.WaveSize, micros(j.CreatedAt),
-		nullID(j.ParentID)).Scan(&id)
+		nullID(j.ParentID), j.Reason).Scan(&id)
 	if err == nil {
 		return id, true, nil
 	}
@@ -201,7 +204,7 @@ func loadCounts(ctx context.Context, q store.DBTX, ids []int64) (map[int64]Count
 
 // setFinished records whether the engine has work for the job (at zero = it has).
 func setFinished(ctx context.Context, q store.DBTX, jobID int64, at, now time.Time) error {
-	_, err := q.ExecContext(ctx, `UPDATE jobs SET finished_at = $1, updated_at = $2 WHERE id = $3`, micros(at), micros(now), jobID)
+	_, err := q.ExecContext(ctx, `UPDATE jobs SET finished_at = $1, updated_at = $2, rev = rev + 1 WHERE id = $3`, micros(at), micros(now), jobID)
 	if err != nil {
 		return fmt.Errorf("jobs: update job %d: %w", jobID, err)
 	}

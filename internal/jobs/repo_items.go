@@ -17,7 +17,7 @@ const itemCols = `job_id, seq, instance_id, name, os_name, plan_status, previous
 	key_state, key_attempts, key_code, key_message, key_request_id, key_retryable, key_next_at, key_at, key_req,
 	restart_state, op, force_stop, restart_attempts, restart_code, restart_message, restart_request_id, restart_retryable,
 	last_status, seen_transition, queued_at, next_at, requested_at, accepted_at, stopped_since, deadline, restart_req,
-	updated_at`
+	updated_at, rev`
 
 // itemArgs are the values of itemCols for it, in order.
 func itemArgs(it Item) []any {
@@ -32,7 +32,7 @@ func mutableArgs(it Item) []any {
 		string(it.Restart), string(it.Op), b2i(it.Force), it.RestartAttempts, it.RestartCode, it.RestartMessage,
 		it.RestartRequestID, b2i(it.RestartRetryable), string(it.LastStatus), b2i(it.SeenTransition),
 		micros(it.QueuedAt), micros(it.NextAt), micros(it.RequestedAt), micros(it.AcceptedAt), micros(it.StoppedSince),
-		micros(it.Deadline), it.RestartRequest, micros(it.UpdatedAt)}
+		micros(it.Deadline), it.RestartRequest, micros(it.UpdatedAt), it.Rev}
 }
 
 func scanItem(sc store.Scanner) (Item, error) {
@@ -44,7 +44,7 @@ func scanItem(sc store.Scanner) (Item, error) {
 		&it.KeyPair, &it.ExpectKey, &change, &excl,
 		&key, &it.KeyAttempts, &it.KeyCode, &it.KeyMessage, &it.KeyRequestID, &keyRetry, &keyNext, &keyAt, &it.KeyRequest,
 		&restart, &op, &force, &it.RestartAttempts, &it.RestartCode, &it.RestartMessage, &it.RestartRequestID, &restartRetry,
-		&last, &seen, &queued, &next, &requested, &accepted, &stopped, &deadline, &it.RestartRequest, &updated)
+		&last, &seen, &queued, &next, &requested, &accepted, &stopped, &deadline, &it.RestartRequest, &updated, &it.Rev)
 	if err != nil {
 		return it, err
 	}
@@ -106,8 +106,17 @@ func saveItems(ctx context.Context, tx *sql.Tx, changes []change) ([]Item, error
 		return nil, fmt.Errorf("jobs: update items: %w", err)
 	}
 	defer stmt.Close()
+	revs := map[int64]int64{} // job → its new revision, one per job and write
 	applied := make([]Item, 0, len(changes))
 	for _, c := range changes {
+		rev, ok := revs[c.item.JobID]
+		if !ok {
+			if rev, err = bumpRev(ctx, tx, c.item.JobID); err != nil {
+				return nil, err
+			}
+			revs[c.item.JobID] = rev
+		}
+		c.item.Rev = rev
 		args := append(mutableArgs(c.item), c.item.JobID, c.item.InstanceID, string(c.prevKey), string(c.prevRestart))
 		res, err := stmt.ExecContext(ctx, args...)
 		if err != nil {
@@ -120,6 +129,15 @@ func saveItems(ctx context.Context, tx *sql.Tx, changes []change) ([]Item, error
 		}
 	}
 	return applied, nil
+}
+
+// bumpRev raises the job's change counter and returns the new value.
+func bumpRev(ctx context.Context, q store.DBTX, jobID int64) (int64, error) {
+	var rev int64
+	if err := q.QueryRowContext(ctx, `UPDATE jobs SET rev = rev + 1 WHERE id = $1 RETURNING rev`, jobID).Scan(&rev); err != nil {
+		return 0, fmt.Errorf("jobs: job %d revision: %w", jobID, err)
+	}
+	return rev, nil
 }
 
 func loadItems(ctx context.Context, q store.DBTX, jobID int64) ([]Item, error) {
