@@ -38,7 +38,7 @@ func (s *Server) routes() {
 	// Binding: region → key pair → instances → review → job.
 	region := handlers.NewBindRegion(sv.regions, s.deps.Auth)
 	keys := handlers.NewBindKeys(sv.regions, gw)
-	inst := handlers.NewBindInstances(sv.regions, sv.instances, gw, s.deps.Selections)
+	inst := handlers.NewBindInstances(sv.regions, sv.instances, gw, s.deps.Selections, s.cfg.Clock)
 	review := handlers.NewBindReview(sv.binding, s.deps.Selections)
 	create := handlers.NewJobsCreate(sv.binding, s.deps.Selections)
 	bind := need(auth.PermBind)

@@ -80,7 +80,7 @@ func newServices(cfg Config, d Deps) services {
 	regions := inventory.NewRegions(d.Cloud, cfg.Clock, 0)
 	return services{
 		regions:   regions,
-		instances: inventory.NewInstances(d.Cloud),
+		instances: inventory.NewInstances(d.Cloud, cfg.Clock, 0),
 		binding:   binding.New(regions, d.Cloud, d.Jobs),
 		keys:      keypairs.New(regions, d.Cloud, d.Auth, cfg.Logger),
 	}

@@ -81,11 +81,33 @@ func describeInstancesRequest(region string, f InstanceFilter) *ecs.DescribeInst
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 
-// AllInstances follows NextToken (MaxResults 100) until the last page; f's paging fields are ignored.
-func (g *Gateway) AllInstances(ctx context.Context, region string, f InstanceFilter) ([]Instance, error) {
-	f.PageNumber, f.PageSize, f.NextToken, f.MaxResults = 0, 0, "", maxInstanceRows
-	var all []Instance
-	seen := map[string]bool{}
+// TooManyError refuses a listing that matches more instances than asked for.
+type TooManyError struct {
+	Total, Limit int
+}
+
+func (e *TooManyError) Error() string {
+	return fmt.Sprintf("cloud: %d instances match, more than the %d asked for", e.Total, e.Limit)
+}
+
+// AllInstances lists every instance matching f (f's paging fields are ignored). The first call
+// reads a page of 100 with the total; with limit > 0 a total above limit is refused right there
+// with a *TooManyError, before any other call. The rest follows NextToken (MaxResults 100).
+func (g *Gateway) AllInstances(ctx context.Context, region string, f InstanceFilter, limit int) ([]Instance, error) {
+	f.PageNumber, f.PageSize, f.NextToken, f.MaxResults = 1, maxInstanceRows, "", 0
+	first, err := g.Instances(ctx, region, f)
+	if err != nil {
+		return nil, err
+	}
+	if limit > 0 && first.Total > limit {
+		return nil, &TooManyError{Total: first.Total, Limit: limit}
+	}
+	all := first.Items
+	if len(all) >= first.Total || first.NextToken == "" {
+		return all, g.morePages(ctx, region, f, first.Total, &all)
+	}
+	f.PageNumber, f.PageSize, f.NextToken, f.MaxResults = 0, 0, first.NextToken, maxInstanceRows
+	seen := map[string]bool{first.NextToken: true}
 	for {
 		page, err := g.Instances(ctx, region, f)
 		if err != nil {
@@ -102,6 +124,22 @@ func (g *Gateway) AllInstances(ctx context.Context, region string, f InstanceFil
 		seen[page.NextToken] = true
 		f.NextToken = page.NextToken
 	}
+}
+
+// morePages reads the pages after the first by PageNumber, for an endpoint that gave no NextToken
+// in PageNumber mode (older ECS behaviour): until total instances are read or a page is empty.
+func (g *Gateway) morePages(ctx context.Context, region string, f InstanceFilter, total int, all *[]Instance) error {
+	for f.PageNumber = 2; len(*all) < total; f.PageNumber++ {
+		page, err := g.Instances(ctx, region, f)
+		if err != nil {
+			return err
+		}
+		if len(page.Items) == 0 {
+			return nil
+		}
+		*all = append(*all, page.Items...)
+	}
+	return nil
 }
 
 // InstancesByID looks instances up in chunks of 100, concurrently. found keeps input order;
@@ -151,7 +189,7 @@ func instanceFromSDK(in ecs.Instance) Instance {
 		ID: in.InstanceId, Name: in.InstanceName, Description: in.Description, HostName: in.HostName,
 		Status: Status(in.Status), OSType: in.OSType, OSName: in.OSName, OSNameEn: in.OSNameEn, KeyPairName: in.KeyPairName,
 		RegionID: in.RegionId, ZoneID: in.ZoneId, InstanceType: in.InstanceType, IoOptimized: in.IoOptimized,
-		CreatedAt: parseTime(in.CreationTime),
+		CreatedAt: parseTime(in.CreationTime), StartTime: parseTime(in.StartTime),
 	}
 	if out.OSType == "" {
 		out.OSType = in.OsType

@@ -2,9 +2,14 @@ package inventory
 
 import (
 	"context"
+	"encoding/json"
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"keybind/internal/cloud"
 	"keybind/internal/fault"
@@ -86,32 +91,105 @@ func KeySearch(q string) (pattern, text string, err error) {
 // InstanceSource lists instances; *cloud.Gateway provides it.
 type InstanceSource interface {
 	Instances(ctx context.Context, region string, f cloud.InstanceFilter) (cloud.InstancePage, error)
-	AllInstances(ctx context.Context, region string, f cloud.InstanceFilter) ([]cloud.Instance, error)
+	AllInstances(ctx context.Context, region string, f cloud.InstanceFilter, limit int) ([]cloud.Instance, error)
 }
 
-// Instances searches a region's instances with the picker's rules.
-type Instances struct{ src InstanceSource }
+// DefaultPageTTL is how long a page of instances is shared before it is read again.
+const DefaultPageTTL = 5 * time.Second
 
-// NewInstances builds the search over src.
-func NewInstances(src InstanceSource) *Instances { return &Instances{src: src} }
+// maxCachedPages bounds the page cache; past it, expired pages go first, then all.
+const maxCachedPages = 2000
 
-// Page reads one page of instances. An address that matches no private IP
-// is tried as a public one.
-func (s *Instances) Page(ctx context.Context, region string, cf cloud.InstanceFilter) (cloud.InstancePage, error) {
-	res, err := s.src.Instances(ctx, region, cf)
-	if err == nil && res.Total == 0 && len(cf.PrivateIPs) > 0 {
-		cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
-		res, err = s.src.Instances(ctx, region, cf)
+// Page is one page of instances and when it was read from the cloud.
+type Page struct {
+	cloud.InstancePage
+	FetchedAt time.Time
+}
+
+// Instances searches a region's instances with the picker's rules. Each page it reads is kept
+// for a few seconds and shared by everyone who asks for the same region, filter and page, and
+// concurrent asks for a page not yet read make one call: fifty people paging through the same
+// fleet cost the cloud one call per page and TTL, not fifty.
+type Instances struct {
+	src   InstanceSource
+	clock Clock
+	ttl   time.Duration
+
+	flight singleflight.Group
+	mu     sync.Mutex
+	pages  map[string]Page
+}
+
+// NewInstances builds the search over src, keeping pages for ttl (DefaultPageTTL if 0).
+func NewInstances(src InstanceSource, clock Clock, ttl time.Duration) *Instances {
+	if ttl <= 0 {
+		ttl = DefaultPageTTL
 	}
-	return res, err
+	return &Instances{src: src, clock: clock, ttl: ttl, pages: map[string]Page{}}
 }
 
-// All reads every instance that matches, with Page's address rule.
-func (s *Instances) All(ctx context.Context, region string, cf cloud.InstanceFilter) ([]cloud.Instance, error) {
-	all, err := s.src.AllInstances(ctx, region, cf)
+// Page reads one page of instances, from the shared cache when a copy younger than the TTL is
+// there and fresh is false. An address that matches no private IP is tried as a public one.
+func (s *Instances) Page(ctx context.Context, region string, cf cloud.InstanceFilter, fresh bool) (Page, error) {
+	key := pageKey(region, cf)
+	if !fresh {
+		if p, ok := s.cached(key); ok {
+			return p, nil
+		}
+	}
+	v, err, _ := s.flight.Do(key, func() (any, error) {
+		res, err := s.src.Instances(ctx, region, cf)
+		if err == nil && res.Total == 0 && len(cf.PrivateIPs) > 0 {
+			cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
+			res, err = s.src.Instances(ctx, region, cf)
+		}
+		if err != nil {
+			return Page{}, err
+		}
+		p := Page{InstancePage: res, FetchedAt: s.clock.Now()}
+		s.store(key, p)
+		return p, nil
+	})
+	return v.(Page), err
+}
+
+func (s *Instances) cached(key string) (Page, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.pages[key]
+	return p, ok && s.clock.Now().Sub(p.FetchedAt) < s.ttl
+}
+
+func (s *Instances) store(key string, p Page) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pages) >= maxCachedPages {
+		now := s.clock.Now()
+		for k, old := range s.pages {
+			if now.Sub(old.FetchedAt) >= s.ttl {
+				delete(s.pages, k)
+			}
+		}
+		if len(s.pages) >= maxCachedPages {
+			clear(s.pages)
+		}
+	}
+	s.pages[key] = p
+}
+
+// pageKey names a page: the region and the filter with its paging.
+func pageKey(region string, cf cloud.InstanceFilter) string {
+	b, _ := json.Marshal(cf)
+	return region + " " + string(b)
+}
+
+// All reads every instance that matches, with Page's address rule; more than limit matches
+// are refused after the first call (a *cloud.TooManyError).
+func (s *Instances) All(ctx context.Context, region string, cf cloud.InstanceFilter, limit int) ([]cloud.Instance, error) {
+	all, err := s.src.AllInstances(ctx, region, cf, limit)
 	if err == nil && len(all) == 0 && len(cf.PrivateIPs) > 0 {
 		cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
-		all, err = s.src.AllInstances(ctx, region, cf)
+		all, err = s.src.AllInstances(ctx, region, cf, limit)
 	}
 	return all, err
 }

@@ -118,7 +118,7 @@ func BenchmarkKeyPairUsage(b *testing.B) {
 	}
 	strategies := map[string]func(ctx context.Context, g *cloud.Gateway) error{
 		"all": func(ctx context.Context, g *cloud.Gateway) error {
-			all, err := g.AllInstances(ctx, "cn-hangzhou", cloud.InstanceFilter{})
+			all, err := g.AllInstances(ctx, "cn-hangzhou", cloud.InstanceFilter{}, 0)
 			counts := map[string]int{}
 			for _, in := range all {
 				counts[in.KeyPairName]++
