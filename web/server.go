@@ -82,7 +82,7 @@ func newServices(cfg Config, d Deps) services {
 		regions:   regions,
 		instances: inventory.NewInstances(d.Cloud, cfg.Clock, 0),
 		binding:   binding.New(regions, d.Cloud, d.Jobs),
-		keys:      keypairs.New(regions, d.Cloud, d.Auth, cfg.Logger),
+		keys:      keypairs.New(regions, d.Cloud, d.Auth, cfg.Clock, cfg.Logger),
 	}
 }
 

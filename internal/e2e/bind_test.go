@@ -184,16 +184,26 @@ func rowSel(id string) string { return `[data-testid="job-row"][data-instance-id
 
 // clickIfEnabled clicks a button, as a user's mouse would, when it is there
 // and enabled.
+// The grid is swapped out by its polls, so a button found one moment may be gone the next: a
+// click that loses its node is tried again on the new one.
 func clickIfEnabled(t *testing.T, ctx context.Context, css string) bool {
 	t.Helper()
-	enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); return !!b && !b.disabled })()`))
-	if err != nil {
-		t.Fatal(err)
+	for attempt := 1; ; attempt++ {
+		enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); return !!b && !b.disabled })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !enabled {
+			return false
+		}
+		_, err = chromedp.Run(ctx, chromedp.Click(chromedp.CSS(css)))
+		if err == nil {
+			return true
+		}
+		if attempt == 5 {
+			t.Fatalf("click %s: %v", css, err)
+		}
 	}
-	if enabled {
-		do(t, ctx, chromedp.Click(chromedp.CSS(css)))
-	}
-	return enabled
 }
 
 // tick advances the app's clock by one simulated second every 50 ms.

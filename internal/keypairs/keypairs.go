@@ -51,14 +51,17 @@ type Service struct {
 	cloud   Cloud
 	audit   Audit
 	log     *slog.Logger
+	usage   *usageCounter
 }
 
-// New builds the service; log receives what the person is not shown.
-func New(r Regions, c Cloud, a Audit, log *slog.Logger) *Service {
+// New builds the service; log receives what the person is not shown, clock
+// dates the usage counts.
+func New(r Regions, c Cloud, a Audit, clock Clock, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{regions: r, cloud: c, audit: a, log: log}
+	u := &usageCounter{src: c, clock: clock, ttl: DefaultUsageTTL, regions: map[string]*regionUsage{}}
+	return &Service{regions: r, cloud: c, audit: a, log: log, usage: u}
 }
 
 // KeyPair reads one key pair; ErrNotFound (about "name in region") if the

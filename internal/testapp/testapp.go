@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"log/slog"
+	"math"
 	"net/http/httptest"
 	"net/netip"
 	"os"
@@ -37,7 +38,7 @@ type Options struct {
 	Transition         time.Duration  // sandbox reboot/start duration; default 10s of simulated time
 	RunEngine          bool           // run the job engine in the background (browser tests); otherwise call Engine.Step
 	EngineTick         time.Duration  // background engine period; default 50ms
-	LoginRate          float64        // sign-in attempts per second per IP; default 1000
+	LoginRate          float64        // sign-in attempts per second per IP; default unlimited
 	IdleTimeout        time.Duration  // default 30m
 	AbsoluteTimeout    time.Duration  // default 12h
 	TLS                bool           // tell the web layer it is served over TLS (HSTS)
@@ -77,7 +78,7 @@ func New(tb testing.TB, o Options) *App {
 		o.EngineTick = 50 * time.Millisecond
 	}
 	if o.LoginRate == 0 {
-		o.LoginRate = 1000
+		o.LoginRate = math.Inf(1) // the clock is manual: a finite rate would never refill
 	}
 	ctx := context.Background()
 	clock := sandbox.NewManualClock(time.Now())
@@ -114,7 +115,7 @@ func New(tb testing.TB, o Options) *App {
 
 	keys := cookieKeys(tb)
 	srv, err := web.New(web.Config{Sandbox: true, TLS: o.TLS, TrustedProxies: o.TrustedProxies, BodyLimit: o.BodyLimit,
-		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger},
+		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger, Clock: clock},
 		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st})
 	if err != nil {
 		tb.Fatal(err)
