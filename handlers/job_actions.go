@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,6 +24,9 @@ type JobRestarter interface {
 	RestartAll(ctx context.Context, actor jobs.Actor, jobID int64, kind jobs.RestartAllKind, force bool) (int, error)
 	RetryFailed(ctx context.Context, actor jobs.Actor, jobID int64) (int, error)
 	ResolveOperator(ctx context.Context, actor jobs.Actor, jobID int64, instanceID string, d jobs.Decision) error
+	Pause(ctx context.Context, actor jobs.Actor, jobID int64) error
+	Resume(ctx context.Context, actor jobs.Actor, jobID int64) error
+	Cancel(ctx context.Context, actor jobs.Actor, jobID int64) error
 }
 
 // JobEngine acts on a job's items and reads the job back; *jobs.Engine
@@ -127,6 +131,40 @@ func (h *JobActions) Resolve(c echo.Context) error {
 		return nothingToDo(err, inst+" does not need a decision any more.")
 	}
 	return h.after(c, id, "success", "Recorded your decision for "+inst+".")
+}
+
+// Pause stops the job from sending anything new until it is resumed.
+func (h *JobActions) Pause(c echo.Context) error {
+	return h.control(c, h.engine.Pause, "Paused the job: nothing new is sent until you resume it.")
+}
+
+// Resume lets a paused job send again.
+func (h *JobActions) Resume(c echo.Context) error {
+	return h.control(c, h.engine.Resume, "Resumed the job.")
+}
+
+// Cancel asks first (a page that works without JavaScript), then cancels.
+func (h *JobActions) Cancel(c echo.Context) error {
+	if c.FormValue("confirm") != "yes" {
+		g, err := readGrid(c, h.engine)
+		if err != nil {
+			return err
+		}
+		p := views.JobCancelConfirmPage{Page: page(c, "Cancel job "+strconv.FormatInt(g.Job.ID, 10), "jobs"), Job: g.Job}
+		return render(c, http.StatusOK, views.JobCancelConfirm(p))
+	}
+	return h.control(c, h.engine.Cancel, "Cancelled the job: nothing new is sent; what was sent finishes.")
+}
+
+func (h *JobActions) control(c echo.Context, act func(ctx context.Context, actor jobs.Actor, jobID int64) error, done string) error {
+	id, err := request.JobID(c)
+	if err != nil {
+		return err
+	}
+	if err := act(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id); err != nil {
+		return err
+	}
+	return h.after(c, id, "success", done)
 }
 
 // after answers an action: the refreshed grid for htmx, or a redirect with

@@ -2,10 +2,11 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -42,6 +43,9 @@ func NewJobsCreate(j JobCreator, s SelectionStore) *JobsCreate { return &JobsCre
 
 var idempotencyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
+// maxReason bounds the reason (or ticket) a person gives for a job.
+const maxReason = 500
+
 // Create validates the binding form, re-plans from a fresh read of the
 // cloud, writes the job and redirects (303) to its result grid. Submitting
 // the same form twice yields the same job.
@@ -70,7 +74,7 @@ func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
 	}
 	id, created, err := h.jobs.Create(c.Request().Context(), reviewRequest(c, *rv, form))
 	if err != nil {
-		return err
+		return reviewRefused(c, *rv, form, err)
 	}
 	if created {
 		key := selectionKey(string(kind), rv.Region.ID)
@@ -83,8 +87,28 @@ func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
 
 // reviewRequest is the job request of a submitted review form.
 func reviewRequest(c echo.Context, rv binding.Review, form views.ReviewForm) binding.Request {
+	one := form.StartWithOne
 	return binding.Request{Review: rv, IdempotencyKey: form.IdempotencyKey, Actor: request.JobActor(c, auth.ViaWeb),
-		Policy: jobs.RestartPolicy{AfterBind: form.After == "restart", Force: form.Force, WaveSize: form.Wave}}
+		Reason: form.Reason, Rollout: binding.Rollout{AfterBind: form.After == "restart", Force: form.Force,
+			Window: form.Window, MaxErrors: form.MaxErrors, StartWithOne: &one}}
+}
+
+// reviewRefused shows the review again when the job cannot be created from it: a rollout
+// field that cannot be read, or instances that an active job works on (409, naming the jobs).
+func reviewRefused(c echo.Context, rv binding.Review, form views.ReviewForm, err error) error {
+	var overlap *jobs.OverlapError
+	status, errs := http.StatusUnprocessableEntity, map[string]string{}
+	switch {
+	case errors.As(err, &overlap):
+		rv.Overlaps, status = overlap.Overlaps, http.StatusConflict
+	case errors.Is(err, jobs.ErrWindowInvalid):
+		errs["window"] = "Enter a number of instances, or a share such as 10%."
+	case errors.Is(err, jobs.ErrMaxErrorsInvalid):
+		errs["max_errors"] = "Enter a number of failed restarts (0 or more), or a share such as 2%."
+	default:
+		return err
+	}
+	return render(c, status, views.Review(reviewPage(page(c, "Review", "bind"), rv, form, errs)))
 }
 
 // redirectToJob answers a submit that found its job already made.
@@ -104,7 +128,10 @@ func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string
 		Ack:            c.FormValue("ack") == "yes",
 		After:          c.FormValue("after"),
 		Force:          c.FormValue("force") == "yes",
-		Wave:           binding.DefaultWave,
+		Window:         strings.TrimSpace(c.FormValue("window")),
+		MaxErrors:      strings.TrimSpace(c.FormValue("max_errors")),
+		StartWithOne:   c.FormValue("start_with_one") == "yes",
+		Reason:         strings.TrimSpace(c.FormValue("reason")),
 	}
 	if !idempotencyPattern.MatchString(f.IdempotencyKey) {
 		return f, nil, apperr.BadRequest("This form is incomplete. Go back to the review page and submit it from there.")
@@ -120,13 +147,11 @@ func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string
 	default:
 		errs["after"] = "Choose what happens after binding."
 	}
-	if s := c.FormValue("wave"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > jobs.MaxWaveSize {
-			errs["wave"] = fmt.Sprintf("Enter a whole number from 1 to %d.", jobs.MaxWaveSize)
-		} else {
-			f.Wave = n
-		}
+	if s := c.FormValue("wave"); f.Window == "" && s != "" {
+		f.Window = s // the form before windows had "wave"
+	}
+	if len(f.Reason) > maxReason {
+		errs["reason"] = fmt.Sprintf("Keep the reason under %d characters.", maxReason)
 	}
 	return f, errs, nil
 }

@@ -39,8 +39,8 @@ func (h *JobsCreate) Bind(c echo.Context) error {
 	if !req.Acknowledge {
 		fields["acknowledge"] = "Set to true to confirm that binding disables password login on every bound instance."
 	}
-	policy := req.policy(fields)
-	return h.plan(c, binding.Target{Kind: jobs.KindBind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, policy, fields)
+	rollout := req.rollout(fields)
+	return h.plan(c, binding.Target{Kind: jobs.KindBind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, rollout, fields)
 }
 
 type apiUnbindRequest struct {
@@ -62,16 +62,16 @@ func (h *JobsCreate) Unbind(c echo.Context) error {
 		fields["key_pair"] = "Required: the name of a key pair in the region."
 	}
 	checkInstanceIDs(req.InstanceIDs, fields)
-	policy := req.policy(fields)
-	return h.plan(c, binding.Target{Kind: jobs.KindUnbind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, policy, fields)
+	rollout := req.rollout(fields)
+	return h.plan(c, binding.Target{Kind: jobs.KindUnbind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, rollout, fields)
 }
 
-func (h *JobsCreate) plan(c echo.Context, t binding.Target, policy jobs.RestartPolicy, fields map[string]string) error {
+func (h *JobsCreate) plan(c echo.Context, t binding.Target, rollout binding.Rollout, fields map[string]string) error {
 	idem, err := idempotencyKey(c)
 	if err != nil {
 		return err
 	}
-	want := apiWant{kind: t.Kind, region: t.Region, keyPair: t.KeyPair, ids: t.InstanceIDs, policy: policy}
+	want := apiWant{kind: t.Kind, region: t.Region, keyPair: t.KeyPair, ids: t.InstanceIDs, rollout: rollout}
 	if handled, err := h.replay(c, idem, want); handled || err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (h *JobsCreate) Rollback(c echo.Context) error {
 		return err
 	}
 	fields := map[string]string{}
-	policy := req.policy(fields)
+	rollout := req.rollout(fields)
 	parent, err := request.JobID(c)
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func (h *JobsCreate) Rollback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	want := apiWant{kind: jobs.KindRollback, parent: parent, policy: policy}
+	want := apiWant{kind: jobs.KindRollback, parent: parent, rollout: rollout}
 	if handled, err := h.replay(c, idem, want); handled || err != nil {
 		return err
 	}

@@ -40,10 +40,10 @@ func TestBudgetKeepsAReserveForPeople(t *testing.T) {
 }
 
 func TestPriorityTravelsInTheContext(t *testing.T) {
-	if p := priorityOf(context.Background()); p != Interactive {
+	if p := PriorityOf(context.Background()); p != Interactive {
 		t.Errorf("default priority %v, want Interactive", p)
 	}
-	if p := priorityOf(WithPriority(context.Background(), Background)); p != Background {
+	if p := PriorityOf(WithPriority(context.Background(), Background)); p != Background {
 		t.Errorf("priority %v, want Background", p)
 	}
 }

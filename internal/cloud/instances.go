@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -143,44 +144,39 @@ func (g *Gateway) morePages(ctx context.Context, region string, f InstanceFilter
 }
 
 // InstancesByID looks instances up in chunks of 100, concurrently. found keeps input order;
-// missing lists the IDs the region does not have. A failed chunk fails the lookup.
+// missing lists the IDs the region does not have. When some chunks fail, what the others read
+// is returned with a *PartialError naming the IDs that were not read (they are not missing).
 func (g *Gateway) InstancesByID(ctx context.Context, region string, ids []string) (found []Instance, missing []string, err error) {
 	ids, err = checkIDs("DescribeInstances", region, ids)
 	if err != nil || len(ids) == 0 {
 		return nil, nil, err
 	}
-	chunks := split(ids, maxBatchIDs)
 	byID := make(map[string]Instance, len(ids))
 	var mu sync.Mutex
-	var firstErr error
-	fanOut(ctx, len(chunks), g.cfg.Concurrency, func(i int) {
-		page, err := g.Instances(ctx, region, InstanceFilter{IDs: chunks[i], PageSize: maxInstanceRows})
+	err = g.readChunks(ctx, "DescribeInstances", ids, maxBatchIDs, func(chunk []string) error {
+		page, err := g.Instances(ctx, region, InstanceFilter{IDs: chunk, PageSize: maxInstanceRows})
+		if err != nil {
+			return err
+		}
 		mu.Lock()
 		defer mu.Unlock()
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			return
-		}
 		for _, in := range page.Items {
 			byID[in.ID] = in
 		}
+		return nil
 	})
-	if ctx.Err() != nil {
-		return nil, nil, fmt.Errorf("cloud: DescribeInstances: %w", ctx.Err())
-	}
-	if firstErr != nil {
-		return nil, nil, firstErr
+	var partial *PartialError
+	if err != nil && !errors.As(err, &partial) {
+		return nil, nil, err
 	}
 	for _, id := range ids {
 		if in, ok := byID[id]; ok {
 			found = append(found, in)
-		} else {
+		} else if partial == nil || !slices.Contains(partial.Unread, id) {
 			missing = append(missing, id)
 		}
 	}
-	return found, missing, nil
+	return found, missing, err
 }
 
 // instanceFromSDK maps the SDK's instance struct to ours.

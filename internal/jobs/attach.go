@@ -16,6 +16,9 @@ const maxKeyPairIDs = 50
 // sendKeys sends the job's pending key calls in batches of at most 50, Concurrency at a time.
 // Each batch records its attempt (and the audit intent) before the call and its outcome after.
 func (e *Engine) sendKeys(ctx context.Context, j Job) error {
+	if !j.Paused.At.IsZero() || !j.CancelledAt.IsZero() {
+		return nil // a paused job sends nothing new
+	}
 	items, err := loadItemsWhere(ctx, e.db, j.ID, "key_state = 'pending'")
 	if err != nil || len(items) == 0 {
 		return err
@@ -106,12 +109,14 @@ func (e *Engine) keyOutcome(it Item, r cloud.KeyPairResult, now time.Time) Item 
 		n.Key, n.KeyCode, n.KeyMessage = KeyApplied, "", ""
 	case r.Code == cloud.CodeCanceled:
 		n.Key = KeyAttempting
-	case r.Retryable || unknownOutcome(r.Code):
-		if it.KeyAttempts < e.cfg.KeyAttempts {
-			n.Key, n.KeyNextAt = KeyPending, now.Add(e.retryDelay(it.KeyAttempts))
-		} else {
-			n.Key, n.KeyRetryable = KeyFailed, true
-		}
+	case (r.Retryable || unknownOutcome(r.Code)) && it.KeyAttempts < e.cfg.KeyAttempts:
+		n.Key, n.KeyNextAt = KeyPending, now.Add(e.retryDelay(it.KeyAttempts))
+	case unknownOutcome(r.Code):
+		// Out of attempts, and the last answer was lost: the call may well have run. The key
+		// pair the instance reports settles it (confirmKeys), not another guess.
+		n.Key = KeyApplied
+	case r.Retryable:
+		n.Key, n.KeyRetryable = KeyFailed, true
 	default:
 		n.Key = KeyFailed
 	}

@@ -13,9 +13,9 @@ func (it Item) RestartLabel() string {
 		return "Needs start"
 	case RestartQueued:
 		if it.Op == OpStart {
-			return "Start requested (waiting for its wave)"
+			return "Start queued"
 		}
-		return "Reboot requested (waiting for its wave)"
+		return "Reboot queued"
 	case RestartRequested:
 		if it.Op == OpStart {
 			return "Start requested"
@@ -43,6 +43,13 @@ func (it Item) RestartLabel() string {
 		return "Marked done by an operator"
 	case RestartNotNeeded:
 		return "Not needed"
+	case RestartKeyReplaced:
+		if it.ReplacedBy == "" {
+			return "Running — key removed by someone else"
+		}
+		return "Running — key replaced by " + it.ReplacedBy
+	case RestartCancelled:
+		return "Cancelled"
 	case RestartFailed:
 		if it.RestartMessage != "" {
 			return "Restart failed: " + it.RestartMessage

@@ -69,7 +69,7 @@ func (e *Engine) Jobs(ctx context.Context, page, pageSize int) ([]Job, int, erro
 		}
 		for i := range out {
 			out[i].Counts = counts[out[i].ID]
-			out[i].State = deriveState(out[i].Counts)
+			out[i].State = out[i].deriveState()
 		}
 		return nil
 	})
