@@ -37,7 +37,7 @@ func (s *Server) routes() {
 
 	// Binding: region → key pair → instances → review → job.
 	region := handlers.NewBindRegion(sv.regions, s.deps.Auth)
-	keys := handlers.NewBindKeys(sv.regions, gw)
+	keys := handlers.NewBindKeys(sv.regions, sv.keyPairs)
 	inst := handlers.NewBindInstances(sv.regions, sv.instances, gw, s.deps.Selections, s.cfg.Clock)
 	review := handlers.NewBindReview(sv.binding, s.deps.Selections)
 	create := handlers.NewJobsCreate(sv.binding, s.deps.Selections)

@@ -72,17 +72,20 @@ type Server struct {
 type services struct {
 	regions   *inventory.Regions
 	instances *inventory.Instances
+	keyPairs  *inventory.KeyPairs
 	binding   *binding.Service
 	keys      *keypairs.Service
 }
 
 func newServices(cfg Config, d Deps) services {
 	regions := inventory.NewRegions(d.Cloud, cfg.Clock, 0)
+	keyPairs := inventory.NewKeyPairs(d.Cloud, cfg.Clock, 0)
 	return services{
 		regions:   regions,
 		instances: inventory.NewInstances(d.Cloud, cfg.Clock, 0),
+		keyPairs:  keyPairs,
 		binding:   binding.New(regions, d.Cloud, d.Jobs),
-		keys:      keypairs.New(regions, d.Cloud, d.Auth, cfg.Clock, cfg.Logger),
+		keys:      keypairs.New(regions, d.Cloud, d.Auth, cfg.Clock, cfg.Logger, keyPairs.Changed),
 	}
 }
 

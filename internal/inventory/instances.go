@@ -2,14 +2,10 @@ package inventory
 
 import (
 	"context"
-	"encoding/json"
 	"net/netip"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"keybind/internal/cloud"
 	"keybind/internal/fault"
@@ -94,93 +90,36 @@ type InstanceSource interface {
 	AllInstances(ctx context.Context, region string, f cloud.InstanceFilter, limit int) ([]cloud.Instance, error)
 }
 
-// DefaultPageTTL is how long a page of instances is shared before it is read again.
-const DefaultPageTTL = 5 * time.Second
-
-// maxCachedPages bounds the page cache; past it, expired pages go first, then all.
-const maxCachedPages = 2000
-
 // Page is one page of instances and when it was read from the cloud.
 type Page struct {
 	cloud.InstancePage
 	FetchedAt time.Time
 }
 
-// Instances searches a region's instances with the picker's rules. Each page it reads is kept
-// for a few seconds and shared by everyone who asks for the same region, filter and page, and
-// concurrent asks for a page not yet read make one call: fifty people paging through the same
-// fleet cost the cloud one call per page and TTL, not fifty.
+// Instances searches a region's instances with the picker's rules; each page it reads is shared
+// for a few seconds (see cache).
 type Instances struct {
 	src   InstanceSource
-	clock Clock
-	ttl   time.Duration
-
-	flight singleflight.Group
-	mu     sync.Mutex
-	pages  map[string]Page
+	pages *cache[cloud.InstancePage]
 }
 
 // NewInstances builds the search over src, keeping pages for ttl (DefaultPageTTL if 0).
 func NewInstances(src InstanceSource, clock Clock, ttl time.Duration) *Instances {
-	if ttl <= 0 {
-		ttl = DefaultPageTTL
-	}
-	return &Instances{src: src, clock: clock, ttl: ttl, pages: map[string]Page{}}
+	return &Instances{src: src, pages: newCache[cloud.InstancePage](clock, ttl)}
 }
 
 // Page reads one page of instances, from the shared cache when a copy younger than the TTL is
 // there and fresh is false. An address that matches no private IP is tried as a public one.
 func (s *Instances) Page(ctx context.Context, region string, cf cloud.InstanceFilter, fresh bool) (Page, error) {
-	key := pageKey(region, cf)
-	if !fresh {
-		if p, ok := s.cached(key); ok {
-			return p, nil
-		}
-	}
-	v, err, _ := s.flight.Do(key, func() (any, error) {
+	p, err := s.pages.get(ctx, pageKey(region, cf), fresh, func(ctx context.Context) (cloud.InstancePage, error) {
 		res, err := s.src.Instances(ctx, region, cf)
 		if err == nil && res.Total == 0 && len(cf.PrivateIPs) > 0 {
 			cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
 			res, err = s.src.Instances(ctx, region, cf)
 		}
-		if err != nil {
-			return Page{}, err
-		}
-		p := Page{InstancePage: res, FetchedAt: s.clock.Now()}
-		s.store(key, p)
-		return p, nil
+		return res, err
 	})
-	return v.(Page), err
-}
-
-func (s *Instances) cached(key string) (Page, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.pages[key]
-	return p, ok && s.clock.Now().Sub(p.FetchedAt) < s.ttl
-}
-
-func (s *Instances) store(key string, p Page) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.pages) >= maxCachedPages {
-		now := s.clock.Now()
-		for k, old := range s.pages {
-			if now.Sub(old.FetchedAt) >= s.ttl {
-				delete(s.pages, k)
-			}
-		}
-		if len(s.pages) >= maxCachedPages {
-			clear(s.pages)
-		}
-	}
-	s.pages[key] = p
-}
-
-// pageKey names a page: the region and the filter with its paging.
-func pageKey(region string, cf cloud.InstanceFilter) string {
-	b, _ := json.Marshal(cf)
-	return region + " " + string(b)
+	return Page{InstancePage: p.Value, FetchedAt: p.FetchedAt}, err
 }
 
 // All reads every instance that matches, with Page's address rule; more than limit matches

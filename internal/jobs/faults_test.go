@@ -85,7 +85,7 @@ func TestThousandInstanceJobUnderFaults(t *testing.T) {
 				h.env.Sandbox.AddFault(f)
 			}
 			id, _, err := h.eng.Create(h.ctx, jobs.CreateRequest{IdempotencyKey: "big", Actor: alice, Plan: plan,
-				Policy: jobs.RestartPolicy{AfterBind: true, WaveSize: 250}})
+				Policy: jobs.RestartPolicy{AfterBind: true, WaveSize: 250, MaxErrors: 1000}}) // failures are the point: no pause
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -60,9 +60,11 @@ func (e *Engine) dispatch(ctx context.Context, j Job) error {
 	}
 	return dispatch(ctx, e, ready, maxRestartIDs, func(it Item) (groupKey, int64) {
 		return groupKey{it.Op, it.Force, it.RestartRequest}, it.RestartRequest
-	}, func(ctx context.Context, actor Actor, batch []Item) error {
-		return e.sendRestartBatch(ctx, j, actor, batch)
-	})
+	}, calls{record: func(ctx context.Context, tx *sql.Tx, actor Actor, batch []Item) ([]Item, error) {
+		return e.recordRestartRequest(ctx, tx, j, actor, batch)
+	}, send: func(ctx context.Context, actor Actor, batch []Item) error {
+		return e.sendRestartCall(ctx, j, actor, batch)
+	}})
 }
 
 // pauseForErrors pauses the job because more restarts failed than its policy allows.
@@ -81,34 +83,38 @@ func (e *Engine) pauseForErrors(ctx context.Context, j Job, failed int) error {
 	})
 }
 
-// sendRestartBatch makes one reboot or start call for items sharing op, force and requester.
-// The request is recorded (with the audit intent) before the call, the outcome after it.
-func (e *Engine) sendRestartBatch(ctx context.Context, j Job, actor Actor, items []Item) error {
-	op, force := items[0].Op, items[0].Force
+// restartCall is the audit entry of a reboot or start for items sharing op, force and requester.
+func restartCall(j Job, actor Actor, items []Item) auditCall {
 	a := auditCall{job: j, actor: actor, action: "RebootInstances", keyPair: items[0].ExpectKey}
-	if op == OpStart {
+	if items[0].Op == OpStart {
 		a.action = "StartInstances"
-	} else if force {
+	} else if items[0].Force {
 		a.detail = "force-stop"
 	}
+	return a
+}
+
+// recordRestartRequest records, in tx, the request of a reboot or start and its audit intent.
+func (e *Engine) recordRestartRequest(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item) ([]Item, error) {
 	now := e.now()
-	var sent []Item
-	err := e.tx(ctx, func(tx *sql.Tx) error {
-		changes := make([]change, len(items))
-		for i, it := range items {
-			n := it
-			n.Restart, n.RestartAttempts, n.RequestedAt, n.UpdatedAt = RestartRequested, it.RestartAttempts+1, now, now
-			changes[i] = change{n, it.Key, RestartQueued}
-		}
-		var err error
-		if sent, err = saveItems(ctx, tx, changes); err != nil || len(sent) == 0 {
-			return err
-		}
-		return e.auditIntent(ctx, tx, a, itemIDs(sent))
-	})
-	if err != nil || len(sent) == 0 {
-		return err
+	changes := make([]change, len(items))
+	for i, it := range items {
+		n := it
+		n.Restart, n.RestartAttempts, n.RequestedAt, n.UpdatedAt = RestartRequested, it.RestartAttempts+1, now, now
+		changes[i] = change{n, it.Key, RestartQueued}
 	}
+	sent, err := saveItems(ctx, tx, changes)
+	if err != nil || len(sent) == 0 {
+		return sent, err
+	}
+	return sent, e.auditIntent(ctx, tx, restartCall(j, actor, sent), itemIDs(sent))
+}
+
+// sendRestartCall makes one reboot or start call for items whose request is recorded, and
+// records the outcome.
+func (e *Engine) sendRestartCall(ctx context.Context, j Job, actor Actor, sent []Item) error {
+	a := restartCall(j, actor, sent)
+	op, force := sent[0].Op, sent[0].Force
 
 	var results []cloud.InstanceResult
 	var callErr error
@@ -121,7 +127,7 @@ func (e *Engine) sendRestartBatch(ctx context.Context, j Job, actor Actor, items
 	for _, r := range results {
 		byID[r.InstanceID] = r
 	}
-	now = e.now()
+	now := e.now()
 	changes := make([]change, len(sent))
 	audit := make([]callResult, len(sent))
 	for i, it := range sent {

@@ -45,7 +45,23 @@ type Options struct {
 	TrustedProxies     []netip.Prefix // proxies whose X-Forwarded-For the web layer believes
 	BodyLimit          string         // web.Config.BodyLimit; default the web layer's
 	Logger             *slog.Logger   // receives the web layer's and auth's logs; default discards
+	// RealTime runs everything on the wall clock (App.Clock is nil): for
+	// benchmarks that measure how long things take.
+	RealTime bool
+	// RealLimits gives the gateway its production defaults (rate limits,
+	// retries, concurrency) instead of a limiter out of the way.
+	RealLimits bool
+	// Latency delays every ECS call by this much (a sandbox latency fault).
+	Latency time.Duration
 }
+
+// wallClock is the real clock, for RealTime.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// clock is what a RealTime or a manual App runs on.
+type clock interface{ Now() time.Time }
 
 // App is a running console with its parts exposed.
 type App struct {
@@ -57,7 +73,7 @@ type App struct {
 	Gateway *cloud.Gateway
 	Engine  *jobs.Engine
 	Sandbox *sandbox.Sandbox
-	Clock   *sandbox.ManualClock // drives sessions, the sandbox and the engine
+	Clock   *sandbox.ManualClock // drives sessions, the sandbox and the engine; nil with RealTime
 	// CookieKeys are the session cookie's securecookie hash/block keys, so a
 	// test can decode a cookie to the session ID inside it.
 	CookieKeys [][]byte
@@ -81,7 +97,12 @@ func New(tb testing.TB, o Options) *App {
 		o.LoginRate = math.Inf(1) // the clock is manual: a finite rate would never refill
 	}
 	ctx := context.Background()
-	clock := sandbox.NewManualClock(time.Now())
+	var manual *sandbox.ManualClock
+	var clock clock = wallClock{}
+	if !o.RealTime {
+		manual = sandbox.NewManualClock(time.Now())
+		clock = manual
+	}
 	env := sandboxtest.Start(tb, sandbox.Options{InstancesPerRegion: o.InstancesPerRegion, Transition: o.Transition, Clock: clock})
 
 	st, err := store.Open(ctx, filepath.Join(tb.TempDir(), "keybind.db"))
@@ -98,14 +119,18 @@ func New(tb testing.TB, o Options) *App {
 	}
 	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, Logger: logger})
 
-	gw, err := cloud.New(cloud.Config{
-		Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
-		RatePerSecond: 10000, Retry: cloud.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
-	})
+	gwCfg := cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
+		RatePerSecond: 10000, Retry: cloud.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}
+	engCfg := jobs.Config{Clock: clock, Tick: o.EngineTick, RetryDelay: time.Millisecond}
+	if o.RealLimits {
+		gwCfg = cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret}
+		engCfg = jobs.Config{Clock: clock}
+	}
+	gw, err := cloud.New(gwCfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	engine := jobs.New(st, gw, jobs.Config{Clock: clock, Tick: o.EngineTick, RetryDelay: time.Millisecond})
+	engine := jobs.New(st, gw, engCfg)
 	if o.RunEngine {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -124,9 +149,12 @@ func New(tb testing.TB, o Options) *App {
 	tb.Cleanup(hs.Close)
 
 	app := &App{URL: hs.URL, Server: hs, Web: srv, Store: st, Auth: a, Gateway: gw, Engine: engine,
-		Sandbox: env.Sandbox, Clock: clock, CookieKeys: keys}
+		Sandbox: env.Sandbox, Clock: manual, CookieKeys: keys}
 	app.Admin = app.AddUser(tb, "admin", auth.RoleAdmin, AdminPassword)
 	app.Helpdesk = app.AddUser(tb, "helen", auth.RoleHelpdesk, HelpdeskPassword)
+	if o.Latency > 0 {
+		env.Sandbox.AddFault(sandbox.Fault{Kind: sandbox.FaultLatency, Latency: o.Latency})
+	}
 	return app
 }
 
