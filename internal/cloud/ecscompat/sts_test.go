@@ -26,9 +26,7 @@ func stsClient(t testing.TB, env *sandboxtest.Env, id, secret string) *sts.Clien
 	if err != nil {
 		t.Fatalf("sts.NewClientWithAccessKey: %v", err)
 	}
-	c.Domain = env.Host
-	c.SetHttpProxy("")
-	c.SetNoProxy(".*")
+	pointAt(&c.Client, env)
 	return c
 }
 
@@ -47,14 +45,7 @@ func assumeRole(t testing.TB, env *sandboxtest.Env, arn string, seconds int) (*s
 // console does after AssumeRole.
 func ecsWithSTS(t testing.TB, env *sandboxtest.Env, c sts.Credentials) *ecs.Client {
 	t.Helper()
-	cl, err := ecs.NewClientWithOptions(hangzhou, sdk.NewConfig(), credentials.NewStsTokenCredential(c.AccessKeyId, c.AccessKeySecret, c.SecurityToken))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl.Domain = env.Host
-	cl.SetHttpProxy("")
-	cl.SetNoProxy(".*")
-	return cl
+	return ecsClientWith(t, env, hangzhou, sdk.NewConfig(), credentials.NewStsTokenCredential(c.AccessKeyId, c.AccessKeySecret, c.SecurityToken))
 }
 
 // The old SDK's STS client assumes a role in another account; the ECS
