@@ -26,6 +26,7 @@ type describeKeyPairsResponse struct {
 	} `json:"KeyPairs"`
 }
 
+// keyPairActions are the ECS actions that change key pairs and bind them.
 var keyPairActions = map[string]action{
 	"ImportKeyPair":  {run: (*Sandbox).importKeyPair, region: regionRequired},
 	"CreateKeyPair":  {run: (*Sandbox).createKeyPair, region: regionRequired},

@@ -6,6 +6,7 @@ import (
 	"keybind/internal/dedupe"
 )
 
+// powerActions are the ECS actions that reboot and start instances.
 var powerActions = map[string]action{
 	"RebootInstance":  {run: (*Sandbox).rebootInstance, region: regionOptional},
 	"StartInstance":   {run: (*Sandbox).startInstance, region: regionOptional},
