@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"keybind/internal/fault"
 	"keybind/internal/store"
 )
 
@@ -64,8 +65,10 @@ func (s *Service) LoginSSO(ctx context.Context, oldRawID string, id ExternalIden
 	)
 	err = s.st.WithTx(ctx, func(tx *sql.Tx) error {
 		q := s.st.With(tx)
-		refuse := func(e error, detail string) error {
-			attempt.Detail, attempt.Time, refusal = "single sign-on: "+detail, now, e
+		// refuse audits a refusal; the error names the account (Subject)
+		// for the page that words it.
+		refuse := func(e *fault.Error, detail string) error {
+			attempt.Detail, attempt.Time, refusal = "single sign-on: "+detail, now, e.About(attempt.Username)
 			_, err := q.AppendAudit(ctx, attempt)
 			return err
 		}
