@@ -24,22 +24,22 @@ type ssoFlags struct {
 
 const envClientSecret = "KEYBIND_OIDC_CLIENT_SECRET"
 
-func (f *envFlags) ssoFlags(c *ssoFlags) {
-	f.String(&c.Issuer, "oidc-issuer", "KEYBIND_OIDC_ISSUER", "", "single sign-on: the OpenID Provider's issuer URL (turns single sign-on on)")
-	f.String(&c.ClientID, "oidc-client-id", "KEYBIND_OIDC_CLIENT_ID", "", "single sign-on: keybind's client ID at the provider")
+func (e *envFlags) ssoFlags(c *ssoFlags) {
+	e.String(&c.Issuer, "oidc-issuer", "KEYBIND_OIDC_ISSUER", "", "single sign-on: the OpenID Provider's issuer URL (turns single sign-on on)")
+	e.String(&c.ClientID, "oidc-client-id", "KEYBIND_OIDC_CLIENT_ID", "", "single sign-on: keybind's client ID at the provider")
 	// Not f.String: its default (shown by --help) would be the secret.
-	f.fs.StringVar(&c.ClientSecret, "oidc-client-secret", "", "single sign-on: the client secret; prefer the environment or --oidc-client-secret-file, a flag shows in the process list"+envNote(envClientSecret))
-	c.envSecret = f.sys.Getenv(envClientSecret)
-	f.String(&c.ClientSecretFile, "oidc-client-secret-file", "KEYBIND_OIDC_CLIENT_SECRET_FILE", "", "single sign-on: a file holding the client secret")
-	f.String(&c.RedirectURL, "oidc-redirect-url", "KEYBIND_OIDC_REDIRECT_URL", "", "single sign-on: this console's callback as the provider knows it, https://<host>"+sso.CallbackPath)
-	f.String(&c.Scopes, "oidc-scopes", "KEYBIND_OIDC_SCOPES", "openid,profile,email", "single sign-on: comma-separated scopes to ask for")
-	f.String(&c.UsernameClaim, "oidc-username-claim", "KEYBIND_OIDC_USERNAME_CLAIM", sso.DefaultUsernameClaim, "single sign-on: the ID token claim that names a new account (preferred_username or email)")
-	f.String(&c.RolesClaim, "oidc-roles-claim", "KEYBIND_OIDC_ROLES_CLAIM", sso.DefaultRolesClaim, "single sign-on: the ID token claim whose values give the role")
-	f.String(&c.AdminValues, "oidc-admin-values", "KEYBIND_OIDC_ADMIN_VALUES", "", "single sign-on: comma-separated values of the roles claim that make an admin")
-	f.String(&c.HelpdeskValues, "oidc-helpdesk-values", "KEYBIND_OIDC_HELPDESK_VALUES", "", "single sign-on: comma-separated values of the roles claim that make a helpdesk user")
-	f.String(&c.ProviderName, "oidc-provider-name", "KEYBIND_OIDC_PROVIDER_NAME", sso.DefaultProviderName, "single sign-on: the provider's name on the sign-in button")
-	f.Bool(&c.PasswordLogin, "password-login", "KEYBIND_PASSWORD_LOGIN", true, "offer password sign-in; false leaves only single sign-on and --break-glass-admins")
-	f.String(&c.BreakGlassAdmins, "break-glass-admins", "KEYBIND_BREAK_GLASS_ADMINS", "", "comma-separated local administrators who may still sign in with a password when --password-login=false")
+	e.fs.StringVar(&c.ClientSecret, "oidc-client-secret", "", "single sign-on: the client secret; prefer the environment or --oidc-client-secret-file, a flag shows in the process list"+envNote(envClientSecret))
+	c.envSecret = e.sys.Getenv(envClientSecret)
+	e.String(&c.ClientSecretFile, "oidc-client-secret-file", "KEYBIND_OIDC_CLIENT_SECRET_FILE", "", "single sign-on: a file holding the client secret")
+	e.String(&c.RedirectURL, "oidc-redirect-url", "KEYBIND_OIDC_REDIRECT_URL", "", "single sign-on: this console's callback as the provider knows it, https://<host>"+sso.CallbackPath)
+	e.String(&c.Scopes, "oidc-scopes", "KEYBIND_OIDC_SCOPES", "openid,profile,email", "single sign-on: comma-separated scopes to ask for")
+	e.String(&c.UsernameClaim, "oidc-username-claim", "KEYBIND_OIDC_USERNAME_CLAIM", sso.DefaultUsernameClaim, "single sign-on: the ID token claim that names a new account (preferred_username or email)")
+	e.String(&c.RolesClaim, "oidc-roles-claim", "KEYBIND_OIDC_ROLES_CLAIM", sso.DefaultRolesClaim, "single sign-on: the ID token claim whose values give the role")
+	e.String(&c.AdminValues, "oidc-admin-values", "KEYBIND_OIDC_ADMIN_VALUES", "", "single sign-on: comma-separated values of the roles claim that make an admin")
+	e.String(&c.HelpdeskValues, "oidc-helpdesk-values", "KEYBIND_OIDC_HELPDESK_VALUES", "", "single sign-on: comma-separated values of the roles claim that make a helpdesk user")
+	e.String(&c.ProviderName, "oidc-provider-name", "KEYBIND_OIDC_PROVIDER_NAME", sso.DefaultProviderName, "single sign-on: the provider's name on the sign-in button")
+	e.Bool(&c.PasswordLogin, "password-login", "KEYBIND_PASSWORD_LOGIN", true, "offer password sign-in; false leaves only single sign-on and --break-glass-admins")
+	e.String(&c.BreakGlassAdmins, "break-glass-admins", "KEYBIND_BREAK_GLASS_ADMINS", "", "comma-separated local administrators who may still sign in with a password when --password-login=false")
 }
 
 // Bool registers a boolean flag whose default comes from env (true/false).

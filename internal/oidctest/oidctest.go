@@ -355,7 +355,7 @@ func (c *client) DevMode() bool                        { return false }
 func (c *client) IsScopeAllowed(string) bool           { return true }
 func (c *client) IDTokenUserinfoClaimsAssertion() bool { return true }
 func (c *client) ClockSkew() time.Duration             { return 0 }
-func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
+func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string { //nolint:revive // op.Client names it so
 	return func(s []string) []string { return s }
 }
 func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
