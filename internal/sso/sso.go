@@ -30,7 +30,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"keybind/internal/auth"
-	"keybind/internal/fault"
 )
 
 // Paths of the sign-in's two steps; the redirect URL registered at the
@@ -176,12 +175,7 @@ type Callback struct {
 func (s *Service) Finish(ctx context.Context, in Callback) (*auth.Session, error) {
 	id, err := s.identify(ctx, in)
 	if err != nil {
-		detail := err.Error()
-		var f *fault.Error
-		if errors.As(err, &f) && f.Err != nil {
-			detail = f.Code + ": " + f.Err.Error()
-		}
-		s.logins.RecordSignInFailure(ctx, "", in.IP, detail)
+		s.logins.RecordSignInFailure(ctx, "", in.IP, err.Error()) // "sso_state: the state does not match …"
 		return nil, err
 	}
 	return s.logins.LoginSSO(ctx, in.OldSessionID, id, in.IP, in.UserAgent)
@@ -286,9 +280,9 @@ func (s *Service) discover(ctx context.Context) (*discovered, error) {
 	if s.failure != nil && now.Sub(s.failedAt) < s.cfg.RetryAfter {
 		return nil, s.failure
 	}
-	// The key set keeps this context for its later fetches: no deadline of
-	// a request, the client's own timeout.
-	pctx := oidc.ClientContext(context.WithoutCancel(ctx), s.client)
+	// The key set keeps this context for its later fetches: not a
+	// request's, and the client's own timeout.
+	pctx := oidc.ClientContext(context.Background(), s.client)
 	p, err := oidc.NewProvider(pctx, s.cfg.Issuer)
 	if err != nil {
 		s.failedAt, s.failure = now, ErrUnavailable.Wrap(fmt.Errorf("discovery of %s: %w", s.cfg.Issuer, err))
