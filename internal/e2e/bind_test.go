@@ -186,12 +186,12 @@ func rowSel(id string) string { return `[data-testid="job-row"][data-instance-id
 // and enabled.
 func clickIfEnabled(t *testing.T, ctx context.Context, css string) bool {
 	t.Helper()
-	enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); return !!b && !b.disabled })()`))
+	// Find and click in one step: the polling grid may swap the button
+	// between a look-up and a separate click.
+	enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); if (!b || b.disabled) return false; b.click(); return true })()`))
 	if err != nil {
+		shot(t, ctx)
 		t.Fatal(err)
-	}
-	if enabled {
-		do(t, ctx, chromedp.Click(chromedp.CSS(css)))
 	}
 	return enabled
 }
