@@ -24,6 +24,7 @@ import (
 	"keybind/internal/keypairs"
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
+	"keybind/internal/sso"
 	"keybind/static"
 )
 
@@ -53,6 +54,7 @@ type Deps struct {
 	Sandbox    *sandbox.Sandbox // the ECS sandbox behind the console, when it is embedded
 	Denials    DenialRecorder   // default: Auth
 	Ready      ReadyChecker     // the database behind GET /readyz
+	SSO        *sso.Service     // single sign-on (docs/SSO.md); nil when no identity provider is configured
 }
 
 // Server is the console's HTTP application.
@@ -64,6 +66,7 @@ type Server struct {
 	log      *slog.Logger
 	sessions *dbStore
 	devices  devices
+	ssoFlows ssoFlows
 	ready    *readiness
 }
 
@@ -120,6 +123,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{echo: e, cfg: cfg, deps: deps, svc: newServices(cfg, deps), log: cfg.Logger}
 	s.sessions = newDBStore(deps.Auth, cfg.CookieKeys)
 	s.devices = newDevices(cfg.CookieKeys)
+	s.ssoFlows = newSSOFlows(cfg.CookieKeys)
 	s.ready = newReadiness(deps.Ready, cfg.Clock)
 	e.HTTPErrorHandler = s.handleError
 	s.middleware()

@@ -182,28 +182,17 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 
 func rowSel(id string) string { return `[data-testid="job-row"][data-instance-id="` + id + `"]` }
 
-// clickIfEnabled clicks a button, as a user's mouse would, when it is there
-// and enabled.
-// The grid is swapped out by its polls, so a button found one moment may be gone the next: a
-// click that loses its node is tried again on the new one.
+// clickIfEnabled clicks a button when it is there and enabled.
 func clickIfEnabled(t *testing.T, ctx context.Context, css string) bool {
 	t.Helper()
-	for attempt := 1; ; attempt++ {
-		enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); return !!b && !b.disabled })()`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !enabled {
-			return false
-		}
-		_, err = chromedp.Run(ctx, chromedp.Click(chromedp.CSS(css)))
-		if err == nil {
-			return true
-		}
-		if attempt == 5 {
-			t.Fatalf("click %s: %v", css, err)
-		}
+	// Find and click in one step: the polling grid may swap the button
+	// between a look-up and a separate click.
+	enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); if (!b || b.disabled) return false; b.click(); return true })()`))
+	if err != nil {
+		shot(t, ctx)
+		t.Fatal(err)
 	}
+	return enabled
 }
 
 // tick advances the app's clock by one simulated second every 50 ms.

@@ -5,6 +5,7 @@
 package testapp
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"keybind/internal/sandbox"
 	"keybind/internal/sandbox/sandboxtest"
 	"keybind/internal/selection"
+	"keybind/internal/sso"
 	"keybind/internal/store"
 	"keybind/web"
 )
@@ -53,6 +55,11 @@ type Options struct {
 	RealLimits bool
 	// Latency delays every ECS call by this much (a sandbox latency fault).
 	Latency time.Duration
+	// SSO turns single sign-on on; its RedirectURL (and the post-logout
+	// one) default to the app's own, and its Clock to the app's clock.
+	SSO *sso.Config
+	// PasswordLogin turns password sign-in off but for break-glass admins.
+	PasswordLogin auth.PasswordLogin
 }
 
 // wallClock is the real clock, for RealTime.
@@ -117,7 +124,8 @@ func New(tb testing.TB, o Options) *App {
 			logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
 	}
-	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, Logger: logger})
+	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, Logger: logger,
+		PasswordLogin: o.PasswordLogin})
 
 	gwCfg := cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
 		RatePerSecond: 10000, Retry: cloud.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}
@@ -139,13 +147,31 @@ func New(tb testing.TB, o Options) *App {
 	}
 
 	keys := cookieKeys(tb)
+	hs := httptest.NewUnstartedServer(nil)
+	appURL := "http://" + hs.Listener.Addr().String()
+	var ssoSvc *sso.Service
+	if o.SSO != nil {
+		cfg := *o.SSO
+		cfg.RedirectURL = cmp.Or(cfg.RedirectURL, appURL+sso.CallbackPath)
+		cfg.PostLogoutRedirectURL = cmp.Or(cfg.PostLogoutRedirectURL, appURL+"/login")
+		if cfg.Clock == nil {
+			cfg.Clock = clock
+		}
+		if cfg.Logger == nil {
+			cfg.Logger = logger
+		}
+		if ssoSvc, err = sso.New(cfg, a); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	srv, err := web.New(web.Config{Sandbox: true, TLS: o.TLS, TrustedProxies: o.TrustedProxies, BodyLimit: o.BodyLimit,
 		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger, Clock: clock},
-		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st})
+		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st, SSO: ssoSvc})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs.Config.Handler = srv
+	hs.Start()
 	tb.Cleanup(hs.Close)
 
 	app := &App{URL: hs.URL, Server: hs, Web: srv, Store: st, Auth: a, Gateway: gw, Engine: engine,
