@@ -39,7 +39,7 @@ func TestGatewayWithTemporaryCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := g.AllInstances(context.Background(), "cn-hangzhou", cloud.InstanceFilter{})
+	got, err := g.AllInstances(context.Background(), "cn-hangzhou", cloud.InstanceFilter{}, 0)
 	want := env.Sandbox.Account("prod").Instances("cn-hangzhou")
 	if err != nil || len(got) != len(want) || got[0].ID != want[0].InstanceID {
 		t.Fatalf("AllInstances with temporary credentials: %d instances (%v), want prod's %d", len(got), err, len(want))

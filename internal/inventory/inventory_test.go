@@ -122,13 +122,41 @@ func TestInstancePagesAreShared(t *testing.T) {
 	if p, _ = s.Page(ctx, "cn-hangzhou", cf, true); f.calls.Load() != 3 || !p.FetchedAt.Equal(c.Now()) {
 		t.Errorf("a fresh read: %d calls, read at %v", f.calls.Load(), p.FetchedAt)
 	}
+	// After the TTL the copy is still shown, said to be that old, while a fresh one is read in
+	// the background (once, however many ask meanwhile).
+	read := p.FetchedAt
 	c.advance(5 * time.Second)
-	if _, _ = s.Page(ctx, "cn-hangzhou", cf, false); f.calls.Load() != 4 {
-		t.Errorf("after the TTL: %d calls, want 4", f.calls.Load())
+	for range 3 {
+		if p, _ = s.Page(ctx, "cn-hangzhou", cf, false); !p.FetchedAt.Equal(read) {
+			t.Errorf("after the TTL: read at %v, want the copy read at %v", p.FetchedAt, read)
+		}
+	}
+	waitCalls(t, f, 4)
+	if p, _ = s.Page(ctx, "cn-hangzhou", cf, false); !p.FetchedAt.Equal(c.Now()) {
+		t.Errorf("after the background read: read at %v, want %v", p.FetchedAt, c.Now())
+	}
+	// Past staleFactor TTLs nothing old is shown: the ask waits for the cloud.
+	c.advance(staleFactor * 5 * time.Second)
+	if p, _ = s.Page(ctx, "cn-hangzhou", cf, false); f.calls.Load() != 5 || !p.FetchedAt.Equal(c.Now()) {
+		t.Errorf("long after: %d calls, read at %v; want a read now", f.calls.Load(), p.FetchedAt)
 	}
 	// An address that is no private IP is tried as a public one.
-	if p, _ := s.Page(ctx, "cn-hangzhou", cloud.InstanceFilter{PrivateIPs: []string{"8.8.8.8"}}, false); p.Total != 1 || f.calls.Load() != 6 {
+	if p, _ := s.Page(ctx, "cn-hangzhou", cloud.InstanceFilter{PrivateIPs: []string{"8.8.8.8"}}, false); p.Total != 1 || f.calls.Load() != 7 {
 		t.Errorf("public address: %+v after %d calls, want the public match after 2 more", p, f.calls.Load())
+	}
+}
+
+// waitCalls waits until f has had n calls (a background read).
+func waitCalls(t *testing.T, f *fakeCloud, n int32) {
+	t.Helper()
+	for range 500 {
+		if f.calls.Load() >= n {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := f.calls.Load(); got != n {
+		t.Fatalf("%d calls, want %d", got, n)
 	}
 }
 
