@@ -283,31 +283,67 @@ func TestTimedOutStartAnswerIsResolvedFromEvidence(t *testing.T) {
 }
 
 // The connection drops before the reboot runs (drop): keybind cannot know that, so it watches
-// the instances; they keep running since before the key was bound, no restart is seen, and after
-// RunningGrace a person decides. Nothing is sent again on a guess.
-func TestLostRebootWithoutEvidenceWaitsForADecision(t *testing.T) {
+// the instances. Both keep running, no restart is seen; after RunningGrace one shows the reboot
+// was not done (it last started long before the call) and it is sent again; the other started a
+// moment before the call, which its StartTime (to the minute) cannot tell from a reboot, so a
+// person decides. Nothing is sent again on a guess.
+func TestLostRebootIsSentAgainOnlyWithEvidence(t *testing.T) {
 	h := newHarness(t, sandbox.Options{Transition: 8 * time.Second}, nil)
 	ids := h.pick(2, without("ops-deploy", running))
+	recent, old := ids[0], ids[1]
+	stopping := sandbox.StatusStopping
+	if _, err := h.env.Sandbox.UpdateInstance(region, recent, sandbox.InstanceUpdate{Status: &stopping}); err != nil {
+		t.Fatal(err)
+	}
+	h.env.Clock.Advance(9 * time.Second) // recent is Running again, started just now
 	h.env.Sandbox.AddFault(sandbox.Fault{Action: "RebootInstances", Kind: sandbox.FaultDrop, Count: 1})
 	id := h.create("ops-deploy", ids, jobs.RestartPolicy{AfterBind: true, WaveSize: 10})
 
 	j := h.runUntilIdle(id, 5*time.Second, 40)
-	if j.Counts.NeedsDecision != 2 || j.State != jobs.StateNeedsAttention {
-		t.Errorf("job %q %+v, want both waiting for a decision", j.State, j.Counts)
+	if j.Counts.NeedsDecision != 1 || j.Counts.KeyInEffect != 1 || j.State != jobs.StateNeedsAttention {
+		t.Errorf("job %q %+v, want one in effect and one waiting for a decision", j.State, j.Counts)
 	}
-	for iid, it := range h.items(id) {
-		if it.Restart != jobs.RestartNeedsDecision || !strings.Contains(it.RestartMessage, "before the key was bound") {
-			t.Errorf("%s: restart %q (%s), want needs-decision saying it last started before the binding", iid, it.Restart, it.RestartMessage)
+	items := h.items(id)
+	if it := items[recent]; it.Restart != jobs.RestartNeedsDecision || !strings.Contains(it.RestartMessage, "before the key was bound") {
+		t.Errorf("%s (started a moment before): restart %q (%s), want needs-decision", recent, it.Restart, it.RestartMessage)
+	}
+	if it := items[old]; it.Restart != jobs.RestartKeyInEffect || it.RestartAttempts != 2 {
+		t.Errorf("%s (started long before): restart %q after %d attempts, want in effect after 2", old, it.Restart, it.RestartAttempts)
+	}
+	if n := h.callsOf("RebootInstances"); n != 2 {
+		t.Errorf("RebootInstances sent %d times, want 2 (the dropped one, then the one shown not done)", n)
+	}
+	if ks := h.sandboxKey(recent); !ks.RestartPending {
+		t.Errorf("%s: sandbox %+v, want the reboot not to have run", recent, ks)
+	}
+	var notDone []string
+	for _, e := range h.audit(id) {
+		if e.Action == "job.restart_not_done" {
+			notDone = append(notDone, e.InstanceIDs...)
 		}
 	}
-	if n := h.callsOf("RebootInstances"); n != 1 {
-		t.Errorf("RebootInstances sent %d times, want 1", n)
+	if !slices.Equal(notDone, []string{old}) {
+		t.Errorf("audit: not done from evidence on %v, want %s", notDone, old)
 	}
-	for _, iid := range ids {
-		if ks := h.sandboxKey(iid); !ks.RestartPending {
-			t.Errorf("%s: sandbox %+v, want the reboot not to have run", iid, ks)
-		}
+}
+
+// A start whose call is dropped: the instance stays Stopped, no transition is seen, and it has not
+// started since long before the call; after StoppedGrace the start is sent again instead of the
+// item ending "stopped" (a failed restart that would pause the rollout).
+func TestLostStartIsSentAgainWhenTheInstanceStayedStopped(t *testing.T) {
+	h := newHarness(t, sandbox.Options{Transition: 8 * time.Second}, nil)
+	ids := h.pick(2, without("ops-deploy", stopped))
+	h.env.Sandbox.AddFault(sandbox.Fault{Action: "StartInstances", Kind: sandbox.FaultDrop, Count: 1})
+	id := h.create("ops-deploy", ids, jobs.RestartPolicy{AfterBind: true, WaveSize: 10})
+
+	j := h.runUntilIdle(id, 5*time.Second, 40)
+	if j.Counts.KeyInEffect != 2 || j.Counts.RestartFailed != 0 || j.State == jobs.StatePaused {
+		t.Errorf("job %q %+v, want both in effect", j.State, j.Counts)
 	}
+	if n := h.callsOf("StartInstances"); n != 2 {
+		t.Errorf("StartInstances sent %d times, want 2", n)
+	}
+	assertTruth(t, h, id, "ops-deploy")
 }
 
 // resolvedFromEvidence lists the audit entries of restarts settled by evidence.

@@ -44,12 +44,14 @@ func (e *Engine) poll(ctx context.Context, j Job) error {
 	for _, s := range statuses {
 		status[s.InstanceID] = s.Status
 	}
-	// Read again: the instances the status call did not return (gone?) and the restarted ones
-	// now Running (which key do they report, when did they start?).
+	// Read again: the instances the status call did not return (gone?), the restarted ones now
+	// Running (which key do they report, when did they start?), and the Stopped ones whose
+	// start's answer was lost (did it start since?).
 	var reread []string
 	for _, it := range due {
 		s, ok := status[it.InstanceID]
-		if !ok && !unread[it.InstanceID] || s == cloud.StatusRunning && it.Restart == RestartInProgress {
+		if !ok && !unread[it.InstanceID] || s == cloud.StatusRunning && it.Restart == RestartInProgress ||
+			s == cloud.StatusStopped && it.Restart == RestartInProgress && it.Unconfirmed {
 			reread = append(reread, it.InstanceID)
 		}
 	}
@@ -97,7 +99,7 @@ func (e *Engine) applyStatuses(ctx context.Context, j Job, due []Item, status ma
 	seen map[string]cloud.Instance, gone map[string]bool) error {
 	now := e.now()
 	var changes []change
-	var resolved []callResult
+	var resolved, notDone []callResult
 	learned := time.Duration(0)
 	for _, it := range due {
 		var n Item
@@ -110,6 +112,9 @@ func (e *Engine) applyStatuses(ctx context.Context, j Job, due []Item, status ma
 		default:
 			in, read := seen[it.InstanceID]
 			n = e.observe(it, j, s, in, read, now)
+		}
+		if n.Restart == RestartQueued && it.Restart == RestartInProgress {
+			notDone = append(notDone, callResult{ID: it.InstanceID, Code: "StartTime " + n.StartTime.UTC().Format("2006-01-02T15:04Z")})
 		}
 		if n.Restart == RestartKeyInEffect && it.Restart == RestartInProgress {
 			if it.Unconfirmed {
@@ -140,13 +145,19 @@ func (e *Engine) applyStatuses(ctx context.Context, j Job, due []Item, status ma
 				return fmt.Errorf("jobs: job %d transition: %w", j.ID, err)
 			}
 		}
-		return e.auditResolved(ctx, tx, j, applied, resolved)
+		if err := e.auditEvidence(ctx, tx, j, applied, resolved, "job.restart_resolved",
+			"resolved from evidence: the instance started after the key was bound (its StartTime)"); err != nil {
+			return err
+		}
+		return e.auditEvidence(ctx, tx, j, applied, notDone, "job.restart_not_done",
+			"not done, from evidence: the instance has not started since before the call (its StartTime); queued again")
 	})
 }
 
-// auditResolved records the restarts whose lost answer a start after the binding settled.
-func (e *Engine) auditResolved(ctx context.Context, tx *sql.Tx, j Job, applied []Item, resolved []callResult) error {
-	if len(resolved) == 0 {
+// auditEvidence records, as action, the lost answers that evidence settled (results) among the
+// items written.
+func (e *Engine) auditEvidence(ctx context.Context, tx *sql.Tx, j Job, applied []Item, results []callResult, action, detail string) error {
+	if len(results) == 0 {
 		return nil
 	}
 	written := map[string]bool{}
@@ -154,7 +165,7 @@ func (e *Engine) auditResolved(ctx context.Context, tx *sql.Tx, j Job, applied [
 		written[it.InstanceID] = true
 	}
 	var rs []callResult
-	for _, r := range resolved {
+	for _, r := range results {
 		if written[r.ID] {
 			rs = append(rs, r)
 		}
@@ -162,8 +173,7 @@ func (e *Engine) auditResolved(ctx context.Context, tx *sql.Tx, j Job, applied [
 	if len(rs) == 0 {
 		return nil
 	}
-	a := auditCall{job: j, actor: systemActor, action: "job.restart_resolved", keyPair: j.KeyPair,
-		detail: "resolved from evidence: the instance started after the key was bound (its StartTime)"}
+	a := auditCall{job: j, actor: systemActor, action: action, keyPair: j.KeyPair, detail: detail}
 	for _, r := range rs {
 		en := a.entry("success", []string{r.ID})
 		en.Detail = a.detail + "; " + r.Code
@@ -210,6 +220,10 @@ func (e *Engine) observe(it Item, j Job, s cloud.Status, in cloud.Instance, read
 			n.StoppedSince = now
 		}
 		n.SeenTransition = it.SeenTransition || it.Op == OpReboot // a reboot does not start from Stopped
+		if it.Op == OpStart && n.Unconfirmed && !n.SeenTransition && read && now.Sub(n.AcceptedAt) >= e.cfg.StoppedGrace &&
+			notStartedSince(in.StartTime, n.RequestedAt) {
+			return e.notDone(n, in)
+		}
 		if it.Op == OpStart && it.SeenTransition || now.Sub(n.StoppedSince) >= e.cfg.StoppedGrace {
 			n.Restart, n.RestartCode = RestartEndedStopped, "EndedStopped"
 			n.RestartMessage = "The instance is Stopped: the key takes effect when it is started."
@@ -237,6 +251,8 @@ func (e *Engine) runningAgain(n Item, in cloud.Instance, now time.Time) Item {
 	switch {
 	case evidence, n.SeenTransition, n.Op == OpStart && !n.Unconfirmed:
 	case !n.Unconfirmed && now.Sub(n.AcceptedAt) >= e.cfg.RunningGrace:
+	case n.Unconfirmed && now.Sub(n.AcceptedAt) >= e.cfg.RunningGrace && !n.SeenTransition && notStartedSince(in.StartTime, n.RequestedAt):
+		return e.notDone(n, in)
 	case n.Unconfirmed && now.Sub(n.AcceptedAt) >= e.cfg.RunningGrace:
 		n.Restart, n.RestartCode = RestartNeedsDecision, CodeInterrupted
 		n.RestartMessage = fmt.Sprintf("keybind cannot tell whether the %s happened: the instance is Running and last started %s, "+
@@ -246,6 +262,35 @@ func (e *Engine) runningAgain(n Item, in cloud.Instance, now time.Time) Item {
 		return e.deadline(n, now)
 	}
 	n.Restart, n.RestartCode, n.RestartMessage, n.Unconfirmed = RestartKeyInEffect, "", "", false
+	return n
+}
+
+// clockSkew is how far apart keybind's clock and the cloud's may be for a StartTime to count as
+// evidence that an instance did not start after a moment.
+const clockSkew = 30 * time.Second
+
+// notStartedSince reports whether an instance whose StartTime (to the minute) is start surely
+// last started before t: a reboot or start sent at t and done would have moved it past t.
+func notStartedSince(start, t time.Time) bool {
+	return !start.IsZero() && !t.IsZero() && !start.Add(time.Minute+clockSkew).After(t)
+}
+
+// notDone queues again a restart whose answer was lost when the instance shows it was not done:
+// no transition was seen since, the grace for it to begin has passed, and it has not started since
+// before the call (its StartTime). The cloud changes an instance's status as it accepts a reboot or
+// start, so a call that ran would show. A restart out of attempts goes to a person.
+func (e *Engine) notDone(n Item, in cloud.Instance) Item {
+	n.StartTime = in.StartTime
+	if n.RestartAttempts >= e.cfg.RestartAttempts {
+		n.Restart, n.RestartCode = RestartNeedsDecision, CodeInterrupted
+		n.RestartMessage = fmt.Sprintf("The %s was asked for %d times and did not happen: the instance last started %s. Check it, then ask to %s again or mark it done.",
+			op(n.Op), n.RestartAttempts, startedWords(in.StartTime), op(n.Op))
+		return n
+	}
+	n.Restart, n.NextAt, n.Unconfirmed = RestartQueued, time.Time{}, false
+	n.RestartCode = "NotDone"
+	n.RestartMessage = fmt.Sprintf("The %s was not done (the instance last started %s, before it was asked for): it is sent again.",
+		op(n.Op), startedWords(in.StartTime))
 	return n
 }
 

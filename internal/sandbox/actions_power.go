@@ -86,6 +86,7 @@ func (s *Sandbox) powerOne(c *call, pw power) (any, *apiError) {
 		return nil, errDryRun
 	}
 	in.begin(pw.op, c.now)
+	in.st.Restarts++
 	return requestOnlyResponse{RequestID: c.requestID}, nil
 }
 
@@ -150,6 +151,7 @@ func (s *Sandbox) powerBatch(c *call, pw power) (any, *apiError) {
 			res.Code, res.Message = aerr.Code, aerr.Message
 		default:
 			in.begin(pw.op, c.now)
+			in.st.Restarts++
 			res.Code, res.Message, res.CurrentStatus = "200", "success", pw.next
 		}
 		out = append(out, res)

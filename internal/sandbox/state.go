@@ -66,6 +66,7 @@ type InstanceState struct {
 	PasswordLogin        bool   `json:"password_login"`        // password login is on (no key in effect)
 	RestartPending       bool   `json:"restart_pending"`       // an attach/detach waits for a restart
 
+	Restarts         int       `json:"restarts,omitempty"`         // reboots and starts the API accepted
 	Operation        string    `json:"operation,omitempty"`        // reboot | start while in transition
 	OperationStarted time.Time `json:"operation_started,omitzero"` // when the transition began
 }
