@@ -68,7 +68,9 @@ func TestCrashDrill(t *testing.T) {
 	job := api.do(base, "POST", "/api/v1/jobs/bind", map[string]any{"region": region, "key_pair": "ops-deploy", "instance_ids": ids,
 		"acknowledge": true, "after": "restart", "window": "20%", "start_with_one": false}, http.StatusCreated)
 	path := fmt.Sprintf("/api/v1/jobs/%v", job["id"])
-	counts := func(b string) map[string]any { return api.do(b, "GET", path, nil, http.StatusOK)["counts"].(map[string]any) }
+	counts := func(b string) map[string]any {
+		return api.do(b, "GET", path, nil, http.StatusOK)["counts"].(map[string]any)
+	}
 	took := int(counts(base)["total"].(float64)) - int(counts(base)["excluded"].(float64))
 	if took < 100 {
 		t.Fatalf("the job took %d instances; the drill wants more", took)
