@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"keybind/internal/auth"
+	"keybind/internal/binding"
 	"keybind/internal/jobs"
 	"keybind/internal/sandbox"
 	"keybind/internal/testapp"
@@ -103,45 +104,60 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // idealRollout is the least a bind and restart of n instances with window w can take at
 // concurrency c: the attach calls (50 IDs each) and the confirmation (100 each) at c at a time,
 // then per window its restart calls (100 each), the restart, its status reads (50 each) and the
-// key re-read (100 each).
-func idealRollout(n, w, c int, restart bool) time.Duration {
+// key re-read (100 each); with one, a first window of one instance before the others.
+func idealRollout(n, w, c int, restart, one bool) time.Duration {
 	calls := ceilDiv(ceilDiv(n, 50), c) + ceilDiv(ceilDiv(n, 100), c)
 	d := time.Duration(calls) * latency
+	window := func(size int) time.Duration {
+		per := ceilDiv(ceilDiv(size, 100), c) + ceilDiv(ceilDiv(size, 50), c) + ceilDiv(ceilDiv(size, 100), c)
+		return transition + time.Duration(per)*latency
+	}
+	if restart && one {
+		d += window(1)
+		n--
+	}
 	if restart {
-		per := ceilDiv(ceilDiv(w, 100), c) + ceilDiv(ceilDiv(w, 50), c) + ceilDiv(ceilDiv(w, 100), c)
-		d += time.Duration(ceilDiv(n, w)) * (transition + time.Duration(per)*latency)
+		d += time.Duration(ceilDiv(n, w)) * window(w)
 	}
 	return d
 }
 
 // BenchmarkRollout1000 binds a key to 1,000 instances and makes it take effect, with the
-// production limits (20 calls/s per API and region, engine concurrency 4): the default window
-// (10% = 100), and a window of all 1,000.
+// production limits (20 calls/s per API and region, engine concurrency 4): with the defaults a
+// person gets (a window of 10% = 100, start with one), and with windows of 100 and 1,000 and
+// no start with one.
 func BenchmarkRollout1000(b *testing.B) {
+	no := false
 	cases := []struct {
-		name   string
-		window string
-	}{{"window=10%(default)", ""}, {"window=1000", "1000"}}
+		name    string
+		rollout binding.Rollout
+	}{
+		{"defaults(window=10%,start-with-one)", binding.Rollout{}},
+		{"window=100", binding.Rollout{Window: "100", StartWithOne: &no}},
+		{"window=1000", binding.Rollout{Window: "1000", StartWithOne: &no}},
+	}
 	if os.Getenv("KEYBIND_BENCH_SLOW") != "" {
-		cases = append(cases, struct{ name, window string }{"window=20", "20"})
+		cases = append(cases, struct {
+			name    string
+			rollout binding.Rollout
+		}{"window=20", binding.Rollout{Window: "20", StartWithOne: &no}})
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			app := fleet(b, 5000)
 			ids := bindable(b, app, 1000)
-			policy, err := jobs.ParseRollout(tc.window, "", len(ids))
+			tc.rollout.AfterBind = true
+			policy, err := tc.rollout.Policy(len(ids))
 			if err != nil {
 				b.Fatal(err)
 			}
-			policy.AfterBind = true
 			var took time.Duration
 			var j jobs.Job
 			for b.Loop() {
 				j, took = run(b, app, ids, policy)
 			}
 			checkInEffect(b, app, j, ids)
-			ideal := idealRollout(len(ids), policy.WaveSize, 4, true)
-			report(b, app, took, ideal)
+			report(b, app, took, idealRollout(len(ids), policy.WaveSize, 4, true, policy.StartWithOne))
 		})
 	}
 }
@@ -158,7 +174,7 @@ func BenchmarkBindOnly1000(b *testing.B) {
 	if j.Counts.Bound != len(ids) {
 		b.Fatalf("bound %d of %d", j.Counts.Bound, len(ids))
 	}
-	report(b, app, took, idealRollout(len(ids), 1, 4, false))
+	report(b, app, took, idealRollout(len(ids), 1, 4, false, false))
 }
 
 // checkInEffect: every key in effect, as the sandbox sees it, and no instance restarted twice.
@@ -167,13 +183,22 @@ func checkInEffect(b *testing.B, app *testapp.App, j jobs.Job, ids []string) {
 	if j.Counts.KeyInEffect != len(ids) {
 		b.Fatalf("key in effect on %d of %d: %+v", j.Counts.KeyInEffect, len(ids), j.Counts)
 	}
+	restarts := map[string]int{}
+	for _, in := range app.Sandbox.Instances(region) {
+		restarts[in.InstanceID] = in.Restarts
+	}
+	for _, id := range ids {
+		if restarts[id] != 1 {
+			b.Errorf("%s: the sandbox restarted it %d times", id, restarts[id])
+		}
+	}
 	items, err := app.Engine.Items(context.Background(), j.ID)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, it := range items {
 		if it.RestartAttempts != 1 {
-			b.Errorf("%s restarted %d times", it.InstanceID, it.RestartAttempts)
+			b.Errorf("%s: %d restart attempts", it.InstanceID, it.RestartAttempts)
 		}
 		if ks, _ := app.Sandbox.KeyInEffect(region, it.InstanceID); ks.EffectiveKeyPair != key {
 			b.Errorf("%s: the sandbox has %q in effect", it.InstanceID, ks.EffectiveKeyPair)
