@@ -31,6 +31,8 @@ func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
 		{"bad proxies", []string{"serve", "--trusted-proxies", "10.0.0.0/99"}, nil, "--trusted-proxies"},
 		{"tls half", []string{"serve", "--tls-cert", "x.pem"}, nil, "go together"},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, nil, "--log-level"},
+		{"ecs rate zero", []string{"serve", "--ecs-rate", "0"}, nil, "--ecs-rate"},
+		{"ecs rate env", []string{"serve"}, map[string]string{"KEYBIND_ECS_RATE": "fast"}, "KEYBIND_ECS_RATE"},
 		{"sandbox instances", []string{"sandbox", "--instances", "0"}, nil, "--instances"},
 		{"sandbox bad int env", []string{"sandbox"}, map[string]string{"KEYBIND_SANDBOX_SEED": "x"}, "KEYBIND_SANDBOX_SEED"},
 		{"sandbox account with two fields", []string{"sandbox", "--account", "prod:LTAIprod"}, nil, "NAME:ACCESS_KEY_ID:ACCESS_KEY_SECRET"},

@@ -32,6 +32,7 @@ type serveConfig struct {
 	SandboxTransition            time.Duration
 	SandboxSeed                  int64
 	SandboxInstances             int
+	ECSRate                      int // calls per second per region and API
 	SSO                          ssoFlags
 	sso                          *sso.Config        // checked SSO settings; nil when off
 	passwordLogin                auth.PasswordLogin // who may sign in with a password
@@ -54,6 +55,7 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	f.Duration(&c.AbsoluteTimeout, "session-max-age", "KEYBIND_SESSION_MAX_AGE", 12*time.Hour, "sign out this long after sign-in, whatever happens")
 	f.Duration(&c.SandboxTransition, "sandbox-transition", "KEYBIND_SANDBOX_TRANSITION", 6*time.Second, "embedded sandbox: how long a reboot or start takes")
 	f.Int64(&c.SandboxSeed, "sandbox-seed", "KEYBIND_SANDBOX_SEED", 1, "embedded sandbox: seed of the simulated fleet")
+	f.Int(&c.ECSRate, "ecs-rate", "KEYBIND_ECS_RATE", 20, "ECS calls per second per region and API (raise it if the account's API quota allows)")
 	f.Int(&c.SandboxInstances, "sandbox-instances", "KEYBIND_SANDBOX_INSTANCES", 150, "embedded sandbox: instances per region")
 	f.ssoFlags(&c.SSO)
 	if err := parseFlags(fs, args, sys, "keybind serve [flags]"); err != nil {
@@ -71,6 +73,9 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return c, &UsageError{Msg: "keybind serve: --tls-cert and --tls-key go together"}
+	}
+	if c.ECSRate < 1 || c.ECSRate > 1000 {
+		return c, &UsageError{Msg: "keybind serve: --ecs-rate must be between 1 and 1000"}
 	}
 	if c.SandboxInstances < 1 || c.SandboxInstances > 20000 {
 		return c, &UsageError{Msg: "keybind serve: --sandbox-instances must be between 1 and 20000"}
@@ -230,6 +235,7 @@ func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger
 		AccessKeyID:     sys.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"),
 		AccessKeySecret: sys.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
 		SecurityToken:   sys.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN"),
+		RatePerSecond:   float64(cfg.ECSRate),
 		Logger:          log,
 	}
 	conn := &cloudConn{close: func() {}}
