@@ -55,6 +55,17 @@ func latestVersion(t testing.TB, st *Store) int64 {
 	return v
 }
 
+// migrationCount is the number of embedded migrations (versions have gaps:
+// each line of work numbers its migrations in its own range).
+func migrationCount(t testing.TB, st *Store) int {
+	t.Helper()
+	p, err := newProvider(st.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(p.ListSources())
+}
+
 func TestOpenAppliesMigrationsOnEmptyDB(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sub", "dir", "keybind.db")
@@ -116,8 +127,8 @@ func TestReopenIsIdempotent(t *testing.T) {
 		}
 		var applied, distinct int
 		err = st.DB().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&applied, &distinct)
-		if err != nil || applied != int(want) || distinct != int(want) {
-			t.Errorf("Open #%d: %d migrations recorded (%d distinct), %v; want each of %d once", i+1, applied, distinct, err, want)
+		if files := migrationCount(t, st); err != nil || applied != files || distinct != files {
+			t.Errorf("Open #%d: %d migrations recorded (%d distinct), %v; want each of %d once", i+1, applied, distinct, err, files)
 		}
 		st.Close()
 	}
