@@ -45,7 +45,7 @@ func BenchmarkJobGrid1000(b *testing.B) {
 		b.Fatal(err)
 	}
 	key := app.Sandbox.KeyPairs(region)[0].Name
-	plan := jobs.PlanBind(region, key, ids, found)
+	plan := jobs.PlanBind(region, key, ids, found).IncludeSame()
 	id, _, err := app.Engine.Create(ctx, jobs.CreateRequest{IdempotencyKey: "bench-grid-1000-xxxxxxxxxxxxxxxxxxxxxxxxxxx",
 		Actor: jobs.Actor{UserID: app.Helpdesk.ID, Username: app.Helpdesk.Name, Role: "helpdesk", Via: "test"}, Plan: plan})
 	if err != nil {

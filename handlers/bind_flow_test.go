@@ -23,11 +23,12 @@ type fleet struct {
 	ids                                  []string
 	bindable, windows, notIO, locked     []string
 	running, stopped, transition, hasKey []string
+	same, noKey                          []string // already have the key (no change); have no key (password login on)
 }
 
 // classify picks n instances of the region, the security-locked one first,
-// and sorts them by what binding will do to them.
-func classify(app *testapp.App, n int) fleet {
+// and sorts them by what binding key will do to them.
+func classify(app *testapp.App, n int, key string) fleet {
 	var f fleet
 	all := app.Sandbox.Instances(region)
 	var picked []sandbox.InstanceState
@@ -50,6 +51,8 @@ func classify(app *testapp.App, n int) fleet {
 			f.notIO = append(f.notIO, in.InstanceID)
 		case in.LockReason == "security":
 			f.locked = append(f.locked, in.InstanceID)
+		case in.KeyPairName == key:
+			f.same = append(f.same, in.InstanceID)
 		default:
 			f.bindable = append(f.bindable, in.InstanceID)
 			switch in.Status {
@@ -62,6 +65,8 @@ func classify(app *testapp.App, n int) fleet {
 			}
 			if in.KeyPairName != "" {
 				f.hasKey = append(f.hasKey, in.InstanceID)
+			} else {
+				f.noKey = append(f.noKey, in.InstanceID)
 			}
 		}
 	}
@@ -89,10 +94,10 @@ func TestBindFlow120Instances(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
 	key := app.FirstKey(t)
-	f := classify(app, 120)
-	if len(f.windows) == 0 || len(f.locked) == 0 || len(f.stopped) == 0 || len(f.notIO) == 0 {
-		t.Fatalf("the first 120 instances lack a kind: %d windows, %d locked, %d stopped, %d not I/O optimized",
-			len(f.windows), len(f.locked), len(f.stopped), len(f.notIO))
+	f := classify(app, 120, key)
+	if len(f.windows) == 0 || len(f.locked) == 0 || len(f.stopped) == 0 || len(f.notIO) == 0 || len(f.same) == 0 || len(f.hasKey) == 0 {
+		t.Fatalf("the first 120 instances lack a kind: %d windows, %d locked, %d stopped, %d not I/O optimized, %d with the key, %d with another",
+			len(f.windows), len(f.locked), len(f.stopped), len(f.notIO), len(f.same), len(f.hasKey))
 	}
 
 	// Step 1: the region is remembered.
@@ -140,9 +145,18 @@ func TestBindFlow120Instances(t *testing.T) {
 			t.Errorf("review %s = %d, want %d", id, got, n)
 		}
 	}
+	// Password login is on only where there is no key; the instances that already have the key do not change.
 	warning := r.Doc.Find(`[data-testid="password-warning-text"]`).Text()
-	if warning != fmt.Sprintf("Password login will be disabled on %d instances.", len(f.bindable)) {
-		t.Errorf("password warning = %q", warning)
+	if warning != fmt.Sprintf("Password login will be disabled on %d instances.", len(f.noKey)) {
+		t.Errorf("password warning = %q, want %d instances", warning, len(f.noKey))
+	}
+	if got := testapp.Count(t, r.Doc, "count-already"); got != len(f.same) {
+		t.Errorf("review count-already = %d, want %d", got, len(f.same))
+	}
+	for _, id := range f.same {
+		if r.Doc.Find(`[data-testid="review-excluded"] [data-instance-id="`+id+`"]`).Length() != 1 {
+			t.Errorf("%s already has the key but is not listed as not changing", id)
+		}
 	}
 	idem, _ := r.Doc.Find(`input[name="idempotency_key"]`).Attr("value")
 	form := url.Values{"region": {region}, "key": {key}, "idempotency_key": {idem}, "after": {"none"}, "wave": {"20"}}

@@ -65,6 +65,7 @@ func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
 	if rv == nil {
 		return binding.ErrNothingSelected
 	}
+	*rv = sendAgain(*rv, form, errs)
 	if len(errs) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.Review(reviewPage(page(c, "Review the binding", "bind"), *rv, form, errs)))
 	}
@@ -77,14 +78,29 @@ func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
 		if err := h.sel.Clear(c.Request().Context(), request.Get(c).User.ID, key); err != nil {
 			request.Get(c).Logger.Warn("clear the selection after creating a job", "job", id, "err", err)
 		}
+		if err := rememberSubmitted(c, flowKey(string(kind), rv.Region.ID, rv.Plan.KeyPair), id); err != nil {
+			return err
+		}
 	}
 	return redirect(c, jobURL(id))
+}
+
+// sendAgain includes the instances that already have the key when the
+// person ticked the box; with nothing else to change and the box not
+// ticked, it says so on the form.
+func sendAgain(rv binding.Review, form views.ReviewForm, errs map[string]string) binding.Review {
+	if form.Same {
+		rv.Plan = rv.Plan.IncludeSame()
+	} else if rv.Plan.Counts.Included == 0 && rv.Plan.Counts.ExcludedBy[jobs.ExcludedAlreadyHas] > 0 {
+		errs["same"] = "Every instance that can be changed already has this key: tick this box to send it again, or go back and choose other instances."
+	}
+	return rv
 }
 
 // reviewRequest is the job request of a submitted review form.
 func reviewRequest(c echo.Context, rv binding.Review, form views.ReviewForm) binding.Request {
 	return binding.Request{Review: rv, IdempotencyKey: form.IdempotencyKey, Actor: request.JobActor(c, auth.ViaWeb),
-		Policy: jobs.RestartPolicy{AfterBind: form.After == "restart", Force: form.Force, WaveSize: form.Wave}}
+		Policy: jobs.RestartPolicy{AfterBind: form.After == "restart", Force: form.Force, WaveSize: form.Wave}, Reason: form.Reason}
 }
 
 // redirectToJob answers a submit that found its job already made.
@@ -105,11 +121,16 @@ func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string
 		After:          c.FormValue("after"),
 		Force:          c.FormValue("force") == "yes",
 		Wave:           binding.DefaultWave,
+		Same:           c.FormValue("same") == "yes",
 	}
 	if !idempotencyPattern.MatchString(f.IdempotencyKey) {
 		return f, nil, apperr.BadRequest("This form is incomplete. Go back to the review page and submit it from there.")
 	}
 	errs := map[string]string{}
+	var err error
+	if f.Reason, err = jobs.CleanReason(c.FormValue("reason")); err != nil {
+		errs["reason"] = apperr.Words(err)
+	}
 	if needAck && !f.Ack {
 		errs["ack"] = "Tick this box to confirm you understand that password login will be disabled."
 	}

@@ -20,15 +20,7 @@ const Region = "cn-hangzhou"
 // key. nameB, when not empty, renames b (for hostile-name tests).
 func (a *App) ThreeInstances(tb testing.TB, nameB string) (idA, idB, idC string) {
 	tb.Helper()
-	var ids []string
-	for _, in := range a.Sandbox.Instances(Region) {
-		if in.OSType == "linux" && in.IoOptimized && in.LockReason == "" && len(ids) < 3 {
-			ids = append(ids, in.InstanceID)
-		}
-	}
-	if len(ids) != 3 {
-		tb.Fatalf("the sandbox has %d Linux instances in %s, want 3", len(ids), Region)
-	}
+	ids := a.LinuxInstances(tb, 3)
 	str := func(s string) *string { return &s }
 	updates := []sandbox.InstanceUpdate{
 		{Status: str(sandbox.StatusRunning), KeyPairName: str("ci-runner")},
@@ -44,6 +36,30 @@ func (a *App) ThreeInstances(tb testing.TB, nameB string) (idA, idB, idC string)
 		}
 	}
 	return ids[0], ids[1], ids[2]
+}
+
+// LinuxInstances returns the first n instances of Region that can take a
+// key pair (Linux, I/O optimized, not locked).
+func (a *App) LinuxInstances(tb testing.TB, n int) []string {
+	tb.Helper()
+	var ids []string
+	for _, in := range a.Sandbox.Instances(Region) {
+		if in.OSType == "linux" && in.IoOptimized && in.LockReason == "" && len(ids) < n {
+			ids = append(ids, in.InstanceID)
+		}
+	}
+	if len(ids) != n {
+		tb.Fatalf("the sandbox has %d Linux instances in %s, want %d", len(ids), Region, n)
+	}
+	return ids
+}
+
+// SetInstance sets an instance of Region's status and key pair.
+func (a *App) SetInstance(tb testing.TB, id, status, key string) {
+	tb.Helper()
+	if _, err := a.Sandbox.UpdateInstance(Region, id, sandbox.InstanceUpdate{Status: &status, KeyPairName: &key}); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // FirstKey is the name of the first key pair the sandbox seeded in Region.
