@@ -185,9 +185,9 @@ func TestBindFlow120Instances(t *testing.T) {
 
 	// Step 6: the grid fills; buttons match each instance's state.
 	stepUntil(t, app, func() bool {
-		return c.Get(job).Doc.Find(`[data-testid="job-grid"]`).AttrOr("data-in-motion", "") == "false"
+		return c.Get(job).Doc.Find(`[data-testid="grid-poll"]`).AttrOr("data-in-motion", "") == "false"
 	})
-	g := c.Get(job + "/grid").Doc
+	g := c.Get(job + "/grid?size=200").Doc
 	if got := testapp.Count(t, g, "count-bound"); got != len(f.bindable) {
 		t.Errorf("bound = %d, want %d", got, len(f.bindable))
 	}
@@ -215,14 +215,20 @@ func TestBindFlow120Instances(t *testing.T) {
 
 	// Reboot one, start another, from their rows; each reaches "key in effect".
 	reboot, start := f.running[0], f.stopped[0]
-	if r := c.PostHTMX(job+"/items/"+reboot+"/reboot", nil); r.StatusCode != http.StatusOK {
+	if r := c.PostHTMX(job+"/items/"+reboot+"/reboot", nil); r.StatusCode != http.StatusOK || r.Doc.Find(`[data-testid="confirm-dialog"]`).Length() != 1 {
+		t.Fatalf("unconfirmed reboot = %d, want the confirmation: %.300s", r.StatusCode, r.Body)
+	}
+	if n := app.Sandbox.Calls()["RebootInstances"] + app.Sandbox.Calls()["RebootInstance"]; n != 0 {
+		t.Fatalf("an unconfirmed reboot sent %d calls", n)
+	}
+	if r := c.PostHTMX(job+"/items/"+reboot+"/reboot", url.Values{"confirm": {"yes"}, "force": {"no"}}); r.StatusCode != http.StatusOK {
 		t.Fatalf("reboot = %d: %.300s", r.StatusCode, r.Body)
 	}
 	if r := c.PostHTMX(job+"/items/"+start+"/start", nil); r.StatusCode != http.StatusOK {
 		t.Fatalf("start = %d: %.300s", r.StatusCode, r.Body)
 	}
 	stepUntil(t, app, func() bool {
-		g := c.Get(job + "/grid").Doc
+		g := c.Get(job + "/grid?size=200").Doc
 		return g.Find(`[data-testid="job-row"][data-instance-id="`+reboot+`"] [data-testid="item-restart"]`).Text() == "Running — key in effect" &&
 			g.Find(`[data-testid="job-row"][data-instance-id="`+start+`"] [data-testid="item-restart"]`).Text() == "Running — key in effect"
 	})

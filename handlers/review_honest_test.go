@@ -106,6 +106,10 @@ func TestReviewIsHonest(t *testing.T) {
 	if inst, _ := app.Sandbox.Instance(region, ids[5]); inst.Status != sandbox.StatusRunning || inst.Operation != "" {
 		t.Errorf("%s already had the key but was restarted: %s %s", ids[5], inst.Status, inst.Operation)
 	}
+	if grid := c.Get("/jobs/" + m[1]).Doc; !strings.Contains(grid.Find(`[data-testid="job-reason"]`).Text(), "CHG-1234") {
+		t.Errorf("the grid does not show the reason: %q", grid.Find(`[data-testid="job-reason"]`).Text())
+	}
+
 	// Reloading the submitted review leads to its job.
 	r = c.Get("/bind/review?" + params.Encode())
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/jobs/"+m[1] {

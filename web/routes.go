@@ -57,7 +57,7 @@ func (s *Server) routes() {
 	user.POST("/jobs/unbind", create.CreateUnbind, bind)
 
 	// Jobs: history, result grid, and the grid's actions.
-	show := handlers.NewJobShow(engine)
+	show := handlers.NewJobShow(engine, engine)
 	actions := handlers.NewJobActions(engine)
 	view, restart := need(auth.PermViewJobs), need(auth.PermRestart)
 	list := handlers.NewJobsList(engine)
@@ -67,7 +67,8 @@ func (s *Server) routes() {
 	user.GET("/jobs/:id/export.csv", show.ExportCSV, view)
 	user.GET("/jobs/:id/export.json", show.ExportJSON, view)
 	user.GET("/jobs/:id", show.Show, view)
-	user.GET("/jobs/:id/grid", show.Grid, view, gzipFragment) // polled; holds no secret
+	user.GET("/jobs/:id/grid", show.Grid, view, gzipFragment)       // holds no secret
+	user.GET("/jobs/:id/changes", show.Changes, view, gzipFragment) // polled; holds no secret
 	user.POST("/jobs/:id/items/:instance/reboot", actions.Reboot, restart)
 	user.POST("/jobs/:id/items/:instance/start", actions.Start, restart)
 	user.POST("/jobs/:id/items/:instance/resolve", actions.Resolve, restart)

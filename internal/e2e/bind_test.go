@@ -139,7 +139,7 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 		waitJS(t, ctx, "progress", `document.querySelector('[data-testid="count-in-effect"]').textContent !== "`+inEffect+`" || !!document.querySelector('[data-testid="reboot-all"]:not([disabled]), [data-testid="start-all"]:not([disabled])')`, 30*time.Second)
 	}
 	look(t, ctx, "grid-done")
-	waitJS(t, ctx, "the grid stops polling", `document.querySelector('[data-testid="job-grid"]').dataset.inMotion === "false"`, 30*time.Second)
+	waitJS(t, ctx, "the grid stops polling", `document.querySelector('[data-testid="grid-poll"]').dataset.inMotion === "false"`, 30*time.Second)
 	if got := text(t, ctx, `[data-testid="job-state"]`); got != "Done" {
 		t.Errorf("job state = %q, want Done", got)
 	}

@@ -190,7 +190,7 @@ func TestKilledConsoleResumesItsJob(t *testing.T) {
 	c.SignIn("admin", pw)
 	waitFor(t, "the job to finish", func() bool {
 		g := c.Get(job + "/grid").Doc
-		return g.Find(`[data-testid="job-grid"]`).AttrOr("data-in-motion", "") == "false"
+		return g.Find(`[data-testid="grid-poll"]`).AttrOr("data-in-motion", "") == "false"
 	})
 	g := c.Get(job + "/grid")
 	if got := count(t, g, "count-bound"); got != bindable {
