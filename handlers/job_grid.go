@@ -93,7 +93,11 @@ func jobGrid(p jobs.GridPage) views.JobGridData {
 	for _, grp := range jobs.Groups {
 		n := p.Groups[grp]
 		cv := gridValues(jobs.GridQuery{Group: grp, Search: q.Search, Sort: q.Sort, PageSize: q.PageSize})
-		g.Cards = append(g.Cards, views.GridCard{Group: string(grp), Label: grp.Label(), N: n, URL: withQuery(base, cv), Active: grp == q.Group})
+		card := views.GridCard{Group: string(grp), Label: grp.Label(), N: n, URL: withQuery(base, cv), Active: grp == q.Group}
+		if n > 0 {
+			card.Tone = cardTones[grp]
+		}
+		g.Cards = append(g.Cards, card)
 	}
 	for _, s := range jobs.GridSorts {
 		g.Sorts = append(g.Sorts, views.Option{Value: string(s), Label: gridSortLabels[s], Selected: s == q.Sort})

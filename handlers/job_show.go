@@ -118,7 +118,7 @@ func jobRow(it jobs.Item) views.JobRow {
 	row := views.JobRow{ID: it.InstanceID, Name: it.Name, PrevKey: it.PreviousKey, TargetKey: it.ExpectKey,
 		Result: v.Result, ResultTone: resultTone(it.Key), ResultDetail: v.ResultDetail, Waiting: it.RetryWords(),
 		Restart: it.RestartWords(), RestartTone: restartTone(it.Restart),
-		CanReboot: v.CanReboot, CanStart: v.CanStart, NeedsDecision: v.NeedsDecision}
+		CanReboot: v.CanReboot, CanStart: v.CanStart, NeedsDecision: v.NeedsDecision, Unchanged: it.Key == jobs.KeyExcluded}
 	if row.Name == "" {
 		row.Name = it.InstanceID
 	}

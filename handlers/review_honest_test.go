@@ -65,7 +65,7 @@ func TestReviewIsHonest(t *testing.T) {
 		}
 	}
 	leftOut := doc.Find(`[data-testid="left-out"]`)
-	for _, want := range []string{"2 instances will not change", "Not found in this region: 1 instance", "Already has this key: no change: 1 instance", "cannot tell whether the key is in effect"} {
+	for _, want := range []string{"2 instances will not change", "Not found in this region: 1 instance", "Already has this key (no change): 1 instance", "cannot tell whether the key is in effect"} {
 		if !strings.Contains(leftOut.Text(), want) {
 			t.Errorf("what will not change (%q) does not say %q", leftOut.Text(), want)
 		}

@@ -22,6 +22,10 @@ var (
 		jobs.RestartTimedOut: components.ToneBad, jobs.RestartFailed: components.ToneBad,
 		jobs.RestartNone: components.ToneMuted, jobs.RestartNotNeeded: components.ToneMuted,
 	}
+	// cardTones colour the grid's cards that hold what needs people.
+	cardTones = map[jobs.Group]components.Tone{
+		jobs.GroupFailed: components.ToneBad, jobs.GroupDecision: components.ToneWarn, jobs.GroupWaiting: components.ToneWarn,
+	}
 	stateTones   = map[jobs.State]components.Tone{jobs.StateDone: components.ToneOK, jobs.StateNeedsAttention: components.ToneWarn}
 	outcomeTones = map[string]components.Tone{
 		store.OutcomeSuccess: components.ToneOK, store.OutcomeFailure: components.ToneBad, store.OutcomeDenied: components.ToneWarn,

@@ -70,7 +70,33 @@
   // filter), focus goes to the grid's heading instead of the page's top.
   // The live region announces the counts when they change.
   var focused = null;
-  document.addEventListener("htmx:beforeSwap", function () { focused = document.activeElement; });
+  var anchor = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    focused = document.activeElement;
+    anchor = gridAnchor();
+  });
+  // Rows above the one in view may change height when swapped; the grid's
+  // box is scrolled by as much, so what the person looks at stays put.
+  function gridAnchor() {
+    var box = document.getElementById("grid-scroll");
+    if (!box) return null;
+    var top = box.getBoundingClientRect().top;
+    var el = box.contains(document.activeElement) ? document.activeElement : null;
+    if (!el) {
+      var rows = box.querySelectorAll("tbody tr");
+      for (var i = 0; i < rows.length && !el; i++) {
+        if (rows[i].getBoundingClientRect().bottom > top) el = rows[i];
+      }
+    }
+    return el && el.id ? { id: el.id, offset: el.getBoundingClientRect().top - top } : null;
+  }
+  document.addEventListener("htmx:afterSwap", function () {
+    var box = document.getElementById("grid-scroll");
+    var el = anchor && document.getElementById(anchor.id);
+    if (!box || !el || !box.contains(el)) return;
+    var moved = el.getBoundingClientRect().top - box.getBoundingClientRect().top - anchor.offset;
+    if (Math.abs(moved) >= 1) box.scrollTop += moved;
+  });
   document.addEventListener("htmx:afterSettle", function () {
     var active = document.activeElement;
     if (focused && focused !== document.body && (!active || active === document.body) && !document.body.contains(focused)) {

@@ -38,6 +38,7 @@ type JobRow struct {
 	ID, Name      string
 	PrevKey       string
 	TargetKey     string
+	Unchanged     bool // nothing is sent to it: its key stays as it is
 	Result        string // bound, failed, excluded, pending …
 	ResultTone    components.Tone
 	ResultDetail  string // code and plain-language message
@@ -56,6 +57,7 @@ type GridCard struct {
 	N      int
 	URL    string
 	Active bool
+	Tone   components.Tone // "" for plain; bad or warn when it holds what needs people
 }
 
 // Option is one choice of a select.

@@ -145,3 +145,10 @@ func warningID(kind string) string {
 	}
 	return kind + "-warning"
 }
+
+func tableLabel(excluded bool) string {
+	if excluded {
+		return "Instances that will not change"
+	}
+	return "Instances that will change"
+}

@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/favicon.ico", favicon)
 	e.GET(staticPrefix+"*", staticHandler())
 	e.HEAD(staticPrefix+"*", staticHandler())
 

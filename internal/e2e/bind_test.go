@@ -51,7 +51,7 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#region`), region),
 		chromedp.Click(chromedp.CSS(`[data-testid="region-form"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="key-table"]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid="use-key"][aria-label="Use key pair `+key+`"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="use-key"][data-key="`+key+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="instance-table"]`)),
 	)
 	if got := text(t, ctx, `[data-testid="chosen-key"]`); got != key {

@@ -62,7 +62,7 @@ func (r ExcludeReason) Label() string {
 	case ExcludedUnchanged:
 		return "The job did not change its key"
 	case ExcludedAlreadyHas:
-		return "Already has this key: no change"
+		return "Already has this key (no change)"
 	}
 	return ""
 }
