@@ -9,7 +9,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers/request"
+	"keybind/internal/apperr"
 	"keybind/internal/export"
+	"keybind/internal/jobs"
 	"keybind/views"
 )
 
@@ -151,11 +153,15 @@ func (h *JobsList) ExportJSON(c echo.Context) error {
 	return writeJSON(c, out)
 }
 
-// all reads the whole history, page by page.
+// all reads the whole history the list's filter selects, page by page.
 func (h *JobsList) all(c echo.Context) ([]views.JobSummary, error) {
+	f, _, errs := parseJobFilter(c)
+	if len(errs) > 0 {
+		return nil, apperr.Invalid("Check the filter.", errs)
+	}
 	var out []views.JobSummary
-	for p := 1; ; p++ {
-		list, total, err := h.jobs.Jobs(c.Request().Context(), p, 200)
+	for f.Page, f.PageSize = 1, jobs.MaxPageSize; ; f.Page++ {
+		list, total, err := h.jobs.FindJobs(c.Request().Context(), f)
 		if err != nil {
 			return nil, err
 		}

@@ -48,7 +48,7 @@ func TestGridFiltersSearchesAndPages(t *testing.T) {
 		t.Errorf("the failed card is not marked current: %q", cur)
 	}
 	// Paging within a filter keeps the filter.
-	if href, _ := c.Get(job+"?group=bound&size=50").Doc.Find(`[data-testid="pager"] a[rel="next"]`).Attr("href"); href != job+"?group=bound&page=2&size=50" {
+	if href, _ := c.Get(job + "?group=bound&size=50").Doc.Find(`[data-testid="pager"] a[rel="next"]`).Attr("href"); href != job+"?group=bound&page=2&size=50" {
 		t.Errorf("next page of a filter links to %q", href)
 	}
 	if n := c.Get(job + "?size=5000").Doc.Find(`[data-testid="job-row"]`).Length(); n != jobs.MaxGridPage {
@@ -177,7 +177,7 @@ func TestRestartsAskFirst(t *testing.T) {
 
 	// With htmx the confirmation is a dialog; confirmed, the answer is a
 	// message and the event that refreshes the grid.
-	row := c.Get(job + "?group=waiting").Doc.Find(`[data-testid="item-start"]`).First().Closest("tr").AttrOr("data-instance-id", "")
+	row := c.Get(job+"?group=waiting").Doc.Find(`[data-testid="item-start"]`).First().Closest("tr").AttrOr("data-instance-id", "")
 	if row == "" {
 		t.Skip("no Stopped instance in the fleet")
 	}

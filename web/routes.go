@@ -30,7 +30,7 @@ func (s *Server) routes() {
 	user := app.Group("", requireUser, mustChangePassword)
 	need := s.requirePerm
 	gw, engine, sv := s.deps.Cloud, s.deps.Jobs, s.svc
-	user.GET("/", handlers.NewDashboard(sv.regions).Show)
+	user.GET("/", handlers.NewDashboard(sv.regions, s.deps.Jobs).Show)
 
 	account := handlers.NewAccount(s.deps.Auth, s.deps.Auth.Tokens())
 	user.GET("/account", account.Show)

@@ -51,6 +51,17 @@ type apiPolicyRequest struct {
 	After    string `json:"after"`
 	Force    bool   `json:"force"`
 	WaveSize *int   `json:"wave_size"`
+	Reason   string `json:"reason"` // why, or a ticket; optional
+}
+
+// reason checks the reason into fields (the review page's rule) and
+// returns it trimmed.
+func (p apiPolicyRequest) reason(fields map[string]string) string {
+	r, err := jobs.CleanReason(p.Reason)
+	if err != nil {
+		fields["reason"] = apperr.Words(err)
+	}
+	return r
 }
 
 // policy checks the fields into fields and returns the policy.
@@ -82,6 +93,8 @@ type apiWant struct {
 	ids     []string // nil for a rollback
 	parent  int64
 	policy  jobs.RestartPolicy
+	reason  string
+	same    bool // include the instances that already have the key
 }
 
 // idempotencyKey reads the header and returns the key as the jobs table
@@ -133,7 +146,7 @@ func sameRequest(j apiJob, w apiWant) bool {
 	if w.region != "" && j.Region != w.region { // a rollback's region is its parent's
 		return false
 	}
-	if j.Kind != string(w.kind) || j.KeyPair != w.keyPair || parent != w.parent ||
+	if j.Kind != string(w.kind) || j.KeyPair != w.keyPair || parent != w.parent || j.Reason != w.reason ||
 		j.Policy.After != after || j.Policy.Force != w.policy.Force || j.Policy.WaveSize != w.policy.WaveSize {
 		return false
 	}
@@ -154,7 +167,7 @@ func sameRequest(j apiJob, w apiWant) bool {
 // concurrent request with the same key won).
 func (h *JobsCreate) create(c echo.Context, key string, want apiWant, rv binding.Review) error {
 	id, created, err := h.plans.Create(c.Request().Context(), binding.Request{
-		Review: rv, IdempotencyKey: key, Actor: request.JobActor(c, auth.ViaAPI), Policy: want.policy,
+		Review: rv, IdempotencyKey: key, Actor: request.JobActor(c, auth.ViaAPI), Policy: want.policy, Reason: want.reason,
 	})
 	var none *binding.NothingIncludedError
 	if errors.As(err, &none) {
