@@ -110,6 +110,12 @@ func TestReviewIsHonest(t *testing.T) {
 		t.Errorf("the grid does not show the reason: %q", grid.Find(`[data-testid="job-reason"]`).Text())
 	}
 
+	// The audit log shows the reason with the job's entries.
+	audit := app.SignIn(t, "admin", testapp.AdminPassword).Get("/audit?action=job.create").Doc
+	if got := audit.Find(`[data-testid="audit-job-reason"]`).First().Text(); got != "Reason: CHG-1234 rotate the deploy key" {
+		t.Errorf("the audit entry of the job shows the reason %q", got)
+	}
+
 	// Reloading the submitted review leads to its job.
 	r = c.Get("/bind/review?" + params.Encode())
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/jobs/"+m[1] {

@@ -99,7 +99,7 @@ func (s *Server) routes() {
 	user.POST("/sandbox/faults", sb.AddFault, sandboxCtl)
 	user.POST("/sandbox/faults/clear", sb.ClearFaults, sandboxCtl)
 
-	audit := handlers.NewAudit(s.deps.Auth)
+	audit := handlers.NewAudit(s.deps.Auth, engine)
 	readAudit := need(auth.PermReadAudit)
 	user.GET("/audit", audit.Show, readAudit)
 	user.GET("/audit/export.csv", audit.ExportCSV, readAudit)
