@@ -13,9 +13,9 @@ func (it Item) RestartLabel() string {
 		return "Needs start"
 	case RestartQueued:
 		if it.Op == OpStart {
-			return "Start requested (waiting for its wave)"
+			return "Start queued"
 		}
-		return "Reboot requested (waiting for its wave)"
+		return "Reboot queued"
 	case RestartRequested:
 		if it.Op == OpStart {
 			return "Start requested"
