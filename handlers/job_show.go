@@ -84,16 +84,23 @@ func (h *JobShow) Changes(c echo.Context) error {
 	if rev == since {
 		return c.NoContent(http.StatusNoContent)
 	}
-	g, p, err := h.read(c)
+	q := parseGridQuery(c)
+	q.Since = since // the page's rows in full only where they changed
+	p, err := h.grid.Grid(c.Request().Context(), id, q)
 	if err != nil {
 		return err
 	}
-	ch := views.JobGridChanges{Grid: g, PageChanged: pageSig(p) != c.QueryParam("sig")}
-	if !ch.PageChanged {
-		for i, it := range p.Items {
-			if it.Rev > since {
-				ch.Changed = append(ch.Changed, g.Rows[i])
-			}
+	ch := views.JobGridChanges{PageChanged: pageSig(p) != c.QueryParam("sig")}
+	if ch.PageChanged { // other rows now: all of them, in full
+		q.Since = 0
+		if p, err = h.grid.Grid(c.Request().Context(), id, q); err != nil {
+			return err
+		}
+	}
+	ch.Grid = jobGrid(p)
+	for i, it := range p.Items {
+		if !ch.PageChanged && it.Rev > since {
+			ch.Changed = append(ch.Changed, ch.Grid.Rows[i])
 		}
 	}
 	return render(c, http.StatusOK, views.JobGridPoll(ch))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"keybind/internal/cloud"
 	"keybind/internal/store"
 )
 
@@ -55,6 +56,10 @@ type GridQuery struct {
 	Desc     bool
 	Page     int // 1-based
 	PageSize int // 1..MaxGridPage; 0 = DefaultGridPage
+	// Since, when set, reads in full only the page's items changed after
+	// this revision (a poll): the others carry only their InstanceID, Seq
+	// and Rev.
+	Since int64
 }
 
 // normal returns q with its page and size in range.
@@ -103,28 +108,65 @@ func (e *Engine) Grid(ctx context.Context, jobID int64, q GridQuery) (GridPage, 
 	p := GridPage{Query: q, Now: e.now()}
 	err := e.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		if p.Job, err = loadJob(ctx, tx, jobID); err != nil {
+		if p.Job, err = scanJob(tx.QueryRowContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE id = $1`, jobID)); err != nil {
+			return err // sql.ErrNoRows: read answers ErrJobNotFound
+		}
+		if p.Groups, p.Ready, p.Job.Counts, err = groupCounts(ctx, tx, jobID); err != nil {
 			return err
 		}
-		if p.Groups, p.Ready, err = groupCounts(ctx, tx, jobID); err != nil {
-			return err
-		}
+		p.Job.State = deriveState(p.Job.Counts)
 		if p.HeldUp, err = heldUp(ctx, tx, jobID); err != nil {
 			return err
 		}
 		where, args := q.where(jobID)
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM job_items WHERE `+where, args...).Scan(&p.Matching); err != nil {
-			return fmt.Errorf("jobs: count grid: %w", err)
+		if p.Matching = p.Groups[q.Group]; q.Search != "" {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM job_items WHERE `+where, args...).Scan(&p.Matching); err != nil {
+				return fmt.Errorf("jobs: count grid: %w", err)
+			}
 		}
 		args = append(args, q.PageSize, (q.Page-1)*q.PageSize)
-		p.Items, err = store.All(ctx, tx, scanItem, `SELECT `+itemCols+` FROM job_items WHERE `+where+
-			` ORDER BY `+q.orderBy()+fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
+		page := ` FROM job_items WHERE ` + where + ` ORDER BY ` + q.orderBy() + fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args))
+		if q.Since == 0 {
+			p.Items, err = store.All(ctx, tx, scanItem, `SELECT `+itemCols+page, args...)
+		} else {
+			p.Items, err = changedSince(ctx, tx, jobID, q.Since, page, args)
+		}
 		if err != nil {
 			return fmt.Errorf("jobs: grid page: %w", err)
 		}
 		return nil
 	})
 	return p, err
+}
+
+// changedSince reads a page (its FROM … LIMIT clause and arguments) as
+// stubs, then in full the items of it that changed after revision since.
+func changedSince(ctx context.Context, tx *sql.Tx, jobID, since int64, page string, args []any) ([]Item, error) {
+	items, err := store.All(ctx, tx, func(sc store.Scanner) (Item, error) {
+		it := Item{JobID: jobID}
+		return it, sc.Scan(&it.InstanceID, &it.Seq, &it.Rev)
+	}, `SELECT instance_id, seq, rev`+page, args...)
+	if err != nil {
+		return nil, err
+	}
+	at := map[string]int{}
+	var ph []string
+	in := []any{jobID}
+	for i, it := range items {
+		if it.Rev > since {
+			at[it.InstanceID] = i
+			in = append(in, it.InstanceID)
+			ph = append(ph, fmt.Sprintf("$%d", len(in)))
+		}
+	}
+	if len(ph) == 0 {
+		return items, nil
+	}
+	full, err := store.All(ctx, tx, scanItem, `SELECT `+itemCols+` FROM job_items WHERE job_id = $1 AND instance_id IN (`+strings.Join(ph, ", ")+`)`, in...)
+	for _, it := range full {
+		items[at[it.InstanceID]] = it
+	}
+	return items, err
 }
 
 // Rev is the job's change counter (Job.Rev): a poll that finds it equal to
@@ -201,60 +243,131 @@ var (
 	rebootPickSQL = `key_state = 'done' AND restart_state = 'needs-reboot'`
 	startPickSQL  = `key_state = 'done' AND restart_state NOT IN (` + quoted(groupDefs[GroupInMotion].restarts) +
 		`, 'needs-decision', 'disappeared', 'needs-reboot') AND (restart_state IN ('needs-start', 'ended-stopped') OR last_status = 'Stopped')`
-	retryableSQL = `(key_state = 'failed' AND key_retryable = 1) OR (restart_state = 'failed' AND restart_retryable = 1)`
 )
 
-// groupCounts counts a job's items per group, and what its bulk buttons
-// would act on, in one pass.
-func groupCounts(ctx context.Context, q store.DBTX, jobID int64) (map[Group]int, Ready, error) {
-	cols := []string{"COUNT(*)"}
-	for _, g := range Groups[1:] {
-		cols = append(cols, "COALESCE(SUM(CASE WHEN "+g.sql("")+" THEN 1 ELSE 0 END), 0)")
-	}
-	for _, c := range []string{rebootPickSQL, startPickSQL, retryableSQL} {
-		cols = append(cols, "COALESCE(SUM(CASE WHEN "+c+" THEN 1 ELSE 0 END), 0)")
-	}
-	vals := make([]int, len(cols))
-	dest := make([]any, len(cols))
-	for i := range vals {
-		dest[i] = &vals[i]
-	}
-	err := q.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM job_items WHERE job_id = $1`, jobID).Scan(dest...)
-	if err != nil {
-		return nil, Ready{}, fmt.Errorf("jobs: count groups: %w", err)
-	}
+// groupCounts counts a job's items per group, what its bulk buttons would
+// act on, and the job's Counts. SQLite only counts the items per
+// combination of the states that matter (a handful, streamed from an index
+// in its order); the groups, the picks, the retryable failures and the
+// counts are then decided in Go by the rules the grid and the engine use
+// (TestGridCountsAgreeWithTheEngine holds the counts to the engine's SQL).
+func groupCounts(ctx context.Context, q store.DBTX, jobID int64) (map[Group]int, Ready, Counts, error) {
 	out := make(map[Group]int, len(Groups))
-	for i, g := range Groups {
-		out[g] = vals[i]
+	var ready Ready
+	var c Counts
+	rows, err := q.QueryContext(ctx, `SELECT key_state, restart_state, key_change, last_status, key_retryable, restart_retryable, COUNT(*)
+		FROM job_items WHERE job_id = $1 GROUP BY key_state, restart_state, key_change, last_status, key_retryable, restart_retryable`, jobID)
+	if err != nil {
+		return nil, Ready{}, Counts{}, fmt.Errorf("jobs: count groups: %w", err)
 	}
-	n := len(Groups)
-	return out, Ready{Reboot: vals[n], Start: vals[n+1], Retryable: vals[n+2]}, nil
+	defer rows.Close()
+	for rows.Next() {
+		var key, restart, change, last string
+		var keyRetry, restartRetry, n int
+		if err := rows.Scan(&key, &restart, &change, &last, &keyRetry, &restartRetry, &n); err != nil {
+			return nil, Ready{}, Counts{}, fmt.Errorf("jobs: count groups: %w", err)
+		}
+		it := Item{Key: KeyState(key), Restart: RestartState(restart), Change: Change(change), LastStatus: cloud.Status(last),
+			KeyRetryable: keyRetry != 0, RestartRetryable: restartRetry != 0}
+		for _, g := range Groups {
+			if g.Has(it) {
+				out[g] += n
+			}
+		}
+		if RebootAllRunning.Picks(it) {
+			ready.Reboot += n
+		}
+		if StartAllStopped.Picks(it) {
+			ready.Start += n
+		}
+		if it.View().Retryable {
+			ready.Retryable += n
+		}
+		c.add(it, n)
+	}
+	return out, ready, c, rows.Err()
 }
 
-// heldUpSQL selects the items waiting to be tried again after the cloud
-// refused or failed their key call or their restart, with the code, words,
-// attempts and next try of whichever call holds them.
-const heldUpSQL = `SELECT key_code AS code, key_message AS message, key_attempts AS attempts, key_next_at AS next_at FROM job_items
-		WHERE job_id = $1 AND key_state = 'pending' AND key_attempts > 0 AND key_code <> ''
-	UNION ALL
-	SELECT restart_code, restart_message, restart_attempts, next_at FROM job_items
-		WHERE job_id = $1 AND restart_state = 'queued' AND restart_attempts > 0 AND restart_code <> ''`
-
-// heldUp counts the items waiting to be tried again and finds the code most
-// of them got.
-func heldUp(ctx context.Context, q store.DBTX, jobID int64) (HeldUp, error) {
-	var h HeldUp
-	var next int64
-	err := q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM (`+heldUpSQL+`)), code, MAX(message), MAX(attempts), MIN(next_at)
-		FROM (`+heldUpSQL+`) GROUP BY code ORDER BY COUNT(*) DESC, code LIMIT 1`, jobID).Scan(&h.Items, &h.Code, &h.Message, &h.Attempts, &next)
-	if errors.Is(err, sql.ErrNoRows) {
-		return HeldUp{}, nil
+// add counts n items in the item's states, as countsSQL does.
+func (c *Counts) add(it Item, n int) {
+	c.Total += n
+	switch it.Key {
+	case KeyExcluded:
+		c.Excluded += n
+	case KeyPending, KeyAttempting, KeyApplied:
+		c.KeyPending += n
+	case KeyDone:
+		c.Bound += n
+	case KeyFailed:
+		c.KeyFailed += n
 	}
+	if it.Key != KeyExcluded && it.Change == ChangeSame {
+		c.AlreadyHad += n
+	}
+	switch {
+	case it.Restart == RestartNeedsReboot:
+		c.NeedsReboot += n
+	case it.Restart == RestartNeedsStart:
+		c.NeedsStart += n
+	case it.Restart.InMotion():
+		c.InMotion += n
+	case it.Restart == RestartKeyInEffect:
+		c.KeyInEffect += n
+	case it.Restart == RestartMarkedDone:
+		c.MarkedDone += n
+	case it.Restart == RestartFailed, it.Restart == RestartTimedOut, it.Restart == RestartEndedStopped, it.Restart == RestartDisappeared:
+		c.RestartFailed += n
+	case it.Restart == RestartNeedsDecision:
+		c.NeedsDecision += n
+	}
+}
+
+// heldUp finds the items waiting to be tried again after the cloud
+// refused or failed their key call or their restart (a restart is queued
+// only once the key is done), and the code most of them got.
+func heldUp(ctx context.Context, q store.DBTX, jobID int64) (HeldUp, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key_code, key_message, key_attempts, key_next_at FROM job_items
+			WHERE job_id = $1 AND key_state = 'pending' AND key_attempts > 0 AND key_code <> ''
+		UNION ALL
+		SELECT restart_code, restart_message, restart_attempts, next_at FROM job_items
+			WHERE job_id = $1 AND key_state = 'done' AND restart_state = 'queued' AND restart_attempts > 0 AND restart_code <> ''`, jobID)
 	if err != nil {
 		return HeldUp{}, fmt.Errorf("jobs: held up items: %w", err)
 	}
-	h.NextAt = fromMicros(next)
-	return h, nil
+	defer rows.Close()
+	type code struct {
+		n        int
+		message  string
+		attempts int
+		next     int64
+	}
+	byCode := map[string]*code{}
+	var h HeldUp
+	for rows.Next() {
+		var c, msg string
+		var attempts int
+		var next int64
+		if err := rows.Scan(&c, &msg, &attempts, &next); err != nil {
+			return HeldUp{}, fmt.Errorf("jobs: held up items: %w", err)
+		}
+		h.Items++
+		k := byCode[c]
+		if k == nil {
+			k = &code{message: msg, next: next}
+			byCode[c] = k
+		}
+		k.n++
+		k.attempts, k.next = max(k.attempts, attempts), min(k.next, next)
+	}
+	for c, k := range byCode {
+		if best := byCode[h.Code]; best == nil || k.n > best.n || k.n == best.n && c < h.Code {
+			h.Code = c
+		}
+	}
+	if k := byCode[h.Code]; k != nil {
+		h.Message, h.Attempts, h.NextAt = k.message, k.attempts, fromMicros(k.next)
+	}
+	return h, rows.Err()
 }
 
 // RestartPreview is what RestartAll of kind would queue now: how many

@@ -278,3 +278,58 @@ func TestCleanReason(t *testing.T) {
 		}
 	}
 }
+
+// TestGridCountsAgreeWithTheEngine: the counts the grid derives in Go from
+// the states are the engine's (loadJob's SQL), for every combination of
+// states, with and without instances that already had the key.
+func TestGridCountsAgreeWithTheEngine(t *testing.T) {
+	e, id, _ := matrixEngine(t)
+	ctx := context.Background()
+	if _, err := e.db.ExecContext(ctx, `UPDATE job_items SET key_change = 'same' WHERE job_id = $1 AND seq % 3 = 0`, id); err != nil {
+		t.Fatal(err)
+	}
+	want, err := e.Job(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Grid(ctx, id, GridQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Job.Counts != want.Counts || p.Job.State != want.State || p.Job.Counts.AlreadyHad == 0 {
+		t.Errorf("grid counts %+v (%s)\nengine counts %+v (%s)", p.Job.Counts, p.Job.State, want.Counts, want.State)
+	}
+	if _, err := e.Grid(ctx, id+1, GridQuery{}); err != ErrJobNotFound { //nolint:errorlint // the sentinel itself
+		t.Errorf("grid of a missing job: %v", err)
+	}
+}
+
+// TestGridSinceReadsOnlyWhatChanged: a poll's page carries in full only
+// the items changed after the revision it names; the others are stubs that
+// still name the page's rows, in order.
+func TestGridSinceReadsOnlyWhatChanged(t *testing.T) {
+	e, id, items := matrixEngine(t)
+	ctx := context.Background()
+	full, err := e.Grid(ctx, id, GridQuery{PageSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Grid(ctx, id, GridQuery{PageSize: 50, Since: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := 0
+	for i, it := range p.Items {
+		if it.InstanceID != full.Items[i].InstanceID || it.Rev != items[it.Seq].Rev {
+			t.Fatalf("row %d: %s rev %d, want %s rev %d", i, it.InstanceID, it.Rev, full.Items[i].InstanceID, items[it.Seq].Rev)
+		}
+		if whole := it.Key != ""; whole != (it.Rev > 6) {
+			t.Errorf("%s (rev %d) read in full: %t", it.InstanceID, it.Rev, whole)
+		} else if whole {
+			changed++
+		}
+	}
+	if changed == 0 || changed == len(p.Items) {
+		t.Errorf("%d of %d rows changed since rev 6: the test proves nothing", changed, len(p.Items))
+	}
+}
