@@ -38,7 +38,7 @@ type JobRow struct {
 	ID, Name      string
 	PrevKey       string
 	TargetKey     string
-	Unchanged     bool // nothing is sent to it: its key stays as it is
+	Unchanged     bool   // nothing is sent to it: its key stays as it is
 	Result        string // bound, failed, excluded, pending …
 	ResultTone    components.Tone
 	ResultDetail  string // code and plain-language message

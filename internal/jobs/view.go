@@ -1,6 +1,10 @@
 package jobs
 
-import "fmt"
+import (
+	"fmt"
+
+	"keybind/internal/text"
+)
 
 // ItemView is what the result grid (and its exports and the API) shows of
 // one item: its outcome in words, and what can be done with it now.
@@ -116,10 +120,7 @@ func (j Job) WaitingForPeople() int {
 // wait for a restart to work.
 func (j Job) StateWords() string {
 	if n := j.WaitingForPeople(); n > 0 {
-		if n == 1 {
-			return "Waiting for you: 1 instance needs a reboot or start before the change takes effect"
-		}
-		return fmt.Sprintf("Waiting for you: %d instances need a reboot or start before the change takes effect", n)
+		return "Waiting for you: " + text.Plural(n, "instance needs", "instances need") + " a reboot or start before the change takes effect"
 	}
 	return j.State.Label()
 }

@@ -3,6 +3,8 @@ package jobs
 import (
 	"fmt"
 	"time"
+
+	"keybind/internal/text"
 )
 
 // The grid's words for an item beyond its states: why it waits, and what
@@ -41,12 +43,9 @@ func (h HeldUp) Words() string {
 	if h.Items == 0 {
 		return ""
 	}
-	who := "1 instance waits"
-	if h.Items != 1 {
-		who = fmt.Sprintf("%d instances wait", h.Items)
-	}
 	return fmt.Sprintf("Held up: %s to be tried again. %s (%s, up to %s so far). Next try %s.",
-		who, orWords(h.Message, "The cloud refused or failed the call."), h.Code, attempts(h.Attempts), clock(h.NextAt))
+		text.Plural(h.Items, "instance waits", "instances wait"), orWords(h.Message, "The cloud refused or failed the call."), h.Code,
+		text.Plural(h.Attempts, "attempt", "attempts"), clock(h.NextAt))
 }
 
 func retryWords(what string, n int, code, msg string, next time.Time) string {
@@ -57,14 +56,7 @@ func times(n int) string {
 	if n == 1 {
 		return "once"
 	}
-	return fmt.Sprintf("%d times", n)
-}
-
-func attempts(n int) string {
-	if n == 1 {
-		return "1 attempt"
-	}
-	return fmt.Sprintf("%d attempts", n)
+	return text.Plural(n, "time", "times")
 }
 
 // clock is a next try's time of day in UTC, or "soon" when it is due.
