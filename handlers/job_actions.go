@@ -170,6 +170,22 @@ func (h *JobActions) after(c echo.Context, id int64, kind, msg string) error {
 	return render(c, http.StatusOK, views.FlashSwap(views.Flash{Kind: kind, Message: msg}))
 }
 
+// confirm answers a restart that is not confirmed yet: a dialog for htmx,
+// a page without JavaScript; nothing is sent.
+func (h *JobActions) confirm(c echo.Context, j jobs.Job, op jobs.RestartOp, action string, n int, first []jobs.Item) error {
+	p := views.RestartConfirm{JobID: j.ID, Title: j.Title(), Op: string(op), Action: action, N: n, CancelURL: jobURL(j.ID),
+		CSRF: request.Get(c).CSRFToken, Force: j.Policy.Force}
+	for _, it := range first {
+		r := jobRow(it)
+		p.First = append(p.First, views.ConfirmRow{ID: r.ID, Name: r.Name, State: r.Restart})
+	}
+	p.More = n - len(p.First)
+	if htmx.Is(c) {
+		return render(c, http.StatusOK, views.RestartDialog(p))
+	}
+	return render(c, http.StatusOK, views.RestartConfirmPage(page(c, p.Heading(), "jobs"), p))
+}
+
 // nothingToDo words the engine's "nothing to do" for this action.
 func nothingToDo(err error, msg string) error {
 	if errors.Is(err, jobs.ErrNothingToDo) {

@@ -1,16 +1,11 @@
 package handlers
 
 import (
-	"fmt"
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
-	"keybind/handlers/htmx"
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/jobs"
-	"keybind/views"
 )
 
 // confirmAll answers a bulk restart that is not confirmed yet: how many
@@ -45,21 +40,7 @@ func (h *JobActions) confirmOne(c echo.Context) error {
 		return err
 	}
 	if !jobs.RebootAllRunning.Picks(it) && it.CanRestart() != jobs.OpReboot {
-		return apperr.Conflict(fmt.Sprintf("%s cannot be rebooted now: check its state in the grid.", inst))
+		return apperr.Conflict(inst + " cannot be rebooted now: check its state in the grid.")
 	}
 	return h.confirm(c, j, jobs.OpReboot, jobURL(id)+"/items/"+inst+"/reboot", 1, []jobs.Item{it})
-}
-
-func (h *JobActions) confirm(c echo.Context, j jobs.Job, op jobs.RestartOp, action string, n int, first []jobs.Item) error {
-	p := views.RestartConfirm{JobID: j.ID, Title: j.Title(), Op: string(op), Action: action, N: n, CancelURL: jobURL(j.ID),
-		CSRF: request.Get(c).CSRFToken, Force: j.Policy.Force}
-	for _, it := range first {
-		r := jobRow(it)
-		p.First = append(p.First, views.ConfirmRow{ID: r.ID, Name: r.Name, State: r.Restart})
-	}
-	p.More = n - len(p.First)
-	if htmx.Is(c) {
-		return render(c, http.StatusOK, views.RestartDialog(p))
-	}
-	return render(c, http.StatusOK, views.RestartConfirmPage(page(c, p.Heading(), "jobs"), p))
 }

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -173,14 +172,10 @@ func changedSince(ctx context.Context, tx *sql.Tx, jobID, since int64, page stri
 // the one it saw has nothing to fetch. ErrJobNotFound if there is no job.
 func (e *Engine) Rev(ctx context.Context, jobID int64) (int64, error) {
 	var rev int64
-	err := e.db.QueryRowContext(ctx, `SELECT rev FROM jobs WHERE id = $1`, jobID).Scan(&rev)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrJobNotFound
-	}
-	if err != nil {
-		return 0, fmt.Errorf("jobs: job %d revision: %w", jobID, err)
-	}
-	return rev, nil
+	err := e.read(ctx, func(tx *sql.Tx) error { // sql.ErrNoRows: read answers ErrJobNotFound
+		return tx.QueryRowContext(ctx, `SELECT rev FROM jobs WHERE id = $1`, jobID).Scan(&rev)
+	})
+	return rev, err
 }
 
 // where is the query's condition over job_items and its arguments.
@@ -394,23 +389,4 @@ func (e *Engine) RestartPreview(ctx context.Context, jobID int64, kind RestartAl
 		return err
 	})
 	return j, n, items, err
-}
-
-// Item reads one item of a job; ErrItemNotFound if the job has no such
-// instance, ErrJobNotFound if there is no such job.
-func (e *Engine) Item(ctx context.Context, jobID int64, instanceID string) (Job, Item, error) {
-	var j Job
-	var it Item
-	err := e.read(ctx, func(tx *sql.Tx) error {
-		var err error
-		if j, err = loadJob(ctx, tx, jobID); err != nil {
-			return err
-		}
-		it, err = scanItem(tx.QueryRowContext(ctx, `SELECT `+itemCols+` FROM job_items WHERE job_id = $1 AND instance_id = $2`, jobID, instanceID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrItemNotFound
-		}
-		return err
-	})
-	return j, it, err
 }

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -162,29 +163,22 @@ func withCounts(ctx context.Context, tx *sql.Tx, list []Job) error {
 }
 
 // Reasons returns the reasons of the jobs that have one, by job ID (for
-// the audit page, whose entries name their job).
+// the audit page, whose entries name their job: a page's worth of IDs).
 func (e *Engine) Reasons(ctx context.Context, ids []int64) (map[int64]string, error) {
 	out := map[int64]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	ph := make([]string, len(ids))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		ph[i], args[i] = fmt.Sprintf("$%d", i+1), id
-	}
-	rows, err := e.db.QueryContext(ctx, `SELECT id, reason FROM jobs WHERE reason <> '' AND id IN (`+strings.Join(ph, ", ")+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("jobs: reasons: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var r string
-		if err := rows.Scan(&id, &r); err != nil {
-			return nil, fmt.Errorf("jobs: reasons: %w", err)
+	err := e.read(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			var r string
+			err := tx.QueryRowContext(ctx, `SELECT reason FROM jobs WHERE id = $1`, id).Scan(&r)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return fmt.Errorf("jobs: reason of job %d: %w", id, err)
+			case r != "":
+				out[id] = r
+			}
 		}
-		out[id] = r
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
