@@ -31,7 +31,7 @@ var JobStates = []JobState{JobsAll, JobsUnfinished, JobsInProgress, JobsDecision
 func (s JobState) Label() string {
 	switch s {
 	case JobsUnfinished:
-		return "Unfinished: in progress, or waiting for a decision or a restart"
+		return "Unfinished (in progress, or waiting for you)"
 	case JobsInProgress:
 		return "In progress"
 	case JobsDecision:
