@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers/request"
+	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/views"
 )
@@ -47,6 +48,9 @@ func renderAccount(c echo.Context, status int, errs map[string]string, children 
 	if u := request.Get(c).User; u != nil && u.MustChangePassword {
 		p.Notice = "Your password was set by someone else. Choose your own password before you continue."
 	}
+	if u := request.Get(c).User; u != nil {
+		p.SSO = u.SSO
+	}
 	return render(c, status, withChildren(views.Account(p), children))
 }
 
@@ -65,6 +69,8 @@ func (h *Account) ChangePassword(c echo.Context) error {
 		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"next": passwordMessage(ve)})
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"current": "The current password is wrong."})
+	case errors.Is(err, auth.ErrSSOAccount):
+		return apperr.Conflict("You sign in through single sign-on; keybind keeps no password for you.")
 	case errors.As(err, &te):
 		c.Response().Header().Set("Retry-After", retryAfter(te.RetryAfter))
 		return h.render(c, http.StatusTooManyRequests, map[string]string{"current": fmt.Sprintf("Too many wrong passwords. Try again in %s.", humanWait(te.RetryAfter))})

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,8 +25,8 @@ import (
 // InstanceSearch reads instances with the picker's rules;
 // *inventory.Instances provides it.
 type InstanceSearch interface {
-	Page(ctx context.Context, region string, f cloud.InstanceFilter) (cloud.InstancePage, error)
-	All(ctx context.Context, region string, f cloud.InstanceFilter) ([]cloud.Instance, error)
+	Page(ctx context.Context, region string, f cloud.InstanceFilter, fresh bool) (inventory.Page, error)
+	All(ctx context.Context, region string, f cloud.InstanceFilter, limit int) ([]cloud.Instance, error)
 }
 
 // InstancesByID reads instances by ID; *cloud.Gateway provides it.
@@ -43,17 +44,21 @@ type Selections interface {
 	IDs(ctx context.Context, userID int64, region string) ([]string, error)
 }
 
+// Clock tells handlers what time it is (for "listed 4 seconds ago").
+type Clock interface{ Now() time.Time }
+
 // BindInstances is step 3 of binding: choose the instances.
 type BindInstances struct {
 	regions   RegionFinder
 	search    InstanceSearch
 	instances InstancesByID
 	sel       Selections
+	clock     Clock
 }
 
 // NewBindInstances builds the instance step.
-func NewBindInstances(r RegionFinder, s InstanceSearch, i InstancesByID, sel Selections) *BindInstances {
-	return &BindInstances{regions: r, search: s, instances: i, sel: sel}
+func NewBindInstances(r RegionFinder, s InstanceSearch, i InstancesByID, sel Selections, clock Clock) *BindInstances {
+	return &BindInstances{regions: r, search: s, instances: i, sel: sel, clock: clock}
 }
 
 const defaultInstancePageSize = 50
@@ -191,13 +196,18 @@ func (h *BindInstances) list(c echo.Context, lr listRequest) (views.InstanceList
 		return l, err
 	}
 	cf.PageNumber, cf.PageSize = lr.page, lr.size
-	res, err := h.search.Page(ctx, lr.region.ID, cf)
+	res, err := h.search.Page(ctx, lr.region.ID, cf, c.FormValue("refresh") == "1")
 	if err != nil {
 		request.Get(c).Logger.Warn("list instances", "err", err)
 		l.Error = apperr.CloudMessage(err)
 		return l, nil
 	}
 	l.Pager.Total = res.Total
+	l.Listed = ago(res.FetchedAt, h.clock.Now())
+	q := lr.query()
+	q.Set("page", strconv.Itoa(lr.page))
+	q.Set("refresh", "1")
+	l.RefreshURL = "/bind/instances?" + q.Encode()
 	ids := make([]string, len(res.Items))
 	for i, in := range res.Items {
 		ids[i] = in.ID

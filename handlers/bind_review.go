@@ -12,6 +12,7 @@ import (
 	"keybind/handlers/request"
 	"keybind/internal/binding"
 	"keybind/internal/jobs"
+	"keybind/internal/text"
 	"keybind/views"
 	"keybind/views/components"
 )
@@ -60,8 +61,7 @@ func (h *BindReview) show(c echo.Context, kind jobs.Kind) error {
 		}
 		return redirect(c, backURL(kind, region, key))
 	}
-	form := views.ReviewForm{IdempotencyKey: request.NewToken(), After: "none", Wave: binding.DefaultWave}
-	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Review", "bind"), *rv, form, nil)))
+	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Review", "bind"), *rv, newReviewForm(*rv), nil)))
 }
 
 // planSelection plans the flow of kind for the user's selection in the
@@ -81,6 +81,12 @@ func planSelection(c echo.Context, p Planner, sel SelectedIDs, kind jobs.Kind) (
 		return nil, err
 	}
 	return &rv, nil
+}
+
+// newReviewForm is the review form's defaults, the same as the API's.
+func newReviewForm(rv binding.Review) views.ReviewForm {
+	return views.ReviewForm{IdempotencyKey: request.NewToken(), After: "none", Window: jobs.DefaultWindow,
+		MaxErrors: jobs.DefaultMaxErrors, StartWithOne: rv.Plan.Counts.Included > jobs.StartWithOneThreshold}
 }
 
 // backURL is the instance picker of a flow.
@@ -120,6 +126,9 @@ func reviewPage(pg views.Page, rv binding.Review, form views.ReviewForm, errs ma
 		if n := pc.ExcludedBy[r]; n > 0 {
 			p.Counts.ExcludedBy = append(p.Counts.ExcludedBy, views.ReasonCount{Reason: r.Label(), N: n})
 		}
+	}
+	for _, o := range rv.Overlaps {
+		p.Overlaps = append(p.Overlaps, views.Overlap{JobID: o.JobID, Title: o.Title, Instances: len(o.InstanceIDs), First: text.FirstFew(o.InstanceIDs, 5)})
 	}
 	for _, r := range plan.Rows {
 		if r.Included() && len(p.Rows) >= views.MaxReviewRows || !r.Included() && len(p.Excluded) >= views.MaxReviewRows {

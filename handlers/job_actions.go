@@ -23,6 +23,9 @@ type JobRestarter interface {
 	RestartAll(ctx context.Context, actor jobs.Actor, jobID int64, kind jobs.RestartAllKind, force bool) (int, error)
 	RetryFailed(ctx context.Context, actor jobs.Actor, jobID int64) (int, error)
 	ResolveOperator(ctx context.Context, actor jobs.Actor, jobID int64, instanceID string, d jobs.Decision) error
+	Pause(ctx context.Context, actor jobs.Actor, jobID int64) error
+	Resume(ctx context.Context, actor jobs.Actor, jobID int64) error
+	Cancel(ctx context.Context, actor jobs.Actor, jobID int64) error
 }
 
 // RestartPreviewer reads what a restart would act on, for its confirmation;
@@ -37,6 +40,7 @@ type RestartPreviewer interface {
 type JobEngine interface {
 	JobRestarter
 	RestartPreviewer
+	Job(ctx context.Context, id int64) (jobs.Job, error)
 }
 
 // JobActions handles the result grid's buttons. A reboot or a bulk start

@@ -92,6 +92,9 @@ func jobGrid(p jobs.GridPage) views.JobGridData {
 	g.Job.Counts.RebootReady, g.Job.Counts.StartReady, g.Job.Counts.Retryable = p.Ready.Reboot, p.Ready.Start, p.Ready.Retryable
 	for _, grp := range jobs.Groups {
 		n := p.Groups[grp]
+		if n == 0 && grp == jobs.GroupCancelled && q.Group != grp {
+			continue // only a cancelled job has cancelled items
+		}
 		cv := gridValues(jobs.GridQuery{Group: grp, Search: q.Search, Sort: q.Sort, PageSize: q.PageSize})
 		card := views.GridCard{Group: string(grp), Label: grp.Label(), N: n, URL: withQuery(base, cv), Active: grp == q.Group}
 		if n > 0 {

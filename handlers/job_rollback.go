@@ -32,8 +32,7 @@ func (h *JobRollback) Show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := views.ReviewForm{IdempotencyKey: request.NewToken(), After: "none", Wave: binding.DefaultWave}
-	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Restore previous keys", "jobs"), rv, form, nil)))
+	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Restore previous keys", "jobs"), rv, newReviewForm(rv), nil)))
 }
 
 func (h *JobRollback) plan(c echo.Context) (binding.Review, error) {
@@ -62,7 +61,7 @@ func (h *JobRollback) Create(c echo.Context) error {
 	}
 	id, _, err := h.jobs.Create(c.Request().Context(), reviewRequest(c, rv, form))
 	if err != nil {
-		return err
+		return reviewRefused(c, rv, form, err)
 	}
 	return redirect(c, jobURL(id))
 }

@@ -140,6 +140,9 @@ func jobSummary(j jobs.Job) views.JobSummary {
 		ID: j.ID, Kind: string(j.Kind), Region: j.Region, Key: j.KeyPair, CreatedBy: j.CreatedBy.Username,
 		Created: formatTime(j.CreatedAt), Reason: j.Reason, State: j.StateWords(), StateTone: stateTone(j.State),
 		Title: j.Title(), After: j.AfterWords(),
+		CanPause:  j.FinishedAt.IsZero() && j.Paused.At.IsZero() && j.CancelledAt.IsZero(),
+		CanResume: !j.Paused.At.IsZero() && j.CancelledAt.IsZero(),
+		CanCancel: j.FinishedAt.IsZero() && j.CancelledAt.IsZero(),
 		Counts: views.JobCounts{Total: c.Total, Bound: c.Bound, Failed: c.Failed(), Excluded: c.Excluded,
 			Pending: c.KeyPending, InEffect: c.KeyInEffect, InMotion: c.InMotion, Decisions: c.NeedsDecision},
 	}

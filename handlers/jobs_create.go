@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/http"
 	"regexp"
-	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -71,7 +71,7 @@ func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
 	}
 	id, created, err := h.jobs.Create(c.Request().Context(), reviewRequest(c, *rv, form))
 	if err != nil {
-		return err
+		return reviewRefused(c, *rv, form, err)
 	}
 	if created {
 		key := selectionKey(string(kind), rv.Region.ID)
@@ -99,8 +99,28 @@ func sendAgain(rv binding.Review, form views.ReviewForm, errs map[string]string)
 
 // reviewRequest is the job request of a submitted review form.
 func reviewRequest(c echo.Context, rv binding.Review, form views.ReviewForm) binding.Request {
+	one := form.StartWithOne
 	return binding.Request{Review: rv, IdempotencyKey: form.IdempotencyKey, Actor: request.JobActor(c, auth.ViaWeb),
-		Policy: jobs.RestartPolicy{AfterBind: form.After == "restart", Force: form.Force, WaveSize: form.Wave}, Reason: form.Reason}
+		Reason: form.Reason, Rollout: binding.Rollout{AfterBind: form.After == "restart", Force: form.Force,
+			Window: form.Window, MaxErrors: form.MaxErrors, StartWithOne: &one}}
+}
+
+// reviewRefused shows the review again when the job cannot be created from it: a rollout
+// field that cannot be read, or instances that an active job works on (409, naming the jobs).
+func reviewRefused(c echo.Context, rv binding.Review, form views.ReviewForm, err error) error {
+	var overlap *jobs.OverlapError
+	status, errs := http.StatusUnprocessableEntity, map[string]string{}
+	switch {
+	case errors.As(err, &overlap):
+		rv.Overlaps, status = overlap.Overlaps, http.StatusConflict
+	case errors.Is(err, jobs.ErrWindowInvalid):
+		errs["window"] = "Enter a number of instances, or a share such as 10%."
+	case errors.Is(err, jobs.ErrMaxErrorsInvalid):
+		errs["max_errors"] = "Enter a number of failed restarts (0 or more), or a share such as 2%."
+	default:
+		return err
+	}
+	return render(c, status, views.Review(reviewPage(page(c, "Review", "bind"), rv, form, errs)))
 }
 
 // redirectToJob answers a submit that found its job already made.
@@ -120,7 +140,9 @@ func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string
 		Ack:            c.FormValue("ack") == "yes",
 		After:          c.FormValue("after"),
 		Force:          c.FormValue("force") == "yes",
-		Wave:           binding.DefaultWave,
+		Window:         strings.TrimSpace(c.FormValue("window")),
+		MaxErrors:      strings.TrimSpace(c.FormValue("max_errors")),
+		StartWithOne:   c.FormValue("start_with_one") == "yes",
 		Same:           c.FormValue("same") == "yes",
 	}
 	if !idempotencyPattern.MatchString(f.IdempotencyKey) {
@@ -141,13 +163,8 @@ func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string
 	default:
 		errs["after"] = "Choose what happens after binding."
 	}
-	if s := c.FormValue("wave"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > jobs.MaxWaveSize {
-			errs["wave"] = fmt.Sprintf("Enter a whole number from 1 to %d.", jobs.MaxWaveSize)
-		} else {
-			f.Wave = n
-		}
+	if s := c.FormValue("wave"); f.Window == "" && s != "" {
+		f.Window = s // the form before windows had "wave"
 	}
 	return f, errs, nil
 }

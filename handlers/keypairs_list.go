@@ -9,14 +9,15 @@ import (
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
+	"keybind/internal/keypairs"
 	"keybind/internal/sshkey"
 	"keybind/views"
 )
 
-// KeyUsageCounter counts the instances that use each named key pair;
-// *keypairs.Service provides it.
+// KeyUsageCounter tells how many instances use each key pair of a region,
+// as last counted in the background; *keypairs.Service provides it.
 type KeyUsageCounter interface {
-	Usage(ctx context.Context, region string, names []string) (map[string]int, error)
+	Usage(ctx context.Context, region string) keypairs.Usage
 }
 
 // KeyPairsList is the key pairs page: a region's key pairs with search,
@@ -26,11 +27,12 @@ type KeyPairsList struct {
 	keys    KeyPairLister
 	usage   KeyUsageCounter
 	prefs   PrefStore
+	clock   Clock
 }
 
 // NewKeyPairsList builds the key pairs page.
-func NewKeyPairsList(r Regions, k KeyPairLister, u KeyUsageCounter, p PrefStore) *KeyPairsList {
-	return &KeyPairsList{regions: r, keys: k, usage: u, prefs: p}
+func NewKeyPairsList(r Regions, k KeyPairLister, u KeyUsageCounter, p PrefStore, clock Clock) *KeyPairsList {
+	return &KeyPairsList{regions: r, keys: k, usage: u, prefs: p, clock: clock}
 }
 
 const keyPairsPageSize = 20
@@ -48,21 +50,25 @@ func (h *KeyPairsList) Show(c echo.Context) error {
 	role := request.Get(c).User.Role
 	p := views.KeyPairsPage{Page: page(c, "Key pairs in "+region.Name, "keypairs"), Region: region.ID, RegionName: region.Name,
 		Query: s.query, CanManage: role.Can(auth.PermManageKeys), CanDelete: role.Can(auth.PermDeleteKeys), Error: s.err}
-	names := make([]string, len(res.Items))
-	for i, k := range res.Items {
-		names[i] = k.Name
+	usage := h.usage.Usage(c.Request().Context(), region.ID)
+	switch {
+	case usage.Err != nil:
+		request.Get(c).Logger.Warn("count key pair usage", "region", region.ID, "err", usage.Err)
+		p.UsageError = "keybind could not count the instances that use these key pairs: " + apperr.CloudMessage(usage.Err)
+		if usage.CountedAt.IsZero() {
+			p.UsageError += " (shown as —)."
+		}
+	case usage.CountedAt.IsZero():
+		p.UsageError = "keybind is counting the instances that use each key pair (shown as —). Reload the page in a moment."
 	}
-	ctx := c.Request().Context()
-	counts, err := h.usage.Usage(ctx, region.ID, names)
-	if err != nil {
-		request.Get(c).Logger.Warn("count key pair usage", "region", region.ID, "err", err)
-		p.UsageError = "keybind could not count the instances that use these key pairs (shown as —): " + apperr.CloudMessage(err)
+	if !usage.CountedAt.IsZero() {
+		p.UsageCounted = ago(usage.CountedAt, h.clock.Now())
 	}
 	for _, k := range res.Items {
 		row := views.KeyPairRow{Name: k.Name, MD5: k.Fingerprint, Created: formatTime(k.CreatedAt), InUse: -1,
 			URL: keyPairURL(region.ID, k.Name), BindURL: bindURL(region.ID, k.Name)}
-		if n, ok := counts[k.Name]; ok && err == nil {
-			row.InUse = n
+		if !usage.CountedAt.IsZero() {
+			row.InUse = usage.Counts[k.Name]
 		}
 		row.Algorithm, row.Weak = sshkey.Summary(k.PublicKey)
 		p.Rows = append(p.Rows, row)

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -621,17 +622,33 @@ func TestKeypairListUsageAndRegionChooser(t *testing.T) {
 		}
 	}
 
-	// Counting fails: the list still shows, with — and a note.
+	// The counts are counted in the background and kept a while; the page says when.
+	if got := r.Doc.Find(`[data-testid="usage-counted"]`).Text(); !strings.Contains(got, "just now") {
+		t.Errorf("usage note = %q, want it counted just now", got)
+	}
+	// Counting fails: the list still shows, with the counts from before and a note.
 	app.Sandbox.AddFault(sandbox.Fault{Action: "DescribeInstances", Kind: sandbox.FaultUnavailable})
+	app.Clock.Advance(5 * time.Minute)
 	r = c.Get("/keypairs?region=" + kpRegion)
 	if r.StatusCode != http.StatusOK || r.Doc.Find(`[data-testid="keypair-row"]`).Length() == 0 {
 		t.Fatalf("list with failing counts = %d, want 200 with rows", r.StatusCode)
 	}
-	if got := strings.TrimSpace(r.Doc.Find(`[data-testid="keypair-in-use"]`).First().Text()); got != "—" {
-		t.Errorf("in use = %q, want —", got)
+	if got := strings.TrimSpace(r.Doc.Find(`[data-testid="keypair-in-use"]`).First().Text()); got == "—" {
+		t.Errorf("in use = %q, want the count from before", got)
+	}
+	if got := r.Doc.Find(`[data-testid="usage-counted"]`).Text(); !strings.Contains(got, "5 minutes ago") {
+		t.Errorf("usage note = %q, want it counted 5 minutes ago", got)
 	}
 	if r.Doc.Find(`[data-testid="usage-error"]`).Length() != 1 {
 		t.Error("no note says the counts failed")
+	}
+	// A region never counted shows — and the note.
+	r = c.Get("/keypairs?region=cn-shanghai")
+	if got := strings.TrimSpace(r.Doc.Find(`[data-testid="keypair-in-use"]`).First().Text()); got != "—" {
+		t.Errorf("in use in an uncounted region = %q, want —", got)
+	}
+	if r.Doc.Find(`[data-testid="usage-error"]`).Length() != 1 {
+		t.Error("no note says the counts failed in the uncounted region")
 	}
 	// And a delete refuses to go ahead blind.
 	a := app.SignIn(t, "admin", testapp.AdminPassword)

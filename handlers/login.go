@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -13,14 +15,34 @@ import (
 
 	"keybind/handlers/request"
 	"keybind/internal/auth"
+	"keybind/internal/sso"
 	"keybind/internal/text"
 	"keybind/views"
 )
 
-// Authenticator signs users in and out.
+// Authenticator signs users in and out; EndSession returns the ID token a
+// session made by single sign-on kept ("" for others).
 type Authenticator interface {
 	Login(ctx context.Context, oldRawID, username, password, ip, userAgent string) (*auth.Session, error)
-	Logout(ctx context.Context, rawID string, actor *auth.User, ip string) error
+	EndSession(ctx context.Context, rawID string, actor *auth.User, ip string) (string, error)
+}
+
+// EndSessionOffer is the identity provider's end-session page for a
+// session's ID token ("" when it has none).
+type EndSessionOffer interface {
+	EndSessionURL(ctx context.Context, idToken string) string
+}
+
+// LoginOptions are the ways in the sign-in page offers.
+type LoginOptions struct {
+	// PasswordLogin: everyone may sign in with a password. When false, the
+	// form is shown only at /login?break-glass=1.
+	PasswordLogin bool
+	// SSOName is the identity provider's name; "" when single sign-on is off.
+	SSOName string
+	// EndSession offers the provider's end-session page at sign-out; nil
+	// when single sign-on is off.
+	EndSession EndSessionOffer
 }
 
 // IPLimiter rate-limits sign-in attempts per client IP.
@@ -32,21 +54,34 @@ type IPLimiter interface {
 type Login struct {
 	auth    Authenticator
 	limiter IPLimiter
+	opts    LoginOptions
 }
 
 // NewLogin builds the sign-in handlers.
-func NewLogin(a Authenticator, l IPLimiter) *Login { return &Login{auth: a, limiter: l} }
+func NewLogin(a Authenticator, l IPLimiter, o LoginOptions) *Login {
+	return &Login{auth: a, limiter: l, opts: o}
+}
 
 // Show renders the sign-in form; a signed-in user goes to the dashboard.
 func (h *Login) Show(c echo.Context) error {
 	if request.Get(c).User != nil {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
-	p := views.LoginPage{Page: page(c, "Sign in", "login"), Next: safeNext(c.QueryParam("next"))}
+	p := h.loginPage(c, safeNext(c.QueryParam("next")))
+	p.PasswordForm = p.PasswordForm || c.QueryParam("break-glass") == "1"
 	if c.QueryParam("changed") == "1" {
 		p.Info = "Your password was changed and every session ended. Sign in with the new password."
 	}
 	return render(c, http.StatusOK, views.Login(p))
+}
+
+// loginPage is the sign-in page with the ways in that are on.
+func (h *Login) loginPage(c echo.Context, next string) views.LoginPage {
+	p := views.LoginPage{Page: page(c, "Sign in", "login"), Next: next, PasswordForm: h.opts.PasswordLogin}
+	if h.opts.SSOName != "" {
+		p.SSOName, p.SSOURL = h.opts.SSOName, sso.StartPath+"?next="+url.QueryEscape(next)
+	}
+	return p
 }
 
 // Submit checks the credentials and rotates the session on success.
@@ -54,7 +89,9 @@ func (h *Login) Submit(c echo.Context) error {
 	username := strings.TrimSpace(c.FormValue("username"))
 	next := safeNext(c.FormValue("next"))
 	fail := func(status int, msg string) error {
-		return render(c, status, views.Login(views.LoginPage{Page: page(c, "Sign in", "login"), Username: username, Next: next, Error: msg}))
+		p := h.loginPage(c, next)
+		p.Username, p.Error, p.PasswordForm = username, msg, true
+		return render(c, status, views.Login(p))
 	}
 	if ok, wait := h.limiter.Allow(c.RealIP()); !ok {
 		c.Response().Header().Set("Retry-After", retryAfter(wait))
@@ -69,6 +106,10 @@ func (h *Login) Submit(c echo.Context) error {
 		return fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-in attempts for this account. Try again in %s.", humanWait(throttled.RetryAfter)))
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return fail(http.StatusUnauthorized, "Wrong username or password.")
+	case errors.Is(err, auth.ErrPasswordLoginOff):
+		p := h.loginPage(c, next)
+		p.Error = "Password sign-in is turned off. Sign in with " + cmp.Or(h.opts.SSOName, "single sign-on") + "."
+		return render(c, http.StatusForbidden, views.Login(p))
 	case err != nil:
 		return err
 	}
@@ -81,16 +122,28 @@ func (h *Login) Submit(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-// Logout revokes the session row and clears the cookie.
+// Logout revokes the session row and clears the cookie. A session made by
+// single sign-on at a provider with an end-session page gets a page that
+// offers it (the ID token hint it needs is in this response only);
+// otherwise the browser goes to the sign-in page.
 func (h *Login) Logout(c echo.Context) error {
 	st := request.Get(c)
+	var idToken string
 	if st.Session != nil && st.Session.ID != "" {
-		if err := h.auth.Logout(c.Request().Context(), st.Session.ID, st.User, c.RealIP()); err != nil {
+		var err error
+		if idToken, err = h.auth.EndSession(c.Request().Context(), st.Session.ID, st.User, c.RealIP()); err != nil {
 			return err
 		}
 		st.Session.Options.MaxAge = -1
 		if err := st.Session.Save(c.Request(), c.Response()); err != nil {
 			return err
+		}
+	}
+	if idToken != "" && h.opts.EndSession != nil {
+		if u := h.opts.EndSession.EndSessionURL(c.Request().Context(), idToken); u != "" {
+			st.User = nil // signed out: the page is an anonymous one
+			return render(c, http.StatusOK, views.SignedOut(views.SignedOutPage{Page: Frame(c, "Signed out", "login"),
+				ProviderName: h.opts.SSOName, EndSessionURL: u}))
 		}
 	}
 	return c.Redirect(http.StatusSeeOther, "/login")

@@ -100,7 +100,13 @@ func (h *BindInstances) Matching(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	all, err := h.search.All(ctx, lr.region.ID, cf)
+	all, err := h.search.All(ctx, lr.region.ID, cf, selection.Max)
+	var tooMany *cloud.TooManyError
+	if errors.As(err, &tooMany) {
+		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr, fmt.Sprintf("Nothing was selected: %s match the filter, "+
+			"and a selection holds at most %d. Narrow the filter (a name, a tag, a status) and select again.",
+			text.Plural(tooMany.Total, "instance", "instances"), selection.Max), "error")
+	}
 	if err != nil {
 		return err
 	}

@@ -139,6 +139,8 @@ func userAdminError(err error) error {
 		return apperr.NotFound("That user")
 	case errors.Is(err, auth.ErrLastAdmin):
 		return apperr.Conflict("Refused: keybind must keep at least one enabled administrator.")
+	case errors.Is(err, auth.ErrSSOAccount):
+		return apperr.Conflict("This account signs in through single sign-on; keybind keeps no password for it.")
 	case errors.As(err, &ve):
 		return apperr.Invalid("The "+ve.Field+" "+ve.Message+".", map[string]string{ve.Field: ve.Message})
 	}

@@ -36,6 +36,9 @@ type InstanceList struct {
 	MessageKind string // success, error, info, warning
 	Filter      InstanceFilter
 	Error       string // the cloud could not list instances
+	// Listed says how old the list is ("just now", "4 seconds ago"): pages
+	// are shared for a few seconds; RefreshURL reads it again now.
+	Listed, RefreshURL string
 }
 
 // InstancePickPage is step 3 of binding: choose the instances.

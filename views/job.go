@@ -31,6 +31,9 @@ type JobSummary struct {
 	Counts             JobCounts
 	CanRollback        bool
 	RollbackOf         int64
+	CanPause           bool // the engine has work for the job and it is not paused
+	CanResume          bool // paused
+	CanCancel          bool // the engine has work for the job and it is not cancelled
 }
 
 // JobRow is one instance in the result grid.

@@ -48,9 +48,19 @@ type ReviewForm struct {
 	Ack            bool
 	After          string // "none" or "restart"
 	Force          bool
-	Wave           int
-	Reason         string // why, or a ticket; optional
+	Window         string // at most this many restarting at once: "10%" or "25"
+	MaxErrors      string // failed restarts before the job pauses: "0", "5" or "2%"
+	StartWithOne   bool   // one restart first, then the window
+	Reason         string // why, in the person's words (a ticket number); optional
 	Same           bool   // send the key again to instances that already have it
+}
+
+// Overlap is an active job that already works on some of the instances.
+type Overlap struct {
+	JobID     int64
+	Title     string
+	Instances int
+	First     []string // the first few instance IDs
 }
 
 // ReviewPage is step 4 of binding: what will happen, before anything is sent.
@@ -67,6 +77,7 @@ type ReviewPage struct {
 	BackURL            string
 	Action             string // form action
 	RollbackOf         int64
+	Overlaps           []Overlap // the job would be refused while these run
 }
 
 // MaxReviewRows is the most rows each review table lists; the counts at

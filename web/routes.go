@@ -1,10 +1,12 @@
 package web
 
 import (
+	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 
 	"keybind/handlers"
 	"keybind/internal/auth"
+	"keybind/internal/sso"
 )
 
 // routes is the console's route table. Every route needs a signed-in user
@@ -21,10 +23,11 @@ func (s *Server) routes() {
 
 	// Pages and actions with a session and CSRF protection.
 	app := e.Group("", s.loadSession, csrfProtect, noStore)
-	login := handlers.NewLogin(s.deps.Auth, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, s.cfg.Clock))
+	login := handlers.NewLogin(s.deps.Auth, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, s.cfg.Clock), s.loginOptions())
 	app.GET("/login", login.Show)
 	app.POST("/login", login.Submit, s.knownDevice)
 	app.POST("/logout", login.Logout)
+	s.ssoRoutes(app)
 
 	// Everything else: a signed-in user, and the permission named per route.
 	user := app.Group("", requireUser, mustChangePassword)
@@ -38,8 +41,8 @@ func (s *Server) routes() {
 
 	// Binding: region → key pair → instances → review → job.
 	region := handlers.NewBindRegion(sv.regions, s.deps.Auth)
-	keys := handlers.NewBindKeys(sv.regions, gw)
-	inst := handlers.NewBindInstances(sv.regions, sv.instances, gw, s.deps.Selections)
+	keys := handlers.NewBindKeys(sv.regions, sv.keyPairs)
+	inst := handlers.NewBindInstances(sv.regions, sv.instances, gw, s.deps.Selections, s.cfg.Clock)
 	review := handlers.NewBindReview(sv.binding, s.deps.Selections)
 	create := handlers.NewJobsCreate(sv.binding, s.deps.Selections)
 	bind := need(auth.PermBind)
@@ -76,6 +79,9 @@ func (s *Server) routes() {
 	user.POST("/jobs/:id/reboot-all", actions.RebootAll, restart)
 	user.POST("/jobs/:id/start-all", actions.StartAll, restart)
 	user.POST("/jobs/:id/retry", actions.Retry, bind, restart)
+	user.POST("/jobs/:id/pause", actions.Pause, restart)
+	user.POST("/jobs/:id/resume", actions.Resume, restart)
+	user.POST("/jobs/:id/cancel", actions.Cancel, restart)
 	rollback := handlers.NewJobRollback(sv.binding)
 	user.GET("/jobs/:id/rollback", rollback.Show, bind)
 	user.POST("/jobs/:id/rollback", rollback.Create, bind)
@@ -107,6 +113,26 @@ func (s *Server) routes() {
 	s.keypairRoutes(user)
 	s.tokenRoutes(user)
 	s.apiRoutes()
+}
+
+// ssoRoutes are single sign-on's two steps (docs/SSO.md), when an identity
+// provider is configured. Callbacks share a per-IP limiter of their own.
+func (s *Server) ssoRoutes(app *echo.Group) {
+	if s.deps.SSO == nil {
+		return
+	}
+	h := handlers.NewSSO(s.deps.SSO, s.ssoFlows, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, s.cfg.Clock))
+	app.GET(sso.StartPath, h.Start)
+	app.GET(sso.CallbackPath, h.Callback)
+}
+
+// loginOptions are the ways in the sign-in page offers.
+func (s *Server) loginOptions() handlers.LoginOptions {
+	o := handlers.LoginOptions{PasswordLogin: s.deps.Auth.PasswordLoginOn()}
+	if s.deps.SSO != nil {
+		o.SSOName, o.EndSession = s.deps.SSO.ProviderName(), s.deps.SSO
+	}
+	return o
 }
 
 const staticPrefix = "/static/"

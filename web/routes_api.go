@@ -59,6 +59,9 @@ func (s *Server) apiRoutes() {
 	v1.POST("/jobs/:id/start-stopped", actions.StartStopped, restart)
 	v1.POST("/jobs/:id/retry-failed", actions.RetryFailed, bind, restart)
 	v1.POST("/jobs/:id/items/:instance/resolve", actions.Resolve, restart)
+	v1.POST("/jobs/:id/pause", actions.Pause, restart)
+	v1.POST("/jobs/:id/resume", actions.Resume, restart)
+	v1.POST("/jobs/:id/cancel", actions.Cancel, restart)
 
 	// Administration.
 	v1.GET("/audit", api.NewAudit(s.deps.Auth).List, need(auth.PermReadAudit))

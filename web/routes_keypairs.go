@@ -17,7 +17,7 @@ func (s *Server) keypairRoutes(user *echo.Group) {
 
 	imp := handlers.NewKeyPairImport(sv.regions, sv.keys)
 	create := handlers.NewKeyPairCreate(sv.regions, sv.keys)
-	user.GET("/keypairs", handlers.NewKeyPairsList(sv.regions, s.deps.Cloud, sv.keys, s.deps.Auth).Show, view)
+	user.GET("/keypairs", handlers.NewKeyPairsList(sv.regions, sv.keyPairs, sv.keys, s.deps.Auth, s.cfg.Clock).Show, view)
 	user.GET("/keypairs/key", handlers.NewKeyPairShow(sv.keys).Show, view)
 	user.GET("/keypairs/import", imp.Show, manage)
 	user.POST("/keypairs/import", imp.Import, manage)

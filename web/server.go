@@ -24,6 +24,7 @@ import (
 	"keybind/internal/keypairs"
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
+	"keybind/internal/sso"
 	"keybind/static"
 )
 
@@ -53,6 +54,7 @@ type Deps struct {
 	Sandbox    *sandbox.Sandbox // the ECS sandbox behind the console, when it is embedded
 	Denials    DenialRecorder   // default: Auth
 	Ready      ReadyChecker     // the database behind GET /readyz
+	SSO        *sso.Service     // single sign-on (docs/SSO.md); nil when no identity provider is configured
 }
 
 // Server is the console's HTTP application.
@@ -64,6 +66,7 @@ type Server struct {
 	log      *slog.Logger
 	sessions *dbStore
 	devices  devices
+	ssoFlows ssoFlows
 	ready    *readiness
 }
 
@@ -72,17 +75,20 @@ type Server struct {
 type services struct {
 	regions   *inventory.Regions
 	instances *inventory.Instances
+	keyPairs  *inventory.KeyPairs
 	binding   *binding.Service
 	keys      *keypairs.Service
 }
 
 func newServices(cfg Config, d Deps) services {
 	regions := inventory.NewRegions(d.Cloud, cfg.Clock, 0)
+	keyPairs := inventory.NewKeyPairs(d.Cloud, cfg.Clock, 0)
 	return services{
 		regions:   regions,
-		instances: inventory.NewInstances(d.Cloud),
+		instances: inventory.NewInstances(d.Cloud, cfg.Clock, 0),
+		keyPairs:  keyPairs,
 		binding:   binding.New(regions, d.Cloud, d.Jobs),
-		keys:      keypairs.New(regions, d.Cloud, d.Auth, cfg.Logger),
+		keys:      keypairs.New(regions, d.Cloud, d.Auth, cfg.Clock, cfg.Logger, keyPairs.Changed),
 	}
 }
 
@@ -117,6 +123,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{echo: e, cfg: cfg, deps: deps, svc: newServices(cfg, deps), log: cfg.Logger}
 	s.sessions = newDBStore(deps.Auth, cfg.CookieKeys)
 	s.devices = newDevices(cfg.CookieKeys)
+	s.ssoFlows = newSSOFlows(cfg.CookieKeys)
 	s.ready = newReadiness(deps.Ready, cfg.Clock)
 	e.HTTPErrorHandler = s.handleError
 	s.middleware()

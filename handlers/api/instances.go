@@ -16,7 +16,7 @@ import (
 // InstanceSearch reads instances with the picker's rules;
 // *inventory.Instances provides it.
 type InstanceSearch interface {
-	Page(ctx context.Context, region string, f cloud.InstanceFilter) (cloud.InstancePage, error)
+	Page(ctx context.Context, region string, f cloud.InstanceFilter, fresh bool) (inventory.Page, error)
 }
 
 // Instances lists a region's instances with the console's filters.
@@ -89,7 +89,7 @@ func (h *Instances) List(c echo.Context) error {
 		return err
 	}
 	cf.PageNumber, cf.PageSize = page, size
-	res, err := h.search.Page(ctx, region.ID, cf)
+	res, err := h.search.Page(ctx, region.ID, cf, true) // scripts read the cloud as it is now
 	if err != nil {
 		return err
 	}

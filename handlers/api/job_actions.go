@@ -23,6 +23,9 @@ type JobRestarter interface {
 	RestartAll(ctx context.Context, actor jobs.Actor, jobID int64, kind jobs.RestartAllKind, force bool) (int, error)
 	RetryFailed(ctx context.Context, actor jobs.Actor, jobID int64) (int, error)
 	ResolveOperator(ctx context.Context, actor jobs.Actor, jobID int64, instanceID string, d jobs.Decision) error
+	Pause(ctx context.Context, actor jobs.Actor, jobID int64) error
+	Resume(ctx context.Context, actor jobs.Actor, jobID int64) error
+	Cancel(ctx context.Context, actor jobs.Actor, jobID int64) error
 }
 
 // JobEngine is the engine as the API's job actions use it.
@@ -185,6 +188,34 @@ func (h *JobActions) Resolve(c echo.Context) error {
 		n = 0
 	}
 	return h.answer(c, id, n, err, inst+" does not need a decision.")
+}
+
+// Pause stops the job from sending anything new until it is resumed.
+func (h *JobActions) Pause(c echo.Context) error { return h.control(c, h.engine.Pause) }
+
+// Resume lets a paused job send again.
+func (h *JobActions) Resume(c echo.Context) error { return h.control(c, h.engine.Resume) }
+
+// Cancel ends the job: nothing new is sent; what was sent finishes.
+func (h *JobActions) Cancel(c echo.Context) error { return h.control(c, h.engine.Cancel) }
+
+func (h *JobActions) control(c echo.Context, act func(ctx context.Context, actor jobs.Actor, jobID int64) error) error {
+	var req struct{}
+	if err := decodeOptionalJSON(c, &req); err != nil {
+		return err
+	}
+	id, err := request.JobID(c)
+	if err != nil {
+		return err
+	}
+	if err := act(c.Request().Context(), request.JobActor(c, auth.ViaAPI), id); err != nil {
+		return err
+	}
+	j, err := apiReadJob(c, h.engine, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, j)
 }
 
 // answer words the engine's outcome: 202 with the job, or 409 when there was

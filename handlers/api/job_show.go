@@ -41,29 +41,46 @@ type apiJobSummary struct {
 	// State is running, waiting-restarts, needs-attention, waiting-for-you
 	// (keys bound, instances wait for a reboot or start nobody asked for
 	// yet) or done (every key in effect or excluded).
-	State      string    `json:"state"`
-	StateLabel string    `json:"state_label"`
-	InMotion   bool      `json:"in_motion"`
-	After      string    `json:"after"`
-	Policy     apiPolicy `json:"policy"`
+	State       string    `json:"state"`
+	StateLabel  string    `json:"state_label"`
+	InMotion    bool      `json:"in_motion"`
+	After       string    `json:"after"`
+	Policy      apiPolicy `json:"policy"`
+	Paused      *apiPause `json:"paused"`       // null unless paused
+	CancelledAt *string   `json:"cancelled_at"` // null unless cancelled
+	CancelledBy string    `json:"cancelled_by"`
 }
 
 type apiPolicy struct {
-	After    string `json:"after"` // none | restart
-	Force    bool   `json:"force"`
-	WaveSize int    `json:"wave_size"`
+	After        string `json:"after"` // none | restart
+	Force        bool   `json:"force"`
+	WaveSize     int    `json:"wave_size"`  // the window: at most this many restarting at once
+	Window       string `json:"window"`     // as asked: "10%" or "25"
+	MaxErrors    string `json:"max_errors"` // failed restarts allowed, as asked: "0", "5" or "2%"
+	ErrorBudget  int    `json:"error_budget"`
+	StartWithOne bool   `json:"start_with_one"`
+}
+
+type apiPause struct {
+	At     string `json:"at"`
+	Reason string `json:"reason"` // errors | person
+	By     string `json:"by"`
 }
 
 // apiListCounts are the counts of the jobs page.
 type apiListCounts struct {
-	Total     int `json:"total"`
-	Bound     int `json:"bound"`
-	Failed    int `json:"failed"`
-	Excluded  int `json:"excluded"`
-	Pending   int `json:"pending"`
-	InEffect  int `json:"in_effect"`
-	InMotion  int `json:"in_motion"`
-	Decisions int `json:"decisions"`
+	Total      int `json:"total"`
+	Bound      int `json:"bound"`
+	Failed     int `json:"failed"`
+	Excluded   int `json:"excluded"`
+	Pending    int `json:"pending"`
+	InEffect   int `json:"in_effect"`
+	InMotion   int `json:"in_motion"`
+	Decisions  int `json:"decisions"`
+	Restarting int `json:"restarting"` // reboots and starts sent and not yet settled
+	Queued     int `json:"queued"`     // restarts waiting for a place in the window
+	Replaced   int `json:"replaced"`   // Running again with another key pair
+	Cancelled  int `json:"cancelled"`
 }
 
 // apiJobCounts are the grid's counts, with what its bulk buttons would do.
@@ -157,7 +174,12 @@ func toAPIJobSummary(j jobs.Job) apiJobSummary {
 	out := apiJobSummary{ID: j.ID, Kind: string(j.Kind), Title: j.Title(), Region: j.Region, KeyPair: j.KeyPair,
 		CreatedBy: j.CreatedBy.Username, CreatedVia: j.CreatedBy.Via, CreatedAt: *apiTime(j.CreatedAt), FinishedAt: apiTime(j.FinishedAt), Reason: j.Reason,
 		State: string(j.State), StateLabel: j.StateWords(), InMotion: j.InMotion(), After: j.AfterWords(),
-		Policy: apiPolicy{After: "none", Force: j.Policy.Force, WaveSize: j.Policy.WaveSize}}
+		Policy: apiPolicy{After: "none", Force: j.Policy.Force, WaveSize: j.Policy.WaveSize, Window: j.Policy.Window,
+			MaxErrors: j.Policy.MaxErrorsSpec, ErrorBudget: j.Policy.MaxErrors, StartWithOne: j.Policy.StartWithOne},
+		CancelledAt: apiTime(j.CancelledAt), CancelledBy: j.CancelledBy}
+	if !j.Paused.At.IsZero() {
+		out.Paused = &apiPause{At: *apiTime(j.Paused.At), Reason: j.Paused.Reason, By: j.Paused.By}
+	}
 	if j.ParentID != 0 {
 		parent := j.ParentID
 		out.RollbackOf = &parent
@@ -173,5 +195,6 @@ func toAPIJobSummary(j jobs.Job) apiJobSummary {
 
 func toAPIListCounts(c jobs.Counts) apiListCounts {
 	return apiListCounts{Total: c.Total, Bound: c.Bound, Failed: c.Failed(), Excluded: c.Excluded, Pending: c.KeyPending,
-		InEffect: c.KeyInEffect, InMotion: c.InMotion, Decisions: c.NeedsDecision}
+		InEffect: c.KeyInEffect, InMotion: c.InMotion, Decisions: c.NeedsDecision, Restarting: c.Restarting, Queued: c.Queued,
+		Replaced: c.KeyReplaced, Cancelled: c.Cancelled}
 }

@@ -42,7 +42,7 @@ func (h *JobsCreate) Bind(c echo.Context) error {
 	if !req.Acknowledge {
 		fields["acknowledge"] = "Set to true to confirm that binding disables password login on every bound instance."
 	}
-	want := apiWant{policy: req.policy(fields), reason: req.reason(fields), same: req.IncludeSameKey}
+	want := apiWant{rollout: req.rollout(fields), reason: req.reason(fields), same: req.IncludeSameKey}
 	return h.plan(c, binding.Target{Kind: jobs.KindBind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, want, fields)
 }
 
@@ -65,12 +65,12 @@ func (h *JobsCreate) Unbind(c echo.Context) error {
 		fields["key_pair"] = "Required: the name of a key pair in the region."
 	}
 	checkInstanceIDs(req.InstanceIDs, fields)
-	want := apiWant{policy: req.policy(fields), reason: req.reason(fields)}
+	want := apiWant{rollout: req.rollout(fields), reason: req.reason(fields)}
 	return h.plan(c, binding.Target{Kind: jobs.KindUnbind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, want, fields)
 }
 
 // plan plans the target from a fresh read of the cloud and creates its
-// job; want carries the request's policy, reason and choices.
+// job; want carries the request's rollout, reason and choices.
 func (h *JobsCreate) plan(c echo.Context, t binding.Target, want apiWant, fields map[string]string) error {
 	idem, err := idempotencyKey(c)
 	if err != nil {
@@ -112,7 +112,7 @@ func (h *JobsCreate) Rollback(c echo.Context) error {
 		return err
 	}
 	fields := map[string]string{}
-	policy, reason := req.policy(fields), req.reason(fields)
+	rollout, reason := req.rollout(fields), req.reason(fields)
 	parent, err := request.JobID(c)
 	if err != nil {
 		return err
@@ -121,7 +121,7 @@ func (h *JobsCreate) Rollback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	want := apiWant{kind: jobs.KindRollback, parent: parent, policy: policy, reason: reason}
+	want := apiWant{kind: jobs.KindRollback, parent: parent, rollout: rollout, reason: reason}
 	if handled, err := h.replay(c, idem, want); handled || err != nil {
 		return err
 	}

@@ -1,10 +1,13 @@
 package api
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -48,10 +51,13 @@ var apiIdempotencyPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
 
 // apiPolicyRequest is the restart policy fields of a job request.
 type apiPolicyRequest struct {
-	After    string `json:"after"`
-	Force    bool   `json:"force"`
-	WaveSize *int   `json:"wave_size"`
-	Reason   string `json:"reason"` // why, or a ticket; optional
+	After        string      `json:"after"`
+	Force        bool        `json:"force"`
+	Window       amountField `json:"window"`     // "10%" or 25; default 10%
+	MaxErrors    amountField `json:"max_errors"` // 0, 5 or "2%"; default 0
+	StartWithOne *bool       `json:"start_with_one"`
+	WaveSize     *int        `json:"wave_size"` // the window as a number (before windows had shares)
+	Reason       string      `json:"reason"`    // why, or a ticket; optional
 }
 
 // reason checks the reason into fields (the review page's rule) and
@@ -64,9 +70,27 @@ func (p apiPolicyRequest) reason(fields map[string]string) string {
 	return r
 }
 
-// policy checks the fields into fields and returns the policy.
-func (p apiPolicyRequest) policy(fields map[string]string) jobs.RestartPolicy {
-	out := jobs.RestartPolicy{Force: p.Force, WaveSize: binding.DefaultWave}
+// amountField is a number or a share such as "10%", as a request gives it.
+type amountField string
+
+// UnmarshalJSON takes a JSON number or string.
+func (a *amountField) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*a = amountField(s)
+		return nil
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil {
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[string]()}
+	}
+	*a = amountField(strconv.Itoa(n))
+	return nil
+}
+
+// rollout checks the fields into fields and returns the rollout asked for.
+func (p apiPolicyRequest) rollout(fields map[string]string) binding.Rollout {
+	out := binding.Rollout{Force: p.Force, Window: string(p.Window), MaxErrors: string(p.MaxErrors), StartWithOne: p.StartWithOne}
 	switch p.After {
 	case "", "none":
 	case "restart":
@@ -75,13 +99,32 @@ func (p apiPolicyRequest) policy(fields map[string]string) jobs.RestartPolicy {
 		fields["after"] = `Either "none" (reboot or start later, yourself) or "restart" (reboot the Running instances and start the Stopped ones once bound).`
 	}
 	if p.WaveSize != nil {
-		if n := *p.WaveSize; n < 1 || n > jobs.MaxWaveSize {
+		switch n := *p.WaveSize; {
+		case n < 1 || n > jobs.MaxWaveSize:
 			fields["wave_size"] = fmt.Sprintf("A whole number from 1 to %d.", jobs.MaxWaveSize)
-		} else {
-			out.WaveSize = n
+		case out.Window != "":
+			fields["wave_size"] = "Give the window or the wave size, not both."
+		default:
+			out.Window = strconv.Itoa(n)
 		}
 	}
+	if _, err := out.Policy(1); err != nil {
+		rolloutField(err, fields)
+	}
 	return out
+}
+
+// rolloutField words a rollout that cannot be read.
+func rolloutField(err error, fields map[string]string) bool {
+	switch {
+	case errors.Is(err, jobs.ErrWindowInvalid):
+		fields["window"] = fmt.Sprintf("A number of instances from 1 to %d, or a share such as \"10%%\".", jobs.MaxWaveSize)
+	case errors.Is(err, jobs.ErrMaxErrorsInvalid):
+		fields["max_errors"] = "A number of failed restarts (0 or more), or a share such as \"2%\"."
+	default:
+		return false
+	}
+	return true
 }
 
 // apiWant is what a job request asks for, to compare a retried request
@@ -92,7 +135,7 @@ type apiWant struct {
 	keyPair string
 	ids     []string // nil for a rollback
 	parent  int64
-	policy  jobs.RestartPolicy
+	rollout binding.Rollout
 	reason  string
 	same    bool // include the instances that already have the key
 }
@@ -136,9 +179,10 @@ func (h *JobsCreate) replay(c echo.Context, key string, want apiWant) (handled b
 
 func sameRequest(j apiJob, w apiWant) bool {
 	after := "none"
-	if w.policy.AfterBind {
+	if w.rollout.AfterBind {
 		after = "restart"
 	}
+	window, maxErrors := cmp.Or(w.rollout.Window, jobs.DefaultWindow), cmp.Or(w.rollout.MaxErrors, jobs.DefaultMaxErrors)
 	parent := int64(0)
 	if j.RollbackOf != nil {
 		parent = *j.RollbackOf
@@ -147,7 +191,8 @@ func sameRequest(j apiJob, w apiWant) bool {
 		return false
 	}
 	if j.Kind != string(w.kind) || j.KeyPair != w.keyPair || parent != w.parent || j.Reason != w.reason ||
-		j.Policy.After != after || j.Policy.Force != w.policy.Force || j.Policy.WaveSize != w.policy.WaveSize {
+		j.Policy.After != after || j.Policy.Force != w.rollout.Force || j.Policy.Window != window || j.Policy.MaxErrors != maxErrors ||
+		w.rollout.StartWithOne != nil && *w.rollout.StartWithOne != j.Policy.StartWithOne {
 		return false
 	}
 	if w.ids == nil {
@@ -167,13 +212,16 @@ func sameRequest(j apiJob, w apiWant) bool {
 // concurrent request with the same key won).
 func (h *JobsCreate) create(c echo.Context, key string, want apiWant, rv binding.Review) error {
 	id, created, err := h.plans.Create(c.Request().Context(), binding.Request{
-		Review: rv, IdempotencyKey: key, Actor: request.JobActor(c, auth.ViaAPI), Policy: want.policy, Reason: want.reason,
+		Review: rv, IdempotencyKey: key, Actor: request.JobActor(c, auth.ViaAPI), Rollout: want.rollout, Reason: want.reason,
 	})
 	var none *binding.NothingIncludedError
-	if errors.As(err, &none) {
+	var overlap *jobs.OverlapError
+	switch {
+	case errors.As(err, &none):
 		return nothingIncluded(want.kind, none.Plan)
-	}
-	if err != nil {
+	case errors.As(err, &overlap):
+		return overlapping(overlap.Overlaps)
+	case err != nil:
 		return err
 	}
 	if !created {
@@ -223,6 +271,18 @@ func nothingIncluded(kind jobs.Kind, p jobs.Plan) error {
 	return apperr.Invalid("No instance can be "+verb+".", map[string]string{
 		"instance_ids": "None of these instances can be " + verb + ": " + excludedWords(p) + ".",
 	})
+}
+
+// overlapping refuses a job whose instances active jobs work on, naming them.
+func overlapping(overlaps []jobs.Overlap) error {
+	parts := make([]string, len(overlaps))
+	for i, o := range overlaps {
+		parts[i] = fmt.Sprintf("job %d (%s)", o.JobID, strings.Join(text.FirstFew(o.InstanceIDs, 5), ", "))
+	}
+	e := apperr.New(http.StatusConflict, "jobs_overlap",
+		"Some of these instances are in a job that is still running: one instance is changed by one job at a time. Wait for it to end, or leave them out.")
+	e.Fields = map[string]string{"instance_ids": "In active jobs: " + strings.Join(parts, "; ") + "."}
+	return e
 }
 
 // excludedWords says why a plan leaves instances out: "2 windows (…); 1 not found any more".

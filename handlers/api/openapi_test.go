@@ -329,6 +329,18 @@ func TestAPIConformsToOpenAPI(t *testing.T) {
 	expect(call(admin, "POST", job+"/rollback", map[string]any{"after": "restart", "wave_size": 5}, "Idempotency-Key", "conformance-rollback"), 200, "rollback replayed")
 	expect(call(admin, "POST", "/api/v1/jobs/999/rollback", nil, "Idempotency-Key", "conformance-rollback-2"), 404, "rollback of no job")
 
+	// Pause, resume and cancel a job, and a job on the instances of an active one.
+	rb := expect(call(admin, "POST", job+"/rollback", map[string]any{"after": "restart", "window": "10%"}, "Idempotency-Key", "conformance-rollback-3"), 409, "rollback while the first one runs")
+	_ = rb
+	restore := "/api/v1/jobs/" + fmt.Sprint(jNum(expect(call(admin, "GET", "/api/v1/jobs?page_size=1", nil), 200, "newest job").JSON["items"].([]any)[0].(map[string]any)["id"]))
+	expect(call(admin, "POST", restore+"/pause", nil), 202, "pause")
+	expect(call(admin, "POST", restore+"/pause", nil), 409, "pause again")
+	expect(call(admin, "POST", restore+"/resume", map[string]any{}), 202, "resume")
+	expect(call(admin, "POST", restore+"/resume", nil), 409, "resume a running job")
+	expect(call(admin, "POST", restore+"/cancel", nil), 202, "cancel")
+	expect(call(admin, "POST", restore+"/cancel", nil), 409, "cancel again")
+	expect(call(admin, "POST", "/api/v1/jobs/999/cancel", nil), 404, "cancel no job")
+
 	expect(call(admin, "GET", "/api/v1/audit?page_size=20", nil), 200, "audit")
 	expect(call(admin, "GET", "/api/v1/audit?from=yesterday", nil), 422, "audit, bad date")
 
@@ -359,8 +371,9 @@ func TestOpenAPICheckerFindsProblems(t *testing.T) {
 	good := map[string]any{}
 	if err := json.Unmarshal([]byte(`{"id":1,"kind":"bind","title":"Bind k","region":"r","key_pair":"k","rollback_of":null,
 		"created_by":"u","created_via":"api","created_at":"2026-01-01T00:00:00Z","finished_at":null,"reason":"","state":"done","state_label":"Done",
-		"in_motion":false,"after":"a","policy":{"after":"none","force":false,"wave_size":20},
-		"counts":{"total":1,"bound":1,"failed":0,"excluded":0,"pending":0,"in_effect":1,"in_motion":0,"decisions":0,"reboot_ready":0,"start_ready":0,"retryable":0},
+		"in_motion":false,"after":"a","policy":{"after":"none","force":false,"wave_size":20,"window":"10%","max_errors":"0","error_budget":0,"start_with_one":false},
+		"paused":null,"cancelled_at":null,"cancelled_by":"",
+		"counts":{"total":1,"bound":1,"failed":0,"excluded":0,"pending":0,"in_effect":1,"in_motion":0,"decisions":0,"restarting":0,"queued":0,"replaced":0,"cancelled":0,"reboot_ready":0,"start_ready":0,"retryable":0},
 		"items":[{"instance_id":"i-a","name":"a","previous_key":"","target_key":"k","action":"attach","result":"Bound","result_detail":"",
 		"key_state":"done","key_code":"","key_message":"","key_request_id":"","excluded_reason":"","restart":"Running — key in effect","waiting":"",
 		"restart_state":"key-in-effect","restart_op":"reboot","restart_code":"","restart_message":"","last_status":"Running",

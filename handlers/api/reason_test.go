@@ -19,6 +19,7 @@ func TestAPIReasonAndInstancesThatHaveTheKey(t *testing.T) {
 	ids := app.LinuxInstances(t, 3)
 	app.SetInstance(t, ids[0], sandbox.StatusRunning, key)
 	app.SetInstance(t, ids[1], sandbox.StatusRunning, "")
+	app.SetInstance(t, ids[2], sandbox.StatusRunning, key)
 	body := map[string]any{"region": testapp.Region, "key_pair": key, "instance_ids": ids[:2], "acknowledge": true, "reason": "two\nlines"}
 	if r := a.call(http.MethodPost, "/api/v1/jobs/bind", body, "Idempotency-Key", "reason-bad-1"); r.Status != http.StatusUnprocessableEntity || r.field("reason") == "" {
 		t.Errorf("a two-line reason: %d %s, want 422 naming reason", r.Status, r.Raw)
@@ -37,7 +38,8 @@ func TestAPIReasonAndInstancesThatHaveTheKey(t *testing.T) {
 	if l := a.get("/api/v1/jobs").want(t, http.StatusOK, "jobs"); jStr(jObj(jList(l.JSON["items"])[0])["reason"]) != "CHG-9 rotate" {
 		t.Errorf("the job list does not carry the reason: %.300s", l.Raw)
 	}
-	body["include_same_key"], body["reason"] = true, ""
+	// Another instance that has the key (one instance is in one active job at a time).
+	body["include_same_key"], body["reason"], body["instance_ids"] = true, "", ids[2:]
 	r = a.call(http.MethodPost, "/api/v1/jobs/bind", body, "Idempotency-Key", "reason-same-1").want(t, http.StatusCreated, "bind with include_same_key")
 	for _, it := range jList(r.JSON["items"]) {
 		if item := jObj(it); jStr(item["key_state"]) == "excluded" {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"keybind/internal/fault"
 )
 
 var (
@@ -23,6 +25,27 @@ var (
 	ErrLastAdmin = errors.New("auth: this would leave no enabled admin")
 	// ErrSessionDataTooLarge refuses session data over the size limit.
 	ErrSessionDataTooLarge = errors.New("auth: session data too large")
+)
+
+// Refusals of single sign-on and of password sign-in next to it. Each is
+// audited where it is decided; the edge words them.
+var (
+	// ErrPasswordLoginOff refuses a password sign-in while password sign-in
+	// is off and the name is not a break-glass administrator's.
+	ErrPasswordLoginOff = fault.New(fault.KindConflict, "password_login_off")
+	// ErrSSOAccount refuses a password change or reset for an account that
+	// signs in through single sign-on: keybind keeps no password for it.
+	ErrSSOAccount = fault.New(fault.KindConflict, "sso_account")
+	// ErrNoRole refuses a person whose provider claims map to no role.
+	ErrNoRole = fault.New(fault.KindConflict, "sso_no_role")
+	// ErrAccountDisabled refuses a person whose keybind account is disabled.
+	ErrAccountDisabled = fault.New(fault.KindConflict, "sso_account_disabled")
+	// ErrNameTaken refuses a first sign-in whose user name belongs to
+	// another account (a local one, or another provider person's).
+	ErrNameTaken = fault.New(fault.KindConflict, "sso_name_taken")
+	// ErrBadUsername refuses a first sign-in whose user name claim is not a
+	// valid keybind user name.
+	ErrBadUsername = fault.New(fault.KindInvalid, "sso_username_invalid")
 )
 
 // ThrottledError refuses a sign-in attempt made too soon after repeated

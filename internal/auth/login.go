@@ -18,10 +18,17 @@ import (
 // password, while a failure counter holds the attempt back. A *Device in ctx
 // (WithDevice) exempts a browser the account signed in from before from the
 // per-account backstop, and learns the account on success.
+//
+// While password sign-in is off (Config.PasswordLogin), a name that is not
+// a break-glass administrator's is refused with ErrPasswordLoginOff before
+// anything else, and audited.
 func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, userAgent string) (*Session, error) {
 	key := throttleKey(username)
 	ip = truncate(ip, maxClientIP)
 	attempt := store.AuditEntry{Username: key, Via: ViaWeb, ClientIP: ip, Action: ActionLogin, Outcome: store.OutcomeFailure}
+	if s.passwordOff && !s.breakGlass[key] {
+		return nil, s.refusePassword(ctx, attempt)
+	}
 	device := deviceFrom(ctx)
 	keys := failureKeys(key, ip)
 
@@ -39,7 +46,10 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 	var user *store.UserRow
 	encoded := s.dummy()
 	if u, err := s.st.UserByName(ctx, key); err == nil {
-		user, encoded = &u, u.PasswordHash
+		user = &u
+		if u.SSOSubject == "" {
+			encoded = u.PasswordHash
+		}
 		attempt.UserID, attempt.Role = u.ID, u.Role
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("auth: login: %w", err)
@@ -57,6 +67,10 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 		// recorded masked, enough to tell a typo from a spray.
 		attempt.Username = maskUnknown(key)
 		attempt.Detail = "unknown user"
+	case user.SSOSubject != "":
+		// Checked against the unknown-user hash above: the same work, and
+		// never a match.
+		attempt.Detail = "single sign-on account: it has no password"
 	case !ok:
 		attempt.Detail = "wrong password"
 	case user.Disabled:
@@ -114,6 +128,23 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 	u := userFromRow(*user)
 	return &Session{ID: raw, User: &u, CreatedAt: now, LastSeen: now, Data: map[string]string{}}, nil
 }
+
+// refusePassword audits a password sign-in refused because password
+// sign-in is off, and returns ErrPasswordLoginOff.
+func (s *Service) refusePassword(ctx context.Context, attempt store.AuditEntry) error {
+	attempt.Detail = "password sign-in is off; not a break-glass administrator"
+	if u, err := s.st.UserByName(ctx, attempt.Username); err == nil {
+		attempt.UserID, attempt.Role = u.ID, u.Role
+	} else {
+		attempt.Username = maskUnknown(attempt.Username)
+	}
+	s.recordBestEffort(ctx, attempt)
+	return ErrPasswordLoginOff
+}
+
+// PasswordLoginOn reports whether the sign-in page offers the password
+// form to everyone (it is off when Config.PasswordLogin.Off is set).
+func (s *Service) PasswordLoginOn() bool { return !s.passwordOff }
 
 // maskUnknown keeps the first character and the length of a name that
 // matches no account.

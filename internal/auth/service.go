@@ -48,6 +48,19 @@ type Config struct {
 	// Params are the argon2id parameters new hashes get; default
 	// DefaultParams. Tests use cheaper ones.
 	Params Params
+	// PasswordLogin turns password sign-in off for everyone but a few
+	// break-glass administrators (single sign-on, docs/SSO.md).
+	PasswordLogin PasswordLogin
+}
+
+// PasswordLogin says who may sign in with a password.
+type PasswordLogin struct {
+	// Off: only the accounts named in BreakGlass may sign in with a
+	// password; everyone else signs in through single sign-on.
+	Off bool
+	// BreakGlass names local administrators who may still sign in with a
+	// password while it is off (for when the identity provider is down).
+	BreakGlass []string
 }
 
 // Service is keybind's authentication and authorization service. It is safe
@@ -60,6 +73,9 @@ type Service struct {
 	log      *slog.Logger
 	hashSem  chan struct{}
 	params   Params
+	// passwordOff and breakGlass are Config.PasswordLogin.
+	passwordOff bool
+	breakGlass  map[string]bool
 
 	dummyOnce sync.Once
 	dummyHash string
@@ -76,6 +92,12 @@ func New(st *store.Store, cfg Config) *Service {
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
 		params:   cmp.Or(cfg.Params, DefaultParams),
+
+		passwordOff: cfg.PasswordLogin.Off,
+		breakGlass:  map[string]bool{},
+	}
+	for _, name := range cfg.PasswordLogin.BreakGlass {
+		s.breakGlass[NormalizeUsername(name)] = true
 	}
 	if s.idle <= 0 {
 		s.idle = DefaultIdleTimeout

@@ -124,15 +124,26 @@ func (s *Service) SaveSessionData(ctx context.Context, rawID string, data map[st
 // records the sign-out of actor (nil for an anonymous session: nothing is
 // recorded). It succeeds if the session is already gone.
 func (s *Service) Logout(ctx context.Context, rawID string, actor *User, ip string) error {
+	_, err := s.EndSession(ctx, rawID, actor, ip)
+	return err
+}
+
+// EndSession is Logout that also returns the ID token a session made by
+// single sign-on kept ("" for others), for the provider's end-session page.
+func (s *Service) EndSession(ctx context.Context, rawID string, actor *User, ip string) (idToken string, err error) {
 	if idHash, ok := sessionIDHash(rawID); ok {
-		if _, err := s.st.DeleteSession(ctx, idHash); err != nil {
-			return fmt.Errorf("auth: logout: %w", err)
+		if idToken, _, err = s.st.EndSession(ctx, idHash); err != nil {
+			return "", fmt.Errorf("auth: logout: %w", err)
 		}
 	}
 	if actor != nil {
-		s.recordBestEffort(ctx, WebActor(actor, ip).entry(ActionLogout, store.OutcomeSuccess, ""))
+		detail := ""
+		if actor.SSO {
+			detail = "single sign-on session"
+		}
+		s.recordBestEffort(ctx, WebActor(actor, ip).entry(ActionLogout, store.OutcomeSuccess, detail))
 	}
-	return nil
+	return idToken, nil
 }
 
 // PurgeExpired deletes sessions past their idle or absolute timeout and

@@ -23,11 +23,15 @@ type User struct {
 	MustChangePassword bool
 	CreatedAt          time.Time
 	PasswordChangedAt  time.Time
+	// SSO: the account was made by single sign-on and signs in only through
+	// its identity provider; it has no password.
+	SSO bool
 }
 
 func userFromRow(r store.UserRow) User {
 	return User{ID: r.ID, Name: r.Name, Role: Role(r.Role), Disabled: r.Disabled,
-		MustChangePassword: r.MustChangePassword, CreatedAt: r.CreatedAt, PasswordChangedAt: r.PasswordChangedAt}
+		MustChangePassword: r.MustChangePassword, CreatedAt: r.CreatedAt, PasswordChangedAt: r.PasswordChangedAt,
+		SSO: r.SSOSubject != ""}
 }
 
 // FirstAdminName is the account EnsureFirstAdmin creates.
@@ -177,7 +181,7 @@ func (s *Service) update(ctx context.Context, actor Actor, action, name string, 
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotFound
 	}
-	if err != nil && !errors.Is(err, ErrLastAdmin) {
+	if err != nil && !errors.Is(err, ErrLastAdmin) && !errors.Is(err, ErrSSOAccount) {
 		return fmt.Errorf("auth: %s %q: %w", action, name, err)
 	}
 	return err
@@ -215,6 +219,9 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, name, password s
 		return fmt.Errorf("auth: set password: %w", err)
 	}
 	return s.update(ctx, actor, ActionUserPasswordReset, name, func(q *store.Queries, u store.UserRow, now time.Time) error {
+		if u.SSOSubject != "" {
+			return ErrSSOAccount
+		}
 		self := actor.User != nil && actor.User.ID == u.ID
 		if err := q.SetPasswordHash(ctx, u.ID, hash, !self, now); err != nil {
 			return err
@@ -262,6 +269,9 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, current, n
 	}
 	if err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
+	}
+	if u.SSOSubject != "" {
+		return ErrSSOAccount
 	}
 	ok, _, err := s.verify(ctx, current, u.PasswordHash)
 	if err != nil && ctx.Err() != nil {

@@ -31,6 +31,7 @@ type Jobs interface {
 	JobByIdempotencyKey(ctx context.Context, userID int64, key string) (jobID int64, found bool, err error)
 	Job(ctx context.Context, id int64) (jobs.Job, error)
 	Items(ctx context.Context, id int64) ([]jobs.Item, error)
+	Overlaps(ctx context.Context, region string, ids []string) ([]jobs.Overlap, error)
 }
 
 // Errors of planning and creating a job.
@@ -73,11 +74,14 @@ type Target struct {
 }
 
 // Review is a plan and the region it is in: what the review page shows and
-// what Create writes. Parent is the job a rollback restores.
+// what Create writes. Parent is the job a rollback restores; Overlaps are the
+// active jobs that already work on some of the instances (the job would be
+// refused until they end).
 type Review struct {
-	Region cloud.Region
-	Plan   jobs.Plan
-	Parent *jobs.Job
+	Region   cloud.Region
+	Plan     jobs.Plan
+	Parent   *jobs.Job
+	Overlaps []jobs.Overlap
 }
 
 // Check reads the region and checks the key pair of a target: a bind needs
@@ -114,10 +118,12 @@ func (s *Service) Plan(ctx context.Context, t Target) (Review, error) {
 	if err != nil {
 		return Review{Region: region}, err
 	}
+	rv := Review{Region: region, Plan: jobs.PlanBind(region.ID, t.KeyPair, t.InstanceIDs, found)}
 	if t.Kind == jobs.KindUnbind {
-		return Review{Region: region, Plan: jobs.PlanUnbind(region.ID, t.KeyPair, t.InstanceIDs, found)}, nil
+		rv.Plan = jobs.PlanUnbind(region.ID, t.KeyPair, t.InstanceIDs, found)
 	}
-	return Review{Region: region, Plan: jobs.PlanBind(region.ID, t.KeyPair, t.InstanceIDs, found)}, nil
+	rv.Overlaps, err = s.jobs.Overlaps(ctx, region.ID, rv.Plan.IncludedIDs())
+	return rv, err
 }
 
 // PlanRollback plans putting back, on every instance a finished job bound,
@@ -153,7 +159,8 @@ func (s *Service) PlanRollback(ctx context.Context, parentID int64) (Review, err
 		return rv, err
 	}
 	rv.Plan = jobs.PlanRollback(j.Region, items, found)
-	return rv, nil
+	rv.Overlaps, err = s.jobs.Overlaps(ctx, j.Region, rv.Plan.IncludedIDs())
+	return rv, err
 }
 
 // Existing returns the job a user already created with this idempotency
@@ -167,24 +174,48 @@ type Request struct {
 	Review         Review
 	IdempotencyKey string
 	Actor          jobs.Actor
-	Policy         jobs.RestartPolicy
+	Rollout        Rollout
 	Reason         string // why, in the person's words (a ticket number, say); may be ""
+}
+
+// Rollout is how the key is made to take effect, as the person asked: restart after binding
+// or not, force, and the rate control (see jobs.ParseRollout).
+type Rollout struct {
+	AfterBind, Force bool
+	Window           string // "10%" or "25"; "" = jobs.DefaultWindow
+	MaxErrors        string // "0", "5" or "2%"; "" = jobs.DefaultMaxErrors
+	StartWithOne     *bool  // nil = on for more than jobs.StartWithOneThreshold instances
+}
+
+// Policy resolves the rollout for a job that changes n instances.
+func (r Rollout) Policy(n int) (jobs.RestartPolicy, error) {
+	p, err := jobs.ParseRollout(r.Window, r.MaxErrors, n)
+	if err != nil {
+		return p, err
+	}
+	p.AfterBind, p.Force = r.AfterBind, r.Force
+	p.StartWithOne = n > jobs.StartWithOneThreshold
+	if r.StartWithOne != nil {
+		p.StartWithOne = *r.StartWithOne
+	}
+	return p, nil
 }
 
 // Create writes the job of a review. created is false when the key made a
 // job already (it is returned). A plan that changes no instance is refused
-// with a *NothingIncludedError.
+// with a *NothingIncludedError, one whose instances an active job works on
+// with a *jobs.OverlapError, a rollout that cannot be read with a field error.
 func (s *Service) Create(ctx context.Context, r Request) (jobID int64, created bool, err error) {
 	if r.Review.Plan.Counts.Included == 0 {
 		return 0, false, &NothingIncludedError{Plan: r.Review.Plan}
 	}
-	req := jobs.CreateRequest{IdempotencyKey: r.IdempotencyKey, Actor: r.Actor, Plan: r.Review.Plan, Policy: r.Policy, Reason: r.Reason}
+	policy, err := r.Rollout.Policy(r.Review.Plan.Counts.Included)
+	if err != nil {
+		return 0, false, err
+	}
+	req := jobs.CreateRequest{IdempotencyKey: r.IdempotencyKey, Actor: r.Actor, Plan: r.Review.Plan, Policy: policy, Reason: r.Reason}
 	if r.Review.Parent != nil {
 		req.ParentID = r.Review.Parent.ID
 	}
 	return s.jobs.Create(ctx, req)
 }
-
-// DefaultWave is the most instances restarting at once when the person
-// does not choose (the review's and the API's default).
-const DefaultWave = 20

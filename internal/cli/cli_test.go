@@ -33,6 +33,18 @@ func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
 		{"bad log level", []string{"serve", "--log-level", "loud"}, nil, "--log-level"},
 		{"sandbox instances", []string{"sandbox", "--instances", "0"}, nil, "--instances"},
 		{"sandbox bad int env", []string{"sandbox"}, map[string]string{"KEYBIND_SANDBOX_SEED": "x"}, "KEYBIND_SANDBOX_SEED"},
+		{"sandbox account with two fields", []string{"sandbox", "--account", "prod:LTAIprod"}, nil, "NAME:ACCESS_KEY_ID:ACCESS_KEY_SECRET"},
+		{"sandbox account with an empty field", []string{"sandbox", "--account", "prod::s3cret"}, nil, "NAME:ACCESS_KEY_ID:ACCESS_KEY_SECRET"},
+		{"sandbox account named badly", []string{"sandbox", "--account", "pr od:LTAIprod:s3cret"}, nil, "account name"},
+		{"sandbox account twice", []string{"sandbox", "--account", "prod:LTAIa:s3cret", "--account", "prod:LTAIb:s3cret"}, nil, `account "prod" is configured twice`},
+		{"sandbox account key twice", []string{"sandbox", "--account", "prod:LTAIa:s3cret", "--account", "dev:LTAIa:s3cret"}, nil, "already belongs"},
+		{"sandbox account with the default key", []string{"sandbox", "--account", "prod:keybind-sandbox:s3cret"}, nil, "already belongs"},
+		{"sandbox account named default", []string{"sandbox", "--account", "default:LTAIa:s3cret"}, nil, `"default"`},
+		{"sandbox bad account env", []string{"sandbox"}, map[string]string{"KEYBIND_SANDBOX_ACCOUNTS": "prod:LTAIa:s3cret,dev"}, "NAME:ACCESS_KEY_ID:ACCESS_KEY_SECRET"},
+		{"sandbox role without name", []string{"sandbox", "--role", "default"}, nil, "ACCOUNT:ROLE"},
+		{"sandbox role in no account", []string{"sandbox", "--role", "prod:ops"}, nil, `no account "prod"`},
+		{"sandbox role trusting nobody known", []string{"sandbox", "--role", "default:ops:prod"}, nil, "trusts"},
+		{"sandbox role named badly", []string{"sandbox", "--role", "default:ops/admin"}, nil, "role name"},
 		{"user without command", []string{"user"}, nil, "missing command"},
 		{"user add without role", []string{"user", "add", "bob"}, nil, "--role"},
 		{"user add without name", []string{"user", "add", "--role", "helpdesk"}, nil, "missing user name"},
@@ -48,6 +60,9 @@ func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
 			msg := err.Error()
 			if strings.Contains(msg, "\n") || !strings.Contains(msg, tt.want) {
 				t.Errorf("error %q: want one line containing %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "s3cret") {
+				t.Errorf("error %q repeats a secret", msg)
 			}
 		})
 	}

@@ -58,6 +58,35 @@ func (e *envFlags) Int64(p *int64, name, env string, def int64, usage string) {
 	e.fs.Int64Var(p, name, def, usage+envNote(env))
 }
 
+// List registers a repeatable flag. Its environment variable holds a
+// comma-separated list, used when the flag is not given at all.
+func (e *envFlags) List(p *[]string, name, env, usage string) {
+	*p = splitList(e.sys.Getenv(env))
+	e.fs.Var(&listValue{p: p, fromEnv: true}, name, usage+" (repeatable)"+envNote(env))
+}
+
+// listValue collects a repeatable flag's values; the first one given
+// replaces what came from the environment.
+type listValue struct {
+	p       *[]string
+	fromEnv bool
+}
+
+func (l *listValue) String() string {
+	if l == nil || l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l *listValue) Set(v string) error {
+	if l.fromEnv {
+		*l.p, l.fromEnv = nil, false
+	}
+	*l.p = append(*l.p, v)
+	return nil
+}
+
 func envNote(env string) string {
 	if env == "" {
 		return ""

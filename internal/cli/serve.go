@@ -16,6 +16,7 @@ import (
 	"keybind/internal/jobs"
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
+	"keybind/internal/sso"
 	"keybind/internal/store"
 	"keybind/internal/text"
 	"keybind/web"
@@ -31,6 +32,9 @@ type serveConfig struct {
 	SandboxTransition            time.Duration
 	SandboxSeed                  int64
 	SandboxInstances             int
+	SSO                          ssoFlags
+	sso                          *sso.Config        // checked SSO settings; nil when off
+	passwordLogin                auth.PasswordLogin // who may sign in with a password
 }
 
 func parseServe(args []string, sys IO) (serveConfig, error) {
@@ -51,6 +55,7 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	f.Duration(&c.SandboxTransition, "sandbox-transition", "KEYBIND_SANDBOX_TRANSITION", 6*time.Second, "embedded sandbox: how long a reboot or start takes")
 	f.Int64(&c.SandboxSeed, "sandbox-seed", "KEYBIND_SANDBOX_SEED", 1, "embedded sandbox: seed of the simulated fleet")
 	f.Int(&c.SandboxInstances, "sandbox-instances", "KEYBIND_SANDBOX_INSTANCES", 150, "embedded sandbox: instances per region")
+	f.ssoFlags(&c.SSO)
 	if err := parseFlags(fs, args, sys, "keybind serve [flags]"); err != nil {
 		return c, err
 	}
@@ -71,6 +76,9 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 		return c, &UsageError{Msg: "keybind serve: --sandbox-instances must be between 1 and 20000"}
 	}
 	if _, err := newLogger(c.LogFormat, c.LogLevel, sys.Stderr); err != nil {
+		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
+	}
+	if c.sso, c.passwordLogin, err = c.SSO.ssoConfig(); err != nil {
 		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
 	}
 	return c, nil
@@ -128,7 +136,8 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 		return fmt.Errorf("open the database in %s: %w", cfg.DataDir, err)
 	}
 	defer func() { _ = st.Close() }()
-	authSvc := auth.New(st, auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout, Logger: log})
+	authSvc := auth.New(st, auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout, Logger: log,
+		PasswordLogin: cfg.passwordLogin})
 	if err := firstAdmin(ctx, authSvc, sys); err != nil {
 		return err
 	}
@@ -153,15 +162,40 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	defer stopBackground()
 	go func() { _ = engine.Run(bg) }()
 	go authSvc.RunPurger(bg, 10*time.Minute)
+	ssoSvc, err := startSSO(bg, cfg, authSvc, log)
+	if err != nil {
+		return err
+	}
 
 	proxies, _ := parsePrefixes(cfg.TrustedProxies)
 	srv, err := web.New(web.Config{
 		Sandbox: cl.isSandbox, TLS: cfg.TLSCert != "", TrustedProxies: proxies, CookieKeys: keys, Logger: log,
-	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox, Ready: st})
+	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox, Ready: st, SSO: ssoSvc})
 	if err != nil {
 		return err
 	}
 	return listenAndServe(ctx, cfg, srv, log)
+}
+
+// startSSO builds single sign-on when it is configured and discovers the
+// provider in the background, so a misconfiguration shows in the log at
+// start; an unreachable provider does not stop the console (sign-ins try
+// again, and break-glass administrators still sign in).
+func startSSO(ctx context.Context, cfg serveConfig, a *auth.Service, log *slog.Logger) (*sso.Service, error) {
+	if cfg.sso == nil {
+		return nil, nil
+	}
+	c := *cfg.sso
+	c.Logger = log.With("component", "sso")
+	s, err := sso.New(c, a)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.passwordLogin.Off && len(cfg.passwordLogin.BreakGlass) == 0 {
+		log.Warn("password sign-in is off and no --break-glass-admins are named: nobody can sign in while the identity provider is down")
+	}
+	go func() { _ = s.Discover(ctx) }()
+	return s, nil
 }
 
 // firstAdmin creates the first administrator on a fresh database and prints

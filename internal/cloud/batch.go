@@ -3,7 +3,9 @@ package cloud
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -66,6 +68,45 @@ func fanOut(ctx context.Context, n, limit int, fn func(i int)) (ran []bool) {
 	}
 	_ = g.Wait() // fn reports its own errors
 	return ran
+}
+
+// PartialError is a batched read in which some calls failed: Unread are the IDs those calls
+// were to read, Err the first failure. What the other calls read comes with it.
+type PartialError struct {
+	Unread []string
+	Err    error
+}
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("cloud: %d instances could not be read: %v", len(e.Unread), e.Err)
+}
+
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// readChunks runs read on each chunk of at most size ids, Concurrency at a time. It returns a
+// *PartialError when some reads failed, ctx's error when it is done.
+func (g *Gateway) readChunks(ctx context.Context, action string, ids []string, size int, read func(chunk []string) error) error {
+	chunks := split(ids, size)
+	var mu sync.Mutex
+	var unread []string
+	var first error
+	fanOut(ctx, len(chunks), g.cfg.Concurrency, func(i int) {
+		if err := read(chunks[i]); err != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			unread = append(unread, chunks[i]...)
+			if first == nil {
+				first = err
+			}
+		}
+	})
+	if ctx.Err() != nil {
+		return fmt.Errorf("cloud: %s: %w", action, ctx.Err())
+	}
+	if first != nil {
+		return &PartialError{Unread: unread, Err: first}
+	}
+	return nil
 }
 
 // split cuts s into consecutive slices of at most n elements.

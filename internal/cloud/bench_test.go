@@ -72,7 +72,7 @@ func BenchmarkListRegion5000(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				all, err := g.AllInstances(context.Background(), region, cloud.InstanceFilter{})
+				all, err := g.AllInstances(context.Background(), region, cloud.InstanceFilter{}, 0)
 				if err != nil || len(all) != 5000 {
 					b.Fatalf("listed %d instances, err %v", len(all), err)
 				}

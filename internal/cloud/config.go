@@ -15,8 +15,9 @@ type Config struct {
 	Endpoint                                    string        // "" = public ECS endpoints over HTTPS; else "http(s)://host[:port]" (sandbox or VPC endpoint)
 	AccessKeyID, AccessKeySecret, SecurityToken string        // all empty = the SDK's default credential chain (env, CLI profile, ECS RAM role)
 	Concurrency                                 int           // parallel calls within one operation; default 4
-	RatePerSecond                               float64       // per-region limiter for all calls; default 20
-	Burst                                       int           // limiter burst; default Concurrency
+	RatePerSecond                               float64       // calls per second per region and action (ECS throttles each API apart); default 20
+	Burst                                       int           // calls at once before the rate applies; default RatePerSecond
+	Reserve                                     float64       // tokens of each budget that background calls leave to people; default a quarter of Burst
 	Retry                                       RetryPolicy   // retry and backoff
 	CallTimeout                                 time.Duration // per HTTP call timeout; default 15s
 	ConnectTimeout                              time.Duration // TCP connect timeout; default 5s
@@ -62,7 +63,10 @@ func (c Config) withDefaults() Config {
 		c.RatePerSecond = defaultRate
 	}
 	if c.Burst <= 0 {
-		c.Burst = c.Concurrency
+		c.Burst = max(int(c.RatePerSecond), 1)
+	}
+	if c.Reserve <= 0 {
+		c.Reserve = float64(c.Burst) / 4
 	}
 	if c.CallTimeout <= 0 {
 		c.CallTimeout = defaultCallTimeout

@@ -20,7 +20,6 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"golang.org/x/net/http/httpproxy"
-	"golang.org/x/time/rate"
 )
 
 // Gateway performs ECS operations; it is safe for concurrent use.
@@ -32,8 +31,8 @@ type Gateway struct {
 	creds     credentials.CredentialsProvider
 	log       *slog.Logger
 
-	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
+	mu      sync.Mutex
+	budgets map[string]*budget // by region and action
 }
 
 // sdkInit forces the ECS package's lazily built endpoint map once, before any concurrent use.
@@ -63,7 +62,7 @@ func New(cfg Config) (*Gateway, error) {
 		transport: newTransport(cfg.ConnectTimeout, cfg.Concurrency),
 		creds:     credentialsProvider(cfg),
 		log:       cfg.Logger,
-		limiters:  map[string]*rate.Limiter{},
+		budgets:   map[string]*budget{},
 	}, nil
 }
 
@@ -129,16 +128,17 @@ func (g *Gateway) client(ctx context.Context, region string) (*ecs.Client, error
 	return c, nil
 }
 
-// limiter returns the region's rate limiter.
-func (g *Gateway) limiter(region string) *rate.Limiter {
+// budget returns the call budget of an action in a region.
+func (g *Gateway) budget(region, action string) *budget {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	l := g.limiters[region]
-	if l == nil {
-		l = rate.NewLimiter(rate.Limit(g.cfg.RatePerSecond), g.cfg.Burst)
-		g.limiters[region] = l
+	k := region + " " + action
+	b := g.budgets[k]
+	if b == nil {
+		b = newBudget(g.cfg.RatePerSecond, g.cfg.Burst, g.cfg.Reserve, g.cfg.Sleep)
+		g.budgets[k] = b
 	}
-	return l
+	return b
 }
 
 var regionRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)

@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -81,11 +82,33 @@ func describeInstancesRequest(region string, f InstanceFilter) *ecs.DescribeInst
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 
-// AllInstances follows NextToken (MaxResults 100) until the last page; f's paging fields are ignored.
-func (g *Gateway) AllInstances(ctx context.Context, region string, f InstanceFilter) ([]Instance, error) {
-	f.PageNumber, f.PageSize, f.NextToken, f.MaxResults = 0, 0, "", maxInstanceRows
-	var all []Instance
-	seen := map[string]bool{}
+// TooManyError refuses a listing that matches more instances than asked for.
+type TooManyError struct {
+	Total, Limit int
+}
+
+func (e *TooManyError) Error() string {
+	return fmt.Sprintf("cloud: %d instances match, more than the %d asked for", e.Total, e.Limit)
+}
+
+// AllInstances lists every instance matching f (f's paging fields are ignored). The first call
+// reads a page of 100 with the total; with limit > 0 a total above limit is refused right there
+// with a *TooManyError, before any other call. The rest follows NextToken (MaxResults 100).
+func (g *Gateway) AllInstances(ctx context.Context, region string, f InstanceFilter, limit int) ([]Instance, error) {
+	f.PageNumber, f.PageSize, f.NextToken, f.MaxResults = 1, maxInstanceRows, "", 0
+	first, err := g.Instances(ctx, region, f)
+	if err != nil {
+		return nil, err
+	}
+	if limit > 0 && first.Total > limit {
+		return nil, &TooManyError{Total: first.Total, Limit: limit}
+	}
+	all := first.Items
+	if len(all) >= first.Total || first.NextToken == "" {
+		return all, g.morePages(ctx, region, f, first.Total, &all)
+	}
+	f.PageNumber, f.PageSize, f.NextToken, f.MaxResults = 0, 0, first.NextToken, maxInstanceRows
+	seen := map[string]bool{first.NextToken: true}
 	for {
 		page, err := g.Instances(ctx, region, f)
 		if err != nil {
@@ -104,45 +127,56 @@ func (g *Gateway) AllInstances(ctx context.Context, region string, f InstanceFil
 	}
 }
 
+// morePages reads the pages after the first by PageNumber, for an endpoint that gave no NextToken
+// in PageNumber mode (older ECS behaviour): until total instances are read or a page is empty.
+func (g *Gateway) morePages(ctx context.Context, region string, f InstanceFilter, total int, all *[]Instance) error {
+	for f.PageNumber = 2; len(*all) < total; f.PageNumber++ {
+		page, err := g.Instances(ctx, region, f)
+		if err != nil {
+			return err
+		}
+		if len(page.Items) == 0 {
+			return nil
+		}
+		*all = append(*all, page.Items...)
+	}
+	return nil
+}
+
 // InstancesByID looks instances up in chunks of 100, concurrently. found keeps input order;
-// missing lists the IDs the region does not have. A failed chunk fails the lookup.
+// missing lists the IDs the region does not have. When some chunks fail, what the others read
+// is returned with a *PartialError naming the IDs that were not read (they are not missing).
 func (g *Gateway) InstancesByID(ctx context.Context, region string, ids []string) (found []Instance, missing []string, err error) {
 	ids, err = checkIDs("DescribeInstances", region, ids)
 	if err != nil || len(ids) == 0 {
 		return nil, nil, err
 	}
-	chunks := split(ids, maxBatchIDs)
 	byID := make(map[string]Instance, len(ids))
 	var mu sync.Mutex
-	var firstErr error
-	fanOut(ctx, len(chunks), g.cfg.Concurrency, func(i int) {
-		page, err := g.Instances(ctx, region, InstanceFilter{IDs: chunks[i], PageSize: maxInstanceRows})
+	err = g.readChunks(ctx, "DescribeInstances", ids, maxBatchIDs, func(chunk []string) error {
+		page, err := g.Instances(ctx, region, InstanceFilter{IDs: chunk, PageSize: maxInstanceRows})
+		if err != nil {
+			return err
+		}
 		mu.Lock()
 		defer mu.Unlock()
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			return
-		}
 		for _, in := range page.Items {
 			byID[in.ID] = in
 		}
+		return nil
 	})
-	if ctx.Err() != nil {
-		return nil, nil, fmt.Errorf("cloud: DescribeInstances: %w", ctx.Err())
-	}
-	if firstErr != nil {
-		return nil, nil, firstErr
+	var partial *PartialError
+	if err != nil && !errors.As(err, &partial) {
+		return nil, nil, err
 	}
 	for _, id := range ids {
 		if in, ok := byID[id]; ok {
 			found = append(found, in)
-		} else {
+		} else if partial == nil || !slices.Contains(partial.Unread, id) {
 			missing = append(missing, id)
 		}
 	}
-	return found, missing, nil
+	return found, missing, err
 }
 
 // instanceFromSDK maps the SDK's instance struct to ours.
@@ -151,7 +185,7 @@ func instanceFromSDK(in ecs.Instance) Instance {
 		ID: in.InstanceId, Name: in.InstanceName, Description: in.Description, HostName: in.HostName,
 		Status: Status(in.Status), OSType: in.OSType, OSName: in.OSName, OSNameEn: in.OSNameEn, KeyPairName: in.KeyPairName,
 		RegionID: in.RegionId, ZoneID: in.ZoneId, InstanceType: in.InstanceType, IoOptimized: in.IoOptimized,
-		CreatedAt: parseTime(in.CreationTime),
+		CreatedAt: parseTime(in.CreationTime), StartTime: parseTime(in.StartTime),
 	}
 	if out.OSType == "" {
 		out.OSType = in.OsType

@@ -60,7 +60,7 @@ func TestInstancesOnePage(t *testing.T) {
 
 func TestAllInstancesPagesToTheEnd(t *testing.T) {
 	env, g, _ := setup(t, sandbox.Options{InstancesPerRegion: 5000}, nil)
-	all, err := g.AllInstances(context.Background(), region, cloud.InstanceFilter{})
+	all, err := g.AllInstances(context.Background(), region, cloud.InstanceFilter{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,5 +187,23 @@ func TestInstancesByIPAddress(t *testing.T) {
 	res, err := g.Instances(ctx, region, cloud.InstanceFilter{PrivateIPs: []string{"192.0.2.77"}})
 	if err != nil || len(res.Items) != 0 {
 		t.Errorf("unknown address: %d items, %v; want none", len(res.Items), err)
+	}
+}
+
+// A listing that matches more instances than the caller can take is refused after its first
+// call, which reads the total: no need to read 20,000 instances to say no.
+func TestAllInstancesRefusesAboveTheLimitAfterOneCall(t *testing.T) {
+	_, g, rec := setup(t, sandbox.Options{InstancesPerRegion: 2000}, nil)
+	_, err := g.AllInstances(context.Background(), region, cloud.InstanceFilter{}, 1500)
+	var tooMany *cloud.TooManyError
+	if !errors.As(err, &tooMany) || tooMany.Total != 2000 || tooMany.Limit != 1500 {
+		t.Fatalf("AllInstances over the limit: %v, want a TooManyError for 2000 of 1500", err)
+	}
+	if n := len(rec.Calls()); n != 1 {
+		t.Errorf("refusal took %d calls, want 1", n)
+	}
+	all, err := g.AllInstances(context.Background(), region, cloud.InstanceFilter{}, 2000)
+	if err != nil || len(all) != 2000 {
+		t.Errorf("AllInstances at the limit: %d instances, %v; want all 2000", len(all), err)
 	}
 }

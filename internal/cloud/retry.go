@@ -29,7 +29,7 @@ func (g *Gateway) call(ctx context.Context, region, action string, o callOpts, f
 	defer cancel()
 	var last *Error
 	for attempt := 1; ; attempt++ {
-		if err := g.limiter(region).Wait(opCtx); err != nil {
+		if err := g.budget(region, action).wait(opCtx, PriorityOf(ctx)); err != nil {
 			if ctx.Err() != nil {
 				return "", fmt.Errorf("cloud: %s: %w", action, ctx.Err())
 			}

@@ -35,15 +35,15 @@ func TestBackoff(t *testing.T) {
 
 func TestConfigDefaults(t *testing.T) {
 	c := Config{}.withDefaults()
-	if c.Concurrency != 4 || c.RatePerSecond != 20 || c.Burst != 4 || c.CallTimeout != 15*time.Second {
-		t.Errorf("defaults: concurrency %d rate %v burst %d timeout %v", c.Concurrency, c.RatePerSecond, c.Burst, c.CallTimeout)
+	if c.Concurrency != 4 || c.RatePerSecond != 20 || c.Burst != 20 || c.Reserve != 5 || c.CallTimeout != 15*time.Second {
+		t.Errorf("defaults: concurrency %d rate %v burst %d reserve %v timeout %v", c.Concurrency, c.RatePerSecond, c.Burst, c.Reserve, c.CallTimeout)
 	}
 	r := c.Retry
 	if r.MaxAttempts != 6 || r.BaseDelay != 200*time.Millisecond || r.MaxDelay != 10*time.Second || r.Deadline != 60*time.Second {
 		t.Errorf("retry defaults: %+v", r)
 	}
-	if c.Burst = (Config{Concurrency: 10}).withDefaults().Burst; c.Burst != 10 {
-		t.Errorf("Burst should default to Concurrency, got %d", c.Burst)
+	if c = (Config{RatePerSecond: 50}).withDefaults(); c.Burst != 50 || c.Reserve != 12.5 {
+		t.Errorf("Burst should default to the rate and Reserve to a quarter of it, got %d and %v", c.Burst, c.Reserve)
 	}
 }
 

@@ -2,7 +2,7 @@ package cloud
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"sync"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -19,14 +19,12 @@ func (g *Gateway) InstanceStatuses(ctx context.Context, region string, ids []str
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	chunks := split(ids, maxStatusIDs)
 	status := make(map[string]Status, len(ids))
 	var mu sync.Mutex
-	var firstErr error
-	fanOut(ctx, len(chunks), g.cfg.Concurrency, func(i int) {
+	err = g.readChunks(ctx, action, ids, maxStatusIDs, func(chunk []string) error {
 		var got []ecs.InstanceStatus
 		_, err := g.call(ctx, region, action, callOpts{}, func(c *ecs.Client) (string, error) {
-			list := append([]string(nil), chunks[i]...)
+			list := append([]string(nil), chunk...)
 			req := ecs.CreateDescribeInstanceStatusRequest()
 			req.RegionId, req.InstanceId = region, &list
 			req.PageNumber, req.PageSize = requests.NewInteger(1), requests.NewInteger(maxStatusIDs)
@@ -37,23 +35,19 @@ func (g *Gateway) InstanceStatuses(ctx context.Context, region string, ids []str
 			got = resp.InstanceStatuses.InstanceStatus
 			return resp.RequestId, nil
 		})
+		if err != nil {
+			return err
+		}
 		mu.Lock()
 		defer mu.Unlock()
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			return
-		}
 		for _, s := range got {
 			status[s.InstanceId] = Status(s.Status)
 		}
+		return nil
 	})
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("cloud: %s: %w", action, ctx.Err())
-	}
-	if firstErr != nil {
-		return nil, firstErr
+	var partial *PartialError
+	if err != nil && !errors.As(err, &partial) {
+		return nil, err
 	}
 	out := make([]StatusResult, 0, len(status))
 	for _, id := range ids {
@@ -61,5 +55,5 @@ func (g *Gateway) InstanceStatuses(ctx context.Context, region string, ids []str
 			out = append(out, StatusResult{InstanceID: id, Status: s})
 		}
 	}
-	return out, nil
+	return out, err
 }

@@ -47,6 +47,9 @@ type Instance struct {
 	Tags                            []Tag
 	LockReasons                     []string // OperationLocks.LockReason values, e.g. "security"
 	CreatedAt                       time.Time
+	// StartTime is when the instance last started (ECS reports it to the
+	// minute): a start after a key was bound proves the key is in effect.
+	StartTime time.Time
 }
 
 // IsWindows reports whether the instance runs Windows, which cannot use SSH key pairs.

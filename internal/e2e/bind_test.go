@@ -194,16 +194,15 @@ func confirm(t *testing.T, ctx context.Context) {
 	waitJS(t, ctx, "the confirmation closes", `!document.querySelector('dialog[data-testid="confirm-dialog"]')`, 10*time.Second)
 }
 
-// clickIfEnabled clicks a button, as a user's mouse would, when it is there
-// and has something to act on.
+// clickIfEnabled clicks a button when it is there and has something to act on.
 func clickIfEnabled(t *testing.T, ctx context.Context, css string) bool {
 	t.Helper()
-	enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); return !!b && !b.disabled && b.getAttribute("aria-disabled") !== "true" })()`))
+	// Find and click in one step: the polling grid may swap the button
+	// between a look-up and a separate click.
+	enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); if (!b || b.disabled || b.getAttribute("aria-disabled") === "true") return false; b.click(); return true })()`))
 	if err != nil {
+		shot(t, ctx)
 		t.Fatal(err)
-	}
-	if enabled {
-		do(t, ctx, chromedp.Click(chromedp.CSS(css)))
 	}
 	return enabled
 }

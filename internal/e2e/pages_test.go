@@ -140,8 +140,6 @@ func TestEveryPageFitsAndPassesAxe(t *testing.T) {
 	}
 }
 
-func jsString(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
-
 // colorScheme emulates the browser's colour scheme preference, with
 // reduced motion (Pico then skips its colour transitions, which axe would
 // otherwise measure half-way).

@@ -43,6 +43,7 @@ type proc struct {
 	lines  chan string // stdout and stderr lines
 	done   chan error
 	output strings.Builder
+	seen   []string // lines a waitLine read, for the next one: stdout and stderr arrive in either order
 	mu     sync.Mutex
 }
 
@@ -86,20 +87,27 @@ func start(t *testing.T, env []string, args ...string) *proc {
 	return p
 }
 
-// waitLine returns the first submatch of the first output line matching re.
+// waitLine returns the first submatch of the first output line matching re, among the lines
+// read so far or the ones to come.
 func (p *proc) waitLine(t *testing.T, re *regexp.Regexp) string {
 	t.Helper()
-	timeout := time.After(30 * time.Second)
+	for _, l := range p.seen {
+		if m := re.FindStringSubmatch(l); m != nil {
+			return m[1]
+		}
+	}
+	timeout := time.After(60 * time.Second)
 	for {
 		select {
 		case l := <-p.lines:
+			p.seen = append(p.seen, l)
 			if m := re.FindStringSubmatch(l); m != nil {
 				return m[1]
 			}
 		case err := <-p.done:
 			t.Fatalf("process ended (%v) before printing %s:\n%s", err, re, p.text())
 		case <-timeout:
-			t.Fatalf("no line matching %s in 30 s:\n%s", re, p.text())
+			t.Fatalf("no line matching %s in 60 s:\n%s", re, p.text())
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"keybind/internal/cloud"
 	"keybind/internal/fault"
@@ -86,32 +87,48 @@ func KeySearch(q string) (pattern, text string, err error) {
 // InstanceSource lists instances; *cloud.Gateway provides it.
 type InstanceSource interface {
 	Instances(ctx context.Context, region string, f cloud.InstanceFilter) (cloud.InstancePage, error)
-	AllInstances(ctx context.Context, region string, f cloud.InstanceFilter) ([]cloud.Instance, error)
+	AllInstances(ctx context.Context, region string, f cloud.InstanceFilter, limit int) ([]cloud.Instance, error)
 }
 
-// Instances searches a region's instances with the picker's rules.
-type Instances struct{ src InstanceSource }
-
-// NewInstances builds the search over src.
-func NewInstances(src InstanceSource) *Instances { return &Instances{src: src} }
-
-// Page reads one page of instances. An address that matches no private IP
-// is tried as a public one.
-func (s *Instances) Page(ctx context.Context, region string, cf cloud.InstanceFilter) (cloud.InstancePage, error) {
-	res, err := s.src.Instances(ctx, region, cf)
-	if err == nil && res.Total == 0 && len(cf.PrivateIPs) > 0 {
-		cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
-		res, err = s.src.Instances(ctx, region, cf)
-	}
-	return res, err
+// Page is one page of instances and when it was read from the cloud.
+type Page struct {
+	cloud.InstancePage
+	FetchedAt time.Time
 }
 
-// All reads every instance that matches, with Page's address rule.
-func (s *Instances) All(ctx context.Context, region string, cf cloud.InstanceFilter) ([]cloud.Instance, error) {
-	all, err := s.src.AllInstances(ctx, region, cf)
+// Instances searches a region's instances with the picker's rules; each page it reads is shared
+// for a few seconds (see cache).
+type Instances struct {
+	src   InstanceSource
+	pages *cache[cloud.InstancePage]
+}
+
+// NewInstances builds the search over src, keeping pages for ttl (DefaultPageTTL if 0).
+func NewInstances(src InstanceSource, clock Clock, ttl time.Duration) *Instances {
+	return &Instances{src: src, pages: newCache[cloud.InstancePage](clock, ttl)}
+}
+
+// Page reads one page of instances, from the shared cache when a copy younger than the TTL is
+// there and fresh is false. An address that matches no private IP is tried as a public one.
+func (s *Instances) Page(ctx context.Context, region string, cf cloud.InstanceFilter, fresh bool) (Page, error) {
+	p, err := s.pages.get(ctx, pageKey(region, cf), fresh, func(ctx context.Context) (cloud.InstancePage, error) {
+		res, err := s.src.Instances(ctx, region, cf)
+		if err == nil && res.Total == 0 && len(cf.PrivateIPs) > 0 {
+			cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
+			res, err = s.src.Instances(ctx, region, cf)
+		}
+		return res, err
+	})
+	return Page{InstancePage: p.Value, FetchedAt: p.FetchedAt}, err
+}
+
+// All reads every instance that matches, with Page's address rule; more than limit matches
+// are refused after the first call (a *cloud.TooManyError).
+func (s *Instances) All(ctx context.Context, region string, cf cloud.InstanceFilter, limit int) ([]cloud.Instance, error) {
+	all, err := s.src.AllInstances(ctx, region, cf, limit)
 	if err == nil && len(all) == 0 && len(cf.PrivateIPs) > 0 {
 		cf.PublicIPs, cf.PrivateIPs = cf.PrivateIPs, nil
-		all, err = s.src.AllInstances(ctx, region, cf)
+		all, err = s.src.AllInstances(ctx, region, cf, limit)
 	}
 	return all, err
 }

@@ -16,6 +16,9 @@ const maxKeyPairIDs = 50
 // sendKeys sends the job's pending key calls in batches of at most 50, Concurrency at a time.
 // Each batch records its attempt (and the audit intent) before the call and its outcome after.
 func (e *Engine) sendKeys(ctx context.Context, j Job) error {
+	if !j.Paused.At.IsZero() || !j.CancelledAt.IsZero() {
+		return nil // a paused job sends nothing new
+	}
 	items, err := loadItemsWhere(ctx, e.db, j.ID, "key_state = 'pending'")
 	if err != nil || len(items) == 0 {
 		return err
@@ -34,44 +37,51 @@ func (e *Engine) sendKeys(ctx context.Context, j Job) error {
 	}
 	return dispatch(ctx, e, due, maxKeyPairIDs, func(it Item) (groupKey, int64) {
 		return groupKey{it.Action, it.KeyPair, it.KeyRequest}, it.KeyRequest
-	}, func(ctx context.Context, actor Actor, batch []Item) error {
-		return e.sendKeyBatch(ctx, j, actor, batch)
-	})
+	}, calls{record: func(ctx context.Context, tx *sql.Tx, actor Actor, batch []Item) ([]Item, error) {
+		return e.recordKeyAttempt(ctx, tx, j, actor, batch)
+	}, send: func(ctx context.Context, actor Actor, batch []Item) error {
+		return e.sendKeyCall(ctx, j, actor, batch)
+	}})
 }
 
-// sendKeyBatch makes one key call for items that share action, key pair and requester.
-func (e *Engine) sendKeyBatch(ctx context.Context, j Job, actor Actor, items []Item) error {
-	action, keyPair := items[0].Action, items[0].KeyPair
-	a := auditCall{job: j, actor: actor, action: "AttachKeyPair", keyPair: keyPair}
-	call := e.cloud.AttachKeyPair
-	if action == ActionDetach {
-		a.action, call = "DetachKeyPair", e.cloud.DetachKeyPair
+// keyCall is the audit entry of a key call for items that share action, key pair and requester.
+func keyCall(j Job, actor Actor, items []Item) auditCall {
+	a := auditCall{job: j, actor: actor, action: "AttachKeyPair", keyPair: items[0].KeyPair}
+	if items[0].Action == ActionDetach {
+		a.action = "DetachKeyPair"
 	}
-	now := e.now()
-	var sent []Item
-	err := e.tx(ctx, func(tx *sql.Tx) error {
-		changes := make([]change, len(items))
-		for i, it := range items {
-			n := it
-			n.Key, n.KeyAttempts, n.KeyAt, n.UpdatedAt = KeyAttempting, it.KeyAttempts+1, now, now
-			changes[i] = change{n, KeyPending, it.Restart}
-		}
-		var err error
-		if sent, err = saveItems(ctx, tx, changes); err != nil || len(sent) == 0 {
-			return err
-		}
-		return e.auditIntent(ctx, tx, a, itemIDs(sent))
-	})
-	if err != nil || len(sent) == 0 {
-		return err
-	}
+	return a
+}
 
-	results, callErr := call(ctx, j.Region, keyPair, itemIDs(sent))
+// recordKeyAttempt records, in tx, the attempt of a key call and its audit intent.
+func (e *Engine) recordKeyAttempt(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item) ([]Item, error) {
+	now := e.now()
+	changes := make([]change, len(items))
+	for i, it := range items {
+		n := it
+		n.Key, n.KeyAttempts, n.KeyAt, n.UpdatedAt = KeyAttempting, it.KeyAttempts+1, now, now
+		changes[i] = change{n, KeyPending, it.Restart}
+	}
+	sent, err := saveItems(ctx, tx, changes)
+	if err != nil || len(sent) == 0 {
+		return sent, err
+	}
+	return sent, e.auditIntent(ctx, tx, keyCall(j, actor, sent), itemIDs(sent))
+}
+
+// sendKeyCall makes one key call for items whose attempt is recorded, and records the outcome.
+func (e *Engine) sendKeyCall(ctx context.Context, j Job, actor Actor, sent []Item) error {
+	a := keyCall(j, actor, sent)
+	call := e.cloud.AttachKeyPair
+	if sent[0].Action == ActionDetach {
+		call = e.cloud.DetachKeyPair
+	}
+	results, callErr := call(ctx, j.Region, sent[0].KeyPair, itemIDs(sent))
 	byID := make(map[string]cloud.KeyPairResult, len(results))
 	for _, r := range results {
 		byID[r.InstanceID] = r
 	}
-	now = e.now()
+	now := e.now()
 	changes := make([]change, 0, len(sent))
 	audit := make([]callResult, 0, len(sent))
 	for _, it := range sent {
@@ -106,12 +116,14 @@ func (e *Engine) keyOutcome(it Item, r cloud.KeyPairResult, now time.Time) Item 
 		n.Key, n.KeyCode, n.KeyMessage = KeyApplied, "", ""
 	case r.Code == cloud.CodeCanceled:
 		n.Key = KeyAttempting
-	case r.Retryable || unknownOutcome(r.Code):
-		if it.KeyAttempts < e.cfg.KeyAttempts {
-			n.Key, n.KeyNextAt = KeyPending, now.Add(e.retryDelay(it.KeyAttempts))
-		} else {
-			n.Key, n.KeyRetryable = KeyFailed, true
-		}
+	case (r.Retryable || unknownOutcome(r.Code)) && it.KeyAttempts < e.cfg.KeyAttempts:
+		n.Key, n.KeyNextAt = KeyPending, now.Add(e.retryDelay(it.KeyAttempts))
+	case unknownOutcome(r.Code):
+		// Out of attempts, and the last answer was lost: the call may well have run. The key
+		// pair the instance reports settles it (confirmKeys), not another guess.
+		n.Key = KeyApplied
+	case r.Retryable:
+		n.Key, n.KeyRetryable = KeyFailed, true
 	default:
 		n.Key = KeyFailed
 	}

@@ -82,7 +82,9 @@ func (e *Engine) afterKey(it Item, j Job, status cloud.Status, now time.Time) It
 		it.Restart, it.Op, it.Deadline = RestartInTransition, OpNone, now.Add(e.cfg.RestartDeadline)
 		return it
 	}
-	if j.Policy.AfterBind {
+	// An instance that already had the key changes nothing: whether the key is in effect on it
+	// cannot be known, and it is not restarted unless a person asks.
+	if j.Policy.AfterBind && it.Change != ChangeSame && j.CancelledAt.IsZero() {
 		it = queue(it, it.Op, it.Force, it.KeyRequest, now)
 	}
 	return it

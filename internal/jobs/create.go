@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"keybind/internal/store"
@@ -49,6 +50,13 @@ func (e *Engine) Create(ctx context.Context, r CreateRequest) (jobID int64, crea
 		if err != nil || !created {
 			return err
 		}
+		// In the same write transaction as the insert, so two jobs made at the same moment
+		// cannot both pass: one instance, one active job.
+		if o, err := overlaps(ctx, tx, j.Region, includedIDs(r.Plan.Rows)); err != nil {
+			return err
+		} else if len(slices.DeleteFunc(o, func(o Overlap) bool { return o.JobID == jobID })) > 0 {
+			return &OverlapError{Overlaps: o}
+		}
 		reqID, err := insertRequest(ctx, tx, request{JobID: jobID, Kind: reqCreate, Actor: r.Actor, At: now})
 		if err != nil {
 			return err
@@ -86,6 +94,17 @@ func (e *Engine) Create(ctx context.Context, r CreateRequest) (jobID int64, crea
 		e.Wake()
 	}
 	return jobID, created, nil
+}
+
+// includedIDs lists the instances a plan sends calls for.
+func includedIDs(rows []PlanRow) []string {
+	var out []string
+	for _, r := range rows {
+		if r.Included() && r.Action != ActionNone {
+			out = append(out, r.InstanceID)
+		}
+	}
+	return out
 }
 
 func countIncluded(rows []PlanRow) int {

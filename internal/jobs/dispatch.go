@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"sync"
@@ -9,12 +10,20 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// dispatch groups items by the call they need (first-seen order kept), cuts
-// each group into calls of at most size IDs, and sends them Concurrency at a
-// time, each on behalf of the person whose request put the group in motion.
-// group returns an item's call key and the request that asked for it.
-func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size int,
-	group func(Item) (K, int64), send func(ctx context.Context, actor Actor, items []Item) error) error {
+// calls are how one kind of batched cloud call is made: record writes the attempt of a batch
+// (and its audit intent) in tx and returns the items it applied to; send makes the call for
+// them and records the outcome.
+type calls struct {
+	record func(ctx context.Context, tx *sql.Tx, actor Actor, items []Item) ([]Item, error)
+	send   func(ctx context.Context, actor Actor, items []Item) error
+}
+
+// dispatch groups items by the call they need (first-seen order kept), cuts each group into
+// calls of at most size IDs, records the attempts of all of them in one transaction — before
+// any call — and then sends them Concurrency at a time, each on behalf of the person whose
+// request put the group in motion. group returns an item's call key and the request that asked
+// for it.
+func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size int, group func(Item) (K, int64), c calls) error {
 	groups := map[K][]Item{}
 	var order []K
 	reqOf := map[K]int64{}
@@ -42,21 +51,33 @@ func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size i
 			batches = append(batches, batch{reqs[reqOf[k]].Actor, c})
 		}
 	}
+	err = e.tx(ctx, func(tx *sql.Tx) error {
+		for i, b := range batches {
+			var err error
+			if batches[i].items, err = c.record(ctx, tx, b.actor, b.items); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	var mu sync.Mutex
 	var errs []error
 	var g errgroup.Group
 	g.SetLimit(max(e.cfg.Concurrency, 1))
 	for _, b := range batches {
-		if ctx.Err() != nil {
-			break // nothing new once the round is cancelled
+		if len(b.items) == 0 {
+			continue
 		}
+		// Sent even when the round is cancelled meanwhile: the attempt is recorded, and a call
+		// made with a cancelled context ends as an unknown outcome that reconcile settles.
 		g.Go(func() error {
-			if ctx.Err() == nil { // a slot that comes after the round was cancelled sends nothing
-				if err := send(ctx, b.actor, b.items); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
+			if err := c.send(ctx, b.actor, b.items); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
 			}
 			return nil
 		})

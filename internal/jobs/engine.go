@@ -44,7 +44,9 @@ func (realClock) Now() time.Time { return time.Now() }
 type Config struct {
 	Clock           Clock
 	Tick            time.Duration // Run's round period; default 2s
-	FirstPollDelay  time.Duration // wait after a restart is accepted before polling it; default 5s
+	FirstPollDelay  time.Duration // wait after a restart is accepted before its first status read, until the job has seen one finish; default 5s
+	PollBackoff     time.Duration // wait before the second status read, doubled for each further one; default 1s
+	PollBackoffCap  time.Duration // the longest wait between status reads; default 10s
 	RestartDeadline time.Duration // give up waiting for Running after this; default 10m
 	RunningGrace    time.Duration // Running after an accepted reboot with no transition seen counts as rebooted after this; default 60s
 	StoppedGrace    time.Duration // Stopped this long during a restart ends it as "ended stopped"; default 30s
@@ -68,6 +70,8 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.Tick, 2*time.Second)
 	def(&c.FirstPollDelay, 5*time.Second)
+	def(&c.PollBackoff, time.Second)
+	def(&c.PollBackoffCap, 10*time.Second)
 	def(&c.RestartDeadline, 10*time.Minute)
 	def(&c.RunningGrace, time.Minute)
 	def(&c.StoppedGrace, 30*time.Second)
@@ -109,10 +113,11 @@ func New(st *store.Store, gw Cloud, cfg Config) *Engine {
 	return &Engine{st: st, db: st.DB(), cloud: gw, cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
 }
 
-// Run reconciles unfinished work, then runs a round every Tick and whenever a job changes,
-// until ctx is done. Give it the server's context, not a request's.
+// Run reconciles unfinished work, then runs a round whenever something falls due (a status to
+// read, a retry to send), whenever a job changes, and at least every Tick, until ctx is done.
+// Give it the server's context, not a request's.
 func (e *Engine) Run(ctx context.Context) error {
-	t := time.NewTicker(e.cfg.Tick)
+	t := time.NewTimer(e.cfg.Tick)
 	defer t.Stop()
 	for {
 		err := e.Step(ctx)
@@ -122,6 +127,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		if e.cfg.AfterRound != nil {
 			e.cfg.AfterRound(err)
 		}
+		t.Reset(e.untilDue(ctx))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -129,6 +135,23 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-e.wake:
 		}
 	}
+}
+
+// untilDue is how long until the next thing an active job waits for falls due: a status read,
+// a queued restart's retry, a key call's retry; at most Tick.
+func (e *Engine) untilDue(ctx context.Context) time.Duration {
+	var due int64
+	err := e.db.QueryRowContext(ctx, `SELECT COALESCE(MIN(t), 0) FROM (
+		SELECT MIN(i.next_poll_at) AS t FROM job_items i JOIN jobs j ON j.id = i.job_id
+			WHERE j.finished_at = 0 AND i.restart_state IN ('in-progress', 'in-transition')
+		UNION ALL SELECT MIN(i.next_at) FROM job_items i JOIN jobs j ON j.id = i.job_id
+			WHERE j.finished_at = 0 AND i.restart_state = 'queued' AND i.next_at > 0
+		UNION ALL SELECT MIN(i.key_next_at) FROM job_items i JOIN jobs j ON j.id = i.job_id
+			WHERE j.finished_at = 0 AND i.key_state = 'pending') due WHERE t > 0`).Scan(&due)
+	if err != nil || due == 0 {
+		return e.cfg.Tick
+	}
+	return min(max(fromMicros(due).Sub(e.now()), time.Millisecond), e.cfg.Tick)
 }
 
 // Wake asks Run for a round now.
@@ -149,6 +172,7 @@ func (e *Engine) Step(ctx context.Context) error { return e.eachActiveJob(ctx, e
 func (e *Engine) eachActiveJob(ctx context.Context, fn func(context.Context, Job) error) error {
 	e.step.Lock()
 	defer e.step.Unlock()
+	ctx = cloud.WithPriority(ctx, cloud.Background) // people's pages go first in the cloud's budget
 	jobs, err := activeJobs(ctx, e.db)
 	if err != nil {
 		return err

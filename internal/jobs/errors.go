@@ -11,4 +11,8 @@ var (
 	ErrNothingToDo         = fault.New(fault.KindConflict, "nothing_to_do")          // no item can be changed that way now
 	ErrBadRequest          = fault.New(fault.KindInvalid, "bad_job_request")         // an unknown action, decision or missing key
 	ErrEmptyJob            = fault.New(fault.KindInvalid, "empty_job")               // a plan in which every instance is excluded
+	ErrJobCancelled        = fault.New(fault.KindConflict, "job_cancelled")          // nothing more can be asked of a cancelled job
+	ErrJobFinished         = fault.New(fault.KindConflict, "job_finished")           // nothing is left to pause or cancel
+	ErrNotPaused           = fault.New(fault.KindConflict, "job_not_paused")
+	ErrAlreadyPaused       = fault.New(fault.KindConflict, "job_already_paused")
 )

@@ -113,7 +113,7 @@ func (e *Engine) Grid(ctx context.Context, jobID int64, q GridQuery) (GridPage, 
 		if p.Groups, p.Ready, p.Job.Counts, err = groupCounts(ctx, tx, jobID); err != nil {
 			return err
 		}
-		p.Job.State = deriveState(p.Job.Counts)
+		p.Job.State = p.Job.deriveState()
 		if p.HeldUp, err = heldUp(ctx, tx, jobID); err != nil {
 			return err
 		}
@@ -214,7 +214,7 @@ func (q GridQuery) orderBy() string {
 }
 
 // attentionOrder is the order of SortAttention: what needs people first.
-var attentionOrder = []Group{GroupFailed, GroupDecision, GroupWaiting, GroupInMotion, GroupInEffect, GroupBound, GroupExcluded}
+var attentionOrder = []Group{GroupFailed, GroupDecision, GroupWaiting, GroupInMotion, GroupInEffect, GroupBound, GroupCancelled, GroupExcluded}
 
 // attentionRank is a CASE expression giving an item its place in attentionOrder.
 func attentionRank() string {
@@ -299,20 +299,35 @@ func (c *Counts) add(it Item, n int) {
 	if it.Key != KeyExcluded && it.Change == ChangeSame {
 		c.AlreadyHad += n
 	}
-	switch {
-	case it.Restart == RestartNeedsReboot:
+	if it.Key == KeyCancelled || it.Restart == RestartCancelled {
+		c.Cancelled += n
+	}
+	switch r := it.Restart; {
+	case r == RestartNeedsReboot:
 		c.NeedsReboot += n
-	case it.Restart == RestartNeedsStart:
+	case r == RestartNeedsStart:
 		c.NeedsStart += n
-	case it.Restart.InMotion():
+	case r.InMotion():
 		c.InMotion += n
-	case it.Restart == RestartKeyInEffect:
+		switch r {
+		case RestartQueued:
+			c.Queued += n
+		case RestartRequested, RestartInProgress:
+			c.InFlight += n
+			c.Restarting += n
+		default: // in transition
+			c.InFlight += n
+		}
+	case r == RestartKeyInEffect:
 		c.KeyInEffect += n
-	case it.Restart == RestartMarkedDone:
+	case r == RestartMarkedDone:
 		c.MarkedDone += n
-	case it.Restart == RestartFailed, it.Restart == RestartTimedOut, it.Restart == RestartEndedStopped, it.Restart == RestartDisappeared:
+	case r.Failed():
 		c.RestartFailed += n
-	case it.Restart == RestartNeedsDecision:
+		if r == RestartKeyReplaced {
+			c.KeyReplaced += n
+		}
+	case r == RestartNeedsDecision:
 		c.NeedsDecision += n
 	}
 }

@@ -14,14 +14,15 @@ type Group string
 // Groups of items. An item can be in more than one (bound and key in
 // effect, say), or in none but GroupAll.
 const (
-	GroupAll      Group = ""
-	GroupFailed   Group = "failed"    // the key call failed, or the restart failed, timed out, ended stopped or lost the instance
-	GroupDecision Group = "decision"  // a reboot or start may or may not have happened: a person decides
-	GroupWaiting  Group = "waiting"   // bound; waits for a reboot or start nobody asked for yet
-	GroupInMotion Group = "in-motion" // the key call or the restart is being sent, queued or followed
-	GroupBound    Group = "bound"     // the key call is confirmed
-	GroupInEffect Group = "in-effect" // Running after the restart, or marked done by a person
-	GroupExcluded Group = "excluded"  // nothing is sent to it
+	GroupAll       Group = ""
+	GroupFailed    Group = "failed"    // the key call failed, or the restart failed, timed out, ended stopped, lost the instance or found another key
+	GroupDecision  Group = "decision"  // a reboot or start may or may not have happened: a person decides
+	GroupWaiting   Group = "waiting"   // bound; waits for a reboot or start nobody asked for yet
+	GroupInMotion  Group = "in-motion" // the key call or the restart is being sent, queued or followed
+	GroupBound     Group = "bound"     // the key call is confirmed
+	GroupInEffect  Group = "in-effect" // Running after the restart, or marked done by a person
+	GroupExcluded  Group = "excluded"  // nothing is sent to it
+	GroupCancelled Group = "cancelled" // the job was cancelled before its key call or restart was sent
 )
 
 // groupDef lists the states of one group: an item is in it when its key
@@ -34,18 +35,19 @@ type groupDef struct {
 
 var groupDefs = map[Group]groupDef{
 	GroupFailed: {label: "Failed", keys: []KeyState{KeyFailed},
-		restarts: []RestartState{RestartFailed, RestartTimedOut, RestartEndedStopped, RestartDisappeared}},
+		restarts: []RestartState{RestartFailed, RestartTimedOut, RestartEndedStopped, RestartDisappeared, RestartKeyReplaced}},
 	GroupDecision: {label: "Need a decision", restarts: []RestartState{RestartNeedsDecision}},
 	GroupWaiting:  {label: "Wait for a restart", restarts: []RestartState{RestartNeedsReboot, RestartNeedsStart}},
 	GroupInMotion: {label: "In progress", keys: []KeyState{KeyPending, KeyAttempting, KeyApplied},
 		restarts: []RestartState{RestartInTransition, RestartQueued, RestartRequested, RestartInProgress}},
-	GroupBound:    {label: "Bound", keys: []KeyState{KeyDone}},
-	GroupInEffect: {label: "Key in effect", restarts: []RestartState{RestartKeyInEffect, RestartMarkedDone}},
-	GroupExcluded: {label: "Excluded", keys: []KeyState{KeyExcluded}},
+	GroupBound:     {label: "Bound", keys: []KeyState{KeyDone}},
+	GroupInEffect:  {label: "Key in effect", restarts: []RestartState{RestartKeyInEffect, RestartMarkedDone}},
+	GroupExcluded:  {label: "Excluded", keys: []KeyState{KeyExcluded}},
+	GroupCancelled: {label: "Cancelled", keys: []KeyState{KeyCancelled}, restarts: []RestartState{RestartCancelled}},
 }
 
 // Groups lists the groups in the order the grid shows them, GroupAll first.
-var Groups = []Group{GroupAll, GroupFailed, GroupDecision, GroupWaiting, GroupInMotion, GroupBound, GroupInEffect, GroupExcluded}
+var Groups = []Group{GroupAll, GroupFailed, GroupDecision, GroupWaiting, GroupInMotion, GroupBound, GroupInEffect, GroupExcluded, GroupCancelled}
 
 // Valid reports whether g is a known group.
 func (g Group) Valid() bool { _, ok := groupDefs[g]; return ok || g == GroupAll }

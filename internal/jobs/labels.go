@@ -43,6 +43,13 @@ func (it Item) RestartLabel() string {
 		return "Marked done by an operator"
 	case RestartNotNeeded:
 		return "Not needed"
+	case RestartKeyReplaced:
+		if it.ReplacedBy == "" {
+			return "Running — key removed by someone else"
+		}
+		return "Running — key replaced by " + it.ReplacedBy
+	case RestartCancelled:
+		return "Cancelled"
 	case RestartFailed:
 		if it.RestartMessage != "" {
 			return "Restart failed: " + it.RestartMessage

@@ -16,8 +16,9 @@ type JobState string
 // Job list filters.
 const (
 	JobsAll        JobState = ""
-	JobsUnfinished JobState = "unfinished" // in progress, or waiting for a decision or a restart: work to come back to
+	JobsUnfinished JobState = "unfinished" // in progress, paused, or waiting for a decision or a restart: work to come back to
 	JobsInProgress JobState = "in-progress"
+	JobsPaused     JobState = "paused" // waits for a person to resume it
 	JobsDecision   JobState = "decision"
 	JobsWaiting    JobState = "waiting" // instances wait for a reboot or start nobody asked for yet
 	JobsFailed     JobState = "failed"
@@ -25,7 +26,7 @@ const (
 )
 
 // JobStates lists the filters in the order the job list offers them.
-var JobStates = []JobState{JobsAll, JobsUnfinished, JobsInProgress, JobsDecision, JobsWaiting, JobsFailed, JobsDone}
+var JobStates = []JobState{JobsAll, JobsUnfinished, JobsInProgress, JobsPaused, JobsDecision, JobsWaiting, JobsFailed, JobsDone}
 
 // Label is the filter in words.
 func (s JobState) Label() string {
@@ -34,6 +35,8 @@ func (s JobState) Label() string {
 		return "Unfinished (in progress, or waiting for you)"
 	case JobsInProgress:
 		return "In progress"
+	case JobsPaused:
+		return "Paused: waiting to be resumed"
 	case JobsDecision:
 		return "Waiting for a decision"
 	case JobsWaiting:
@@ -62,11 +65,14 @@ func (s JobState) sql() string {
 		return `EXISTS (SELECT 1 FROM job_items i WHERE i.job_id = jobs.id AND ` + g.sql("i") + `)`
 	}
 	active := `jobs.finished_at = 0`
+	paused := `(jobs.paused_at <> 0 AND jobs.cancelled_at = 0)`
 	switch s {
 	case JobsUnfinished:
-		return "(" + active + " OR " + has(GroupDecision) + " OR " + has(GroupWaiting) + ")"
+		return "(" + active + " OR " + paused + " OR " + has(GroupDecision) + " OR " + has(GroupWaiting) + ")"
 	case JobsInProgress:
 		return active
+	case JobsPaused:
+		return paused
 	case JobsDecision:
 		return has(GroupDecision)
 	case JobsWaiting:
@@ -157,7 +163,7 @@ func withCounts(ctx context.Context, tx *sql.Tx, list []Job) error {
 	}
 	for i := range list {
 		list[i].Counts = counts[list[i].ID]
-		list[i].State = deriveState(list[i].Counts)
+		list[i].State = list[i].deriveState()
 	}
 	return nil
 }

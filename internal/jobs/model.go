@@ -38,6 +38,7 @@ const (
 	KeyApplied    KeyState = "applied" // the cloud accepted the call; KeyPairName not yet re-read
 	KeyDone       KeyState = "done"    // KeyPairName re-read and equal to the expected key
 	KeyFailed     KeyState = "failed"
+	KeyCancelled  KeyState = "cancelled" // the job was cancelled before the call was sent
 )
 
 // RestartOp is the call that makes a key take effect.
@@ -70,6 +71,8 @@ const (
 	RestartMarkedDone    RestartState = "marked-done"    // an operator marked it done
 	RestartNotNeeded     RestartState = "not-needed"     // nothing to make take effect (reserved: bind, unbind and rollback never set it today)
 	RestartFailed        RestartState = "failed"         // the cloud refused the reboot/start
+	RestartKeyReplaced   RestartState = "key-replaced"   // Running after the restart, but with another key pair (ReplacedBy)
+	RestartCancelled     RestartState = "cancelled"      // the job was cancelled before the restart was sent
 )
 
 // InMotion reports whether the engine still has work for the state.
@@ -81,6 +84,10 @@ func (s RestartState) InMotion() bool {
 	return false
 }
 
+// systemActor is keybind itself, for what the engine decides on its own (a pause on errors,
+// an outcome resolved from evidence).
+var systemActor = Actor{Username: "keybind", Role: "system", Via: "system"}
+
 // Actor is the person on whose behalf the engine acts; it is written to the audit trail.
 type Actor struct {
 	UserID         int64
@@ -89,14 +96,22 @@ type Actor struct {
 	Via            string // "web", "cli"
 }
 
-// RestartPolicy says whether and how keys are made to take effect right after binding.
+// RestartPolicy says whether and how keys are made to take effect right after binding, with the
+// rate control of Alibaba's OOS templates: a window (a number or a share of the instances) and a
+// number of failed restarts after which the job pauses and waits for a person.
 type RestartPolicy struct {
 	AfterBind bool // reboot the Running ones, start the Stopped ones once bound
 	Force     bool // force-stop reboots (power-off); explicit opt-in
-	WaveSize  int  // at most this many instances restarting at once; 0 = DefaultWaveSize
+	// WaveSize is the window: at most this many instances restarting at once; the next starts
+	// the moment one is Running again (or failed). 0 = DefaultWaveSize.
+	WaveSize      int
+	Window        string // the window as asked for: "10%" or "25" ("" = WaveSize as given)
+	MaxErrors     int    // failed restarts allowed; one more pauses the job
+	MaxErrorsSpec string // as asked for: "0", "5" or "2%"
+	StartWithOne  bool   // restart one instance first and open the window once it is Running
 }
 
-// DefaultWaveSize is the wave size when none is chosen.
+// DefaultWaveSize is the window when none is chosen and no share can be worked out.
 const DefaultWaveSize = 100
 
 // Item is one instance in a job.
@@ -135,13 +150,20 @@ type Item struct {
 	SeenTransition   bool         // a non-Running status was seen after the restart was accepted
 	QueuedAt         time.Time
 	NextAt           time.Time // a queued restart is not sent before this (automatic retry backoff)
-	RequestedAt      time.Time // attempt recorded
-	AcceptedAt       time.Time // the cloud accepted the restart
-	StoppedSince     time.Time // polled Stopped continuously since
-	Deadline         time.Time
-	RestartRequest   int64 // the job request that asked for the current restart work
-	UpdatedAt        time.Time
-	Rev              int64 // the job's change counter when the item last changed (see Job.Rev)
+	NextPollAt       time.Time // the status of a restarting instance is read again from here on
+	Polls            int       // status reads since the restart was accepted
+	ReplacedBy       string    // the key pair found after the restart, when it is not the job's
+	StartTime        time.Time // the instance's StartTime as last read (ECS gives minutes)
+	// Unconfirmed: the answer to the reboot or start was lost (keybind stopped, a timeout), so
+	// whether it happened is watched for: a start after the key was bound proves it.
+	Unconfirmed    bool
+	RequestedAt    time.Time // attempt recorded
+	AcceptedAt     time.Time // the cloud accepted the restart
+	StoppedSince   time.Time // polled Stopped continuously since
+	Deadline       time.Time
+	RestartRequest int64 // the job request that asked for the current restart work
+	UpdatedAt      time.Time
+	Rev            int64 // the job's change counter when the item last changed (see Job.Rev)
 }
 
 // InMotion reports whether the engine still has work for the item.
@@ -153,6 +175,16 @@ func (it Item) InMotion() bool {
 	return it.Restart.InMotion()
 }
 
+// Failed reports whether a restart ended without the key in effect: refused,
+// timed out, stopped, gone, or Running with another key.
+func (s RestartState) Failed() bool {
+	switch s {
+	case RestartFailed, RestartTimedOut, RestartEndedStopped, RestartDisappeared, RestartKeyReplaced:
+		return true
+	}
+	return false
+}
+
 // State is a job's derived state.
 type State string
 
@@ -162,6 +194,9 @@ const (
 	StateWaitingRestart State = "waiting-restarts" // keys done; restarts in motion
 	StateNeedsAttention State = "needs-attention"  // nothing in motion; failures or operator decisions remain
 	StateDone           State = "done"
+	StatePaused         State = "paused"     // sends nothing new until a person resumes it
+	StateCancelling     State = "cancelling" // cancelled; calls already sent are being followed to their end
+	StateCancelled      State = "cancelled"
 )
 
 // Label is the state in words.
@@ -175,6 +210,12 @@ func (s State) Label() string {
 		return "Needs attention"
 	case StateDone:
 		return "Done"
+	case StatePaused:
+		return "Paused"
+	case StateCancelling:
+		return "Cancelling"
+	case StateCancelled:
+		return "Cancelled"
 	}
 	return string(s)
 }
@@ -192,8 +233,13 @@ type Counts struct {
 	InMotion      int // restart queued, requested, in progress or in transition
 	KeyInEffect   int // Running after a restart
 	MarkedDone    int // an operator marked the restart done
-	RestartFailed int // failed, timed out, ended stopped or disappeared
+	RestartFailed int // failed, timed out, ended stopped, disappeared or key replaced
+	KeyReplaced   int // Running after the restart with another key pair
 	NeedsDecision int
+	InFlight      int // a reboot or start sent (or in transition) and not yet settled
+	Restarting    int // a reboot or start of the job's sent and not yet settled: the window's used places
+	Queued        int // restarts waiting for a free place in the window
+	Cancelled     int // key calls or restarts the job's cancellation left unsent
 }
 
 // Failed is the number of items with a failed key call or restart.
@@ -211,8 +257,12 @@ type Job struct {
 	UpdatedAt      time.Time
 	FinishedAt     time.Time // zero while the engine has work
 	Policy         RestartPolicy
-	ParentID       int64  // the job a rollback restores; 0 for none
-	Reason         string // why, in the person's words (a ticket number, say); may be ""
+	Paused         Pause     // zero unless the job is paused
+	CancelledAt    time.Time // zero unless the job was cancelled
+	CancelledBy    string
+	Transition     time.Duration // how long a restart took here, as observed (0 = not yet)
+	ParentID       int64         // the job a rollback restores; 0 for none
+	Reason         string        // why, in the person's words (a ticket number, say); may be ""
 	// Rev counts the job's changes: every write of its items (and its end)
 	// raises it and stamps the changed items, so a reader can ask for what
 	// changed since a revision it saw.
@@ -221,12 +271,41 @@ type Job struct {
 	State  State
 }
 
-// InMotion reports whether the job still changes on its own, so a page showing it should keep polling.
-func (j Job) InMotion() bool { return j.State == StateRunning || j.State == StateWaitingRestart }
+// Pause says why a job waits for a person.
+type Pause struct {
+	At             time.Time // zero: not paused
+	Reason         string    // PauseErrors or PauseByPerson
+	By             string    // who paused it (PauseByPerson)
+	ErrorsAccepted int       // failed restarts a person resumed past: they no longer count
+}
 
-// deriveState computes a job's state from its counts.
-func deriveState(c Counts) State {
+// Reasons a job pauses.
+const (
+	PauseErrors   = "errors" // more restarts failed than the policy allows
+	PauseByPerson = "person"
+)
+
+// InMotion reports whether the job still changes on its own, so a page showing it should keep polling.
+func (j Job) InMotion() bool {
+	switch j.State {
+	case StateRunning, StateWaitingRestart, StateCancelling:
+		return true
+	case StatePaused:
+		return j.Counts.InFlight > 0
+	}
+	return false
+}
+
+// deriveState computes a job's state from its counts, its pause and its cancellation.
+func (j Job) deriveState() State {
+	c := j.Counts
 	switch {
+	case !j.CancelledAt.IsZero() && c.KeyPending+c.InMotion > 0:
+		return StateCancelling
+	case !j.CancelledAt.IsZero():
+		return StateCancelled
+	case !j.Paused.At.IsZero():
+		return StatePaused
 	case c.KeyPending > 0:
 		return StateRunning
 	case c.InMotion > 0:

@@ -102,6 +102,9 @@ type PlanRow struct {
 	Restart                  RestartNeed
 }
 
+// IncludedIDs lists the instances the plan sends calls for.
+func (p Plan) IncludedIDs() []string { return includedIDs(p.Rows) }
+
 // Included reports whether a call will be sent for the row.
 func (r PlanRow) Included() bool { return r.Excluded == ExcludedNone }
 

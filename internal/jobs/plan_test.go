@@ -4,6 +4,7 @@ import (
 	"maps"
 	"reflect"
 	"testing"
+	"time"
 
 	"keybind/internal/cloud"
 )
@@ -200,9 +201,23 @@ func TestDeriveState(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := deriveState(tt.c); got != tt.want {
+			if got := (Job{Counts: tt.c}).deriveState(); got != tt.want {
 				t.Errorf("deriveState(%+v) = %q, want %q", tt.c, got, tt.want)
 			}
 		})
+	}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		j    Job
+		want State
+	}{
+		{"paused", Job{Paused: Pause{At: at, Reason: PauseErrors}, Counts: Counts{Total: 3, Bound: 3, InMotion: 2}}, StatePaused},
+		{"cancelled, a restart still out", Job{CancelledAt: at, Paused: Pause{At: at}, Counts: Counts{Total: 3, InMotion: 1}}, StateCancelling},
+		{"cancelled", Job{CancelledAt: at, Counts: Counts{Total: 3, Cancelled: 2, Bound: 1}}, StateCancelled},
+	} {
+		if got := tt.j.deriveState(); got != tt.want {
+			t.Errorf("%s: deriveState = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

@@ -10,10 +10,13 @@ import (
 	"keybind/internal/cloud"
 )
 
-// poll reads the status of the job's restarting and in-transition instances with one batched
-// InstanceStatuses call set (⌈N/50⌉ DescribeInstanceStatus calls) and moves them on. A restart
-// is first polled FirstPollDelay after the cloud accepted it. An instance the status call does
-// not return is looked up once more (DescribeInstances) before it is reported disappeared.
+// poll reads the status of the job's restarting and in-transition instances that are due: an
+// instance is first read when a restart of this job usually has finished, then again after
+// 1 s, 2 s, 4 s… (capped at PollBackoffCap). The statuses of all instances due in a round come
+// from the fewest DescribeInstanceStatus calls (50 IDs each); the ones found Running after a
+// restart are read once more with DescribeInstances (100 IDs each) for the key pair they now
+// report and their StartTime. An instance the status call does not return is looked up once
+// more before it is reported disappeared.
 func (e *Engine) poll(ctx context.Context, j Job) error {
 	items, err := loadItemsWhere(ctx, e.db, j.ID, "restart_state IN ('in-progress', 'in-transition')")
 	if err != nil || len(items) == 0 {
@@ -22,60 +25,101 @@ func (e *Engine) poll(ctx context.Context, j Job) error {
 	now := e.now()
 	var due []Item
 	for _, it := range items {
-		if it.Restart == RestartInTransition || !now.Before(it.AcceptedAt.Add(e.cfg.FirstPollDelay)) {
+		if !it.NextPollAt.After(now) {
 			due = append(due, it)
 		}
 	}
 	if len(due) == 0 {
 		return nil
 	}
-	statuses, pollErr := e.cloud.InstanceStatuses(ctx, j.Region, itemIDs(due))
-	if pollErr != nil {
-		return fmt.Errorf("poll: %w", pollErr) // try again next round
+	// Under throttling some calls fail: what the others read moves those instances on, and
+	// the rest are read again next round.
+	statuses, err := e.cloud.InstanceStatuses(ctx, j.Region, itemIDs(due))
+	unread := unreadIDs(err)
+	if err != nil && unread == nil {
+		return fmt.Errorf("poll: %w", err) // try again next round
 	}
+	pollErr := err
 	status := make(map[string]cloud.Status, len(statuses))
 	for _, s := range statuses {
 		status[s.InstanceID] = s.Status
 	}
-	var missing []string
+	// Read again: the instances the status call did not return (gone?) and the restarted ones
+	// now Running (which key do they report, when did they start?).
+	var reread []string
 	for _, it := range due {
-		if _, ok := status[it.InstanceID]; !ok {
-			missing = append(missing, it.InstanceID)
+		s, ok := status[it.InstanceID]
+		if !ok && !unread[it.InstanceID] || s == cloud.StatusRunning && it.Restart == RestartInProgress {
+			reread = append(reread, it.InstanceID)
 		}
 	}
+	seen := map[string]cloud.Instance{}
 	gone := map[string]bool{}
-	var lookupErr error
-	if len(missing) > 0 {
-		found, notFound, err := e.cloud.InstancesByID(ctx, j.Region, missing)
+	var readErr error
+	if len(reread) > 0 {
+		found, notFound, err := e.cloud.InstancesByID(ctx, j.Region, reread)
 		if err != nil {
-			lookupErr = fmt.Errorf("poll: look up missing instances: %w", err)
+			readErr = fmt.Errorf("poll: read instances again: %w", err)
 		}
 		for _, in := range found {
-			status[in.ID] = in.Status
+			seen[in.ID] = in
+			if _, ok := status[in.ID]; !ok {
+				status[in.ID] = in.Status
+			}
 		}
 		for _, id := range notFound {
 			gone[id] = true
 		}
 	}
-	return errors.Join(lookupErr, e.applyStatuses(ctx, j, due, status, gone))
+	if pollErr != nil {
+		pollErr = fmt.Errorf("poll: %w", pollErr)
+	}
+	return errors.Join(pollErr, readErr, e.applyStatuses(ctx, j, due, status, seen, gone))
 }
 
-// applyStatuses moves polled items on and writes the ones that changed.
-func (e *Engine) applyStatuses(ctx context.Context, j Job, due []Item, status map[string]cloud.Status, gone map[string]bool) error {
+// unreadIDs are the IDs a batched read could not read (a *cloud.PartialError), or nil when
+// err is nil or the read failed as a whole.
+func unreadIDs(err error) map[string]bool {
+	var partial *cloud.PartialError
+	if !errors.As(err, &partial) {
+		return nil
+	}
+	out := make(map[string]bool, len(partial.Unread))
+	for _, id := range partial.Unread {
+		out[id] = true
+	}
+	return out
+}
+
+// applyStatuses moves polled items on and writes the ones that changed, with the audit entries
+// of restarts resolved from evidence and what the job learned about how long a restart takes.
+func (e *Engine) applyStatuses(ctx context.Context, j Job, due []Item, status map[string]cloud.Status,
+	seen map[string]cloud.Instance, gone map[string]bool) error {
 	now := e.now()
 	var changes []change
+	var resolved []callResult
+	learned := time.Duration(0)
 	for _, it := range due {
 		var n Item
 		switch s, ok := status[it.InstanceID]; {
 		case gone[it.InstanceID]:
 			n = it
 			n.Restart, n.RestartCode, n.RestartMessage = RestartDisappeared, CodeDisappeared, "The instance no longer exists."
-		case ok:
-			n = e.observe(it, j, s, now)
+		case !ok:
+			continue // no status this round (a read failed): keep waiting; deadlines apply to what is seen
 		default:
-			// No status this round (the poll failed): keep waiting rather than report a timeout
-			// that was not observed; deadlines apply to what is seen.
-			continue
+			in, read := seen[it.InstanceID]
+			n = e.observe(it, j, s, in, read, now)
+		}
+		if n.Restart == RestartKeyInEffect && it.Restart == RestartInProgress {
+			if it.Unconfirmed {
+				resolved = append(resolved, callResult{ID: it.InstanceID, OK: true, Code: "StartTime " + n.StartTime.UTC().Format("2006-01-02T15:04Z")})
+			} else if d := now.Sub(it.AcceptedAt); learned == 0 || d < learned {
+				learned = d
+			}
+		}
+		if n.InMotion() && n.Restart == it.Restart {
+			n.Polls, n.NextPollAt = it.Polls+1, now.Add(e.pollBackoff(it.Polls))
 		}
 		if n != it {
 			n.UpdatedAt = now
@@ -86,15 +130,68 @@ func (e *Engine) applyStatuses(ctx context.Context, j Job, due []Item, status ma
 		return nil
 	}
 	return e.tx(ctx, func(tx *sql.Tx) error {
-		_, err := saveItems(ctx, tx, changes)
-		return err
+		applied, err := saveItems(ctx, tx, changes)
+		if err != nil {
+			return err
+		}
+		if learned > 0 && (j.Transition == 0 || learned < j.Transition) {
+			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET transition_ms = $1 WHERE id = $2 AND (transition_ms = 0 OR transition_ms > $1)`,
+				learned.Milliseconds(), j.ID); err != nil {
+				return fmt.Errorf("jobs: job %d transition: %w", j.ID, err)
+			}
+		}
+		return e.auditResolved(ctx, tx, j, applied, resolved)
 	})
 }
 
-// observe applies one polled status to an in-progress or in-transition item.
-func (e *Engine) observe(it Item, j Job, s cloud.Status, now time.Time) Item {
+// auditResolved records the restarts whose lost answer a start after the binding settled.
+func (e *Engine) auditResolved(ctx context.Context, tx *sql.Tx, j Job, applied []Item, resolved []callResult) error {
+	if len(resolved) == 0 {
+		return nil
+	}
+	written := map[string]bool{}
+	for _, it := range applied {
+		written[it.InstanceID] = true
+	}
+	var rs []callResult
+	for _, r := range resolved {
+		if written[r.ID] {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	a := auditCall{job: j, actor: systemActor, action: "job.restart_resolved", keyPair: j.KeyPair,
+		detail: "resolved from evidence: the instance started after the key was bound (its StartTime)"}
+	for _, r := range rs {
+		en := a.entry("success", []string{r.ID})
+		en.Detail = a.detail + "; " + r.Code
+		if err := e.audit(ctx, tx, en); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pollBackoff is the wait before the next status read after polls reads: 1 s, 2 s, 4 s, …
+// capped at PollBackoffCap.
+func (e *Engine) pollBackoff(polls int) time.Duration {
+	d := e.cfg.PollBackoff
+	for i := 0; i < polls && d < e.cfg.PollBackoffCap; i++ {
+		d *= 2
+	}
+	return min(d, e.cfg.PollBackoffCap)
+}
+
+// observe applies one polled status to an in-progress or in-transition item; in is the instance
+// as read again (read false when it was not), for a restarted one found Running.
+func (e *Engine) observe(it Item, j Job, s cloud.Status, in cloud.Instance, read bool, now time.Time) Item {
 	n := it
 	n.LastStatus = s
+	if read {
+		n.StartTime = in.StartTime
+	}
 	if it.Restart == RestartInTransition {
 		if NeedFor(s) != NeedInTransition {
 			return e.afterKey(n, j, s, now)
@@ -104,10 +201,10 @@ func (e *Engine) observe(it Item, j Job, s cloud.Status, now time.Time) Item {
 	switch s {
 	case cloud.StatusRunning:
 		n.StoppedSince = time.Time{}
-		if it.Op == OpStart || it.SeenTransition || now.Sub(it.AcceptedAt) >= e.cfg.RunningGrace {
-			n.Restart = RestartKeyInEffect
-			return n
+		if !read {
+			return n // Running, but not read again (the read failed): read next round, no deadline for what was not seen
 		}
+		return e.runningAgain(n, in, now)
 	case cloud.StatusStopped:
 		if n.StoppedSince.IsZero() {
 			n.StoppedSince = now
@@ -122,6 +219,52 @@ func (e *Engine) observe(it Item, j Job, s cloud.Status, now time.Time) Item {
 		n.SeenTransition, n.StoppedSince = true, time.Time{}
 	}
 	return e.deadline(n, now)
+}
+
+// runningAgain decides about a restarted instance found Running, from the key pair it reports
+// and its StartTime. Another key pair means someone replaced the job's key: the key of this job
+// is not in effect. Otherwise the restart happened when the instance started after the key was
+// bound (StartTime, to the minute), when a transition was seen, after a start from Stopped, or,
+// for a call the cloud accepted, once RunningGrace has passed; a restart whose answer was lost
+// and shows none of that waits RunningGrace, then goes to a person.
+func (e *Engine) runningAgain(n Item, in cloud.Instance, now time.Time) Item {
+	if in.KeyPairName != n.ExpectKey {
+		n.Restart, n.RestartCode, n.ReplacedBy = RestartKeyReplaced, "KeyReplaced", in.KeyPairName
+		n.RestartMessage = replacedMessage(in.KeyPairName)
+		return n
+	}
+	evidence := startedAfter(in.StartTime, n.KeyAt)
+	switch {
+	case evidence, n.SeenTransition, n.Op == OpStart && !n.Unconfirmed:
+	case !n.Unconfirmed && now.Sub(n.AcceptedAt) >= e.cfg.RunningGrace:
+	case n.Unconfirmed && now.Sub(n.AcceptedAt) >= e.cfg.RunningGrace:
+		n.Restart, n.RestartCode = RestartNeedsDecision, CodeInterrupted
+		n.RestartMessage = fmt.Sprintf("keybind cannot tell whether the %s happened: the instance is Running and last started %s, "+
+			"before the key was bound. Check it, then ask to %s again or mark it done.", op(n.Op), startedWords(in.StartTime), op(n.Op))
+		return n
+	default:
+		return e.deadline(n, now)
+	}
+	n.Restart, n.RestartCode, n.RestartMessage, n.Unconfirmed = RestartKeyInEffect, "", "", false
+	return n
+}
+
+// startedAfter reports whether an instance whose StartTime (to the minute, as ECS gives it) is
+// start surely started after t.
+func startedAfter(start, t time.Time) bool { return !start.IsZero() && !t.IsZero() && start.After(t) }
+
+func startedWords(t time.Time) string {
+	if t.IsZero() {
+		return "at an unknown time"
+	}
+	return "at " + t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func replacedMessage(key string) string {
+	if key == "" {
+		return "Running again, but with no key pair: someone removed the key after it was bound."
+	}
+	return fmt.Sprintf("Running again, but with key pair %s: someone replaced the key after it was bound.", key)
 }
 
 // deadline ends an item still waiting after its deadline: ended stopped if it was last seen

@@ -18,8 +18,8 @@ func (e *Engine) Recover(ctx context.Context) error { return e.eachActiveJob(ctx
 // (rounds are serialised), so Attempting and Requested items are leftovers:
 //   - a key call is checked with DescribeInstances: if KeyPairName already shows the expected
 //     key it is bound (confirmed); if not, it goes back to Pending and is sent again (safe);
-//   - a reboot/start is never sent again without proof it did not happen, and the status cannot
-//     prove that: the item waits for an operator decision.
+//   - a reboot/start is never sent again: the instance is watched, and a start after the key was
+//     bound (its StartTime) proves it happened; without proof, an operator decides.
 func (e *Engine) reconcile(ctx context.Context, j Job) error {
 	items, err := loadItemsWhere(ctx, e.db, j.ID, "key_state = 'attempting' OR restart_state = 'requested'")
 	if err != nil || len(items) == 0 {
@@ -47,10 +47,9 @@ func (e *Engine) reconcileRestarts(ctx context.Context, j Job, items []Item) err
 	now := e.now()
 	changes := make([]change, len(items))
 	for i, it := range items {
-		n := it
-		n.Restart, n.RestartCode, n.UpdatedAt = RestartNeedsDecision, CodeInterrupted, now
-		n.RestartMessage = fmt.Sprintf("keybind stopped while the %s was being requested, so it may or may not have happened. "+
-			"Check the instance, then ask to %s again or mark it done.", op(it.Op), op(it.Op))
+		n := e.watch(it, j, now, true)
+		n.RestartCode, n.UpdatedAt = CodeInterrupted, now
+		n.RestartMessage = fmt.Sprintf("keybind stopped while the %s was being requested: it watches the instance for a start after the key was bound.", op(it.Op))
 		changes[i] = change{n, it.Key, RestartRequested}
 	}
 	reqs, err := loadRequests(ctx, e.db, requestIDs(items, false))
@@ -64,7 +63,7 @@ func (e *Engine) reconcileRestarts(ctx context.Context, j Job, items []Item) err
 		}
 		for _, it := range applied {
 			a := auditCall{job: j, actor: reqs[it.RestartRequest].Actor, action: "RebootInstances", keyPair: it.ExpectKey,
-				detail: "reconciled after an interruption: outcome unknown, needs an operator decision"}
+				detail: "reconciled after an interruption: outcome unknown, watched for a start after the key was bound"}
 			if it.Op == OpStart {
 				a.action = "StartInstances"
 			}

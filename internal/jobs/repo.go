@@ -56,17 +56,20 @@ const (
 
 const jobCols = `id, kind, region, key_pair, idempotency_key, created_by_id, created_by_name, created_by_role, created_ip,
 	created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, finished_at, COALESCE(parent_job_id, 0),
-	reason, rev`
+	reason, rev, window_spec, max_errors, max_errors_spec, start_with_one, paused_at, pause_reason, paused_by, errors_accepted,
+	cancelled_at, cancelled_by, transition_ms`
 
 func scanJob(sc store.Scanner) (Job, error) {
 	var j Job
-	var after, force int
-	var created, updated, finished int64
+	var after, force, one int
+	var created, updated, finished, paused, cancelled, transition int64
 	err := sc.Scan(&j.ID, &j.Kind, &j.Region, &j.KeyPair, &j.IdempotencyKey, &j.CreatedBy.UserID, &j.CreatedBy.Username,
 		&j.CreatedBy.Role, &j.CreatedBy.IP, &j.CreatedBy.Via, &after, &force, &j.Policy.WaveSize, &created, &updated, &finished, &j.ParentID,
-		&j.Reason, &j.Rev)
-	j.Policy.AfterBind, j.Policy.Force = after != 0, force != 0
+		&j.Reason, &j.Rev, &j.Policy.Window, &j.Policy.MaxErrors, &j.Policy.MaxErrorsSpec, &one, &paused, &j.Paused.Reason,
+		&j.Paused.By, &j.Paused.ErrorsAccepted, &cancelled, &j.CancelledBy, &transition)
+	j.Policy.AfterBind, j.Policy.Force, j.Policy.StartWithOne = after != 0, force != 0, one != 0
 	j.CreatedAt, j.UpdatedAt, j.FinishedAt = fromMicros(created), fromMicros(updated), fromMicros(finished)
+	j.Paused.At, j.CancelledAt, j.Transition = fromMicros(paused), fromMicros(cancelled), time.Duration(transition)*time.Millisecond
 	return j, err
 }
 
@@ -74,12 +77,12 @@ func scanJob(sc store.Scanner) (Job, error) {
 func insertJob(ctx context.Context, q store.DBTX, j Job) (id int64, created bool, err error) {
 	err = q.QueryRowContext(ctx, `INSERT INTO jobs (kind, region, key_pair, idempotency_key, created_by_id, created_by_name,
 		created_by_role, created_ip, created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, parent_job_id,
-		reason, rev)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, 1)
+		reason, rev, window_spec, max_errors, max_errors_spec, start_with_one)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, 1, $16, $17, $18, $19)
 		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
 		j.Kind, j.Region, j.KeyPair, j.IdempotencyKey, j.CreatedBy.UserID, j.CreatedBy.Username, j.CreatedBy.Role,
 		j.CreatedBy.IP, j.CreatedBy.Via, b2i(j.Policy.AfterBind), b2i(j.Policy.Force), j.Policy.WaveSize, micros(j.CreatedAt),
-		nullID(j.ParentID), j.Reason).Scan(&id)
+		nullID(j.ParentID), j.Reason, j.Policy.Window, j.Policy.MaxErrors, j.Policy.MaxErrorsSpec, b2i(j.Policy.StartWithOne)).Scan(&id)
 	if err == nil {
 		return id, true, nil
 	}
@@ -142,7 +145,7 @@ func loadJob(ctx context.Context, q store.DBTX, id int64) (Job, error) {
 		return Job{}, err
 	}
 	j.Counts = counts[id]
-	j.State = deriveState(j.Counts)
+	j.State = j.deriveState()
 	return j, nil
 }
 
@@ -171,8 +174,13 @@ const countsSQL = `SELECT job_id, COUNT(*),
 	SUM(CASE WHEN restart_state IN ('in-transition', 'queued', 'requested', 'in-progress') THEN 1 ELSE 0 END),
 	SUM(CASE WHEN restart_state = 'key-in-effect' THEN 1 ELSE 0 END),
 	SUM(CASE WHEN restart_state = 'marked-done' THEN 1 ELSE 0 END),
-	SUM(CASE WHEN restart_state IN ('failed', 'timed-out', 'ended-stopped', 'disappeared') THEN 1 ELSE 0 END),
-	SUM(CASE WHEN restart_state = 'needs-decision' THEN 1 ELSE 0 END)
+	SUM(CASE WHEN restart_state IN ('failed', 'timed-out', 'ended-stopped', 'disappeared', 'key-replaced') THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state = 'key-replaced' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state = 'needs-decision' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state IN ('in-transition', 'requested', 'in-progress') THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state IN ('requested', 'in-progress') THEN 1 ELSE 0 END),
+	SUM(CASE WHEN restart_state = 'queued' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN key_state = 'cancelled' OR restart_state = 'cancelled' THEN 1 ELSE 0 END)
 	FROM job_items WHERE job_id IN (%s) GROUP BY job_id`
 
 func loadCounts(ctx context.Context, q store.DBTX, ids []int64) (map[int64]Counts, error) {
@@ -194,7 +202,8 @@ func loadCounts(ctx context.Context, q store.DBTX, ids []int64) (map[int64]Count
 		var id int64
 		var c Counts
 		if err := rows.Scan(&id, &c.Total, &c.Excluded, &c.KeyPending, &c.Bound, &c.KeyFailed, &c.AlreadyHad,
-			&c.NeedsReboot, &c.NeedsStart, &c.InMotion, &c.KeyInEffect, &c.MarkedDone, &c.RestartFailed, &c.NeedsDecision); err != nil {
+			&c.NeedsReboot, &c.NeedsStart, &c.InMotion, &c.KeyInEffect, &c.MarkedDone, &c.RestartFailed, &c.KeyReplaced,
+			&c.NeedsDecision, &c.InFlight, &c.Restarting, &c.Queued, &c.Cancelled); err != nil {
 			return nil, fmt.Errorf("jobs: scan counts: %w", err)
 		}
 		out[id] = c

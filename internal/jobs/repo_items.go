@@ -17,7 +17,7 @@ const itemCols = `job_id, seq, instance_id, name, os_name, plan_status, previous
 	key_state, key_attempts, key_code, key_message, key_request_id, key_retryable, key_next_at, key_at, key_req,
 	restart_state, op, force_stop, restart_attempts, restart_code, restart_message, restart_request_id, restart_retryable,
 	last_status, seen_transition, queued_at, next_at, requested_at, accepted_at, stopped_since, deadline, restart_req,
-	updated_at, rev`
+	updated_at, rev, next_poll_at, polls, replaced_by, start_time, unconfirmed`
 
 // itemArgs are the values of itemCols for it, in order.
 func itemArgs(it Item) []any {
@@ -32,19 +32,22 @@ func mutableArgs(it Item) []any {
 		string(it.Restart), string(it.Op), b2i(it.Force), it.RestartAttempts, it.RestartCode, it.RestartMessage,
 		it.RestartRequestID, b2i(it.RestartRetryable), string(it.LastStatus), b2i(it.SeenTransition),
 		micros(it.QueuedAt), micros(it.NextAt), micros(it.RequestedAt), micros(it.AcceptedAt), micros(it.StoppedSince),
-		micros(it.Deadline), it.RestartRequest, micros(it.UpdatedAt), it.Rev}
+		micros(it.Deadline), it.RestartRequest, micros(it.UpdatedAt), it.Rev, micros(it.NextPollAt), it.Polls, it.ReplacedBy,
+		micros(it.StartTime), b2i(it.Unconfirmed)}
 }
 
 func scanItem(sc store.Scanner) (Item, error) {
 	var it Item
 	var planStatus, action, change, excl, key, restart, op, last string
 	var keyRetry, force, restartRetry, seen int
-	var keyNext, keyAt, queued, next, requested, accepted, stopped, deadline, updated int64
+	var keyNext, keyAt, queued, next, requested, accepted, stopped, deadline, updated, nextPoll, started int64
+	var unconfirmed int
 	err := sc.Scan(&it.JobID, &it.Seq, &it.InstanceID, &it.Name, &it.OSName, &planStatus, &it.PreviousKey, &action,
 		&it.KeyPair, &it.ExpectKey, &change, &excl,
 		&key, &it.KeyAttempts, &it.KeyCode, &it.KeyMessage, &it.KeyRequestID, &keyRetry, &keyNext, &keyAt, &it.KeyRequest,
 		&restart, &op, &force, &it.RestartAttempts, &it.RestartCode, &it.RestartMessage, &it.RestartRequestID, &restartRetry,
-		&last, &seen, &queued, &next, &requested, &accepted, &stopped, &deadline, &it.RestartRequest, &updated, &it.Rev)
+		&last, &seen, &queued, &next, &requested, &accepted, &stopped, &deadline, &it.RestartRequest, &updated, &it.Rev,
+		&nextPoll, &it.Polls, &it.ReplacedBy, &started, &unconfirmed)
 	if err != nil {
 		return it, err
 	}
@@ -54,6 +57,7 @@ func scanItem(sc store.Scanner) (Item, error) {
 	it.KeyNextAt, it.KeyAt, it.QueuedAt, it.NextAt = fromMicros(keyNext), fromMicros(keyAt), fromMicros(queued), fromMicros(next)
 	it.RequestedAt, it.AcceptedAt, it.StoppedSince = fromMicros(requested), fromMicros(accepted), fromMicros(stopped)
 	it.Deadline, it.UpdatedAt = fromMicros(deadline), fromMicros(updated)
+	it.NextPollAt, it.StartTime, it.Unconfirmed = fromMicros(nextPoll), fromMicros(started), unconfirmed != 0
 	return it, nil
 }
 

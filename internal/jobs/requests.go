@@ -189,6 +189,9 @@ func (e *Engine) request(ctx context.Context, actor Actor, jobID int64, kind, ac
 		if err != nil {
 			return err
 		}
+		if !j.CancelledAt.IsZero() {
+			return ErrJobCancelled
+		}
 		items, err := loadItems(ctx, tx, jobID)
 		if err != nil {
 			return err

@@ -13,33 +13,45 @@ import (
 // maxRestartIDs is the most instance IDs one RebootInstances/StartInstances call takes.
 const maxRestartIDs = 100
 
-// dispatch sends the job's next restart wave. Waves are strict: nothing is sent while any item
-// of the job is still requested or restarting, then up to WaveSize queued items go out
-// (oldest request first), grouped into RebootInstances (by force) and StartInstances calls.
+// dispatch fills the job's restart window: at most the window's size of instances are
+// restarting at once (sent, or watched after a lost answer), and the next queued ones go out the
+// moment places free up — the poll earlier in the same round frees them — oldest request first,
+// grouped into RebootInstances (by force) and StartInstances calls. A paused or cancelled job
+// sends nothing; one that starts with one keeps its window at one until a restart has worked;
+// one whose failed restarts exceed its budget is paused here, with the reason, for a person.
 func (e *Engine) dispatch(ctx context.Context, j Job) error {
-	items, err := loadItemsWhere(ctx, e.db, j.ID, "restart_state IN ('queued', 'requested', 'in-progress')")
-	if err != nil || len(items) == 0 {
+	j, err := loadJob(ctx, e.db, j.ID) // the counts after this round's polls
+	if err != nil || j.State == StatePaused || !j.CancelledAt.IsZero() {
+		return err
+	}
+	if j.Counts.Queued == 0 {
+		return nil
+	}
+	if failed := j.Counts.RestartFailed - j.Paused.ErrorsAccepted; failed > j.Policy.MaxErrors {
+		return e.pauseForErrors(ctx, j, failed)
+	}
+	window := max(j.Policy.WaveSize, 1)
+	if j.Policy.StartWithOne && j.Counts.KeyInEffect == 0 {
+		window = 1 // the first restart shows the way; the window opens once it worked
+	}
+	free := window - j.Counts.Restarting
+	if free <= 0 {
+		return nil
+	}
+	items, err := loadItemsWhere(ctx, e.db, j.ID, "restart_state = 'queued'")
+	if err != nil {
 		return err
 	}
 	now := e.now()
-	var ready []Item
-	for _, it := range items {
-		if it.Restart != RestartQueued {
-			return nil // the current wave is still in motion
-		}
-		if !it.NextAt.After(now) {
-			ready = append(ready, it)
-		}
-	}
+	ready := slices.DeleteFunc(items, func(it Item) bool { return it.NextAt.After(now) })
 	slices.SortStableFunc(ready, func(a, b Item) int {
 		if c := a.QueuedAt.Compare(b.QueuedAt); c != 0 {
 			return c
 		}
 		return a.Seq - b.Seq
 	})
-	wave := max(j.Policy.WaveSize, 1)
-	if len(ready) > wave {
-		ready = ready[:wave]
+	if len(ready) > free {
+		ready = ready[:free]
 	}
 	type groupKey struct {
 		op    RestartOp
@@ -48,39 +60,61 @@ func (e *Engine) dispatch(ctx context.Context, j Job) error {
 	}
 	return dispatch(ctx, e, ready, maxRestartIDs, func(it Item) (groupKey, int64) {
 		return groupKey{it.Op, it.Force, it.RestartRequest}, it.RestartRequest
-	}, func(ctx context.Context, actor Actor, batch []Item) error {
-		return e.sendRestartBatch(ctx, j, actor, batch)
+	}, calls{record: func(ctx context.Context, tx *sql.Tx, actor Actor, batch []Item) ([]Item, error) {
+		return e.recordRestartRequest(ctx, tx, j, actor, batch)
+	}, send: func(ctx context.Context, actor Actor, batch []Item) error {
+		return e.sendRestartCall(ctx, j, actor, batch)
+	}})
+}
+
+// pauseForErrors pauses the job because more restarts failed than its policy allows.
+func (e *Engine) pauseForErrors(ctx context.Context, j Job, failed int) error {
+	detail := fmt.Sprintf("%d restarts failed, more than the %d allowed", failed, j.Policy.MaxErrors)
+	return e.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET paused_at = $1, pause_reason = $2, paused_by = '', updated_at = $1, rev = rev + 1
+			WHERE id = $3 AND paused_at = 0 AND cancelled_at = 0`, micros(e.now()), PauseErrors, j.ID)
+		if err != nil {
+			return fmt.Errorf("jobs: pause job %d: %w", j.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return e.auditRequest(ctx, tx, j, systemActor, "job.paused", nil, detail)
 	})
 }
 
-// sendRestartBatch makes one reboot or start call for items sharing op, force and requester.
-// The request is recorded (with the audit intent) before the call, the outcome after it.
-func (e *Engine) sendRestartBatch(ctx context.Context, j Job, actor Actor, items []Item) error {
-	op, force := items[0].Op, items[0].Force
+// restartCall is the audit entry of a reboot or start for items sharing op, force and requester.
+func restartCall(j Job, actor Actor, items []Item) auditCall {
 	a := auditCall{job: j, actor: actor, action: "RebootInstances", keyPair: items[0].ExpectKey}
-	if op == OpStart {
+	if items[0].Op == OpStart {
 		a.action = "StartInstances"
-	} else if force {
+	} else if items[0].Force {
 		a.detail = "force-stop"
 	}
+	return a
+}
+
+// recordRestartRequest records, in tx, the request of a reboot or start and its audit intent.
+func (e *Engine) recordRestartRequest(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item) ([]Item, error) {
 	now := e.now()
-	var sent []Item
-	err := e.tx(ctx, func(tx *sql.Tx) error {
-		changes := make([]change, len(items))
-		for i, it := range items {
-			n := it
-			n.Restart, n.RestartAttempts, n.RequestedAt, n.UpdatedAt = RestartRequested, it.RestartAttempts+1, now, now
-			changes[i] = change{n, it.Key, RestartQueued}
-		}
-		var err error
-		if sent, err = saveItems(ctx, tx, changes); err != nil || len(sent) == 0 {
-			return err
-		}
-		return e.auditIntent(ctx, tx, a, itemIDs(sent))
-	})
-	if err != nil || len(sent) == 0 {
-		return err
+	changes := make([]change, len(items))
+	for i, it := range items {
+		n := it
+		n.Restart, n.RestartAttempts, n.RequestedAt, n.UpdatedAt = RestartRequested, it.RestartAttempts+1, now, now
+		changes[i] = change{n, it.Key, RestartQueued}
 	}
+	sent, err := saveItems(ctx, tx, changes)
+	if err != nil || len(sent) == 0 {
+		return sent, err
+	}
+	return sent, e.auditIntent(ctx, tx, restartCall(j, actor, sent), itemIDs(sent))
+}
+
+// sendRestartCall makes one reboot or start call for items whose request is recorded, and
+// records the outcome.
+func (e *Engine) sendRestartCall(ctx context.Context, j Job, actor Actor, sent []Item) error {
+	a := restartCall(j, actor, sent)
+	op, force := sent[0].Op, sent[0].Force
 
 	var results []cloud.InstanceResult
 	var callErr error
@@ -93,7 +127,7 @@ func (e *Engine) sendRestartBatch(ctx context.Context, j Job, actor Actor, items
 	for _, r := range results {
 		byID[r.InstanceID] = r
 	}
-	now = e.now()
+	now := e.now()
 	changes := make([]change, len(sent))
 	audit := make([]callResult, len(sent))
 	for i, it := range sent {
@@ -102,9 +136,9 @@ func (e *Engine) sendRestartBatch(ctx context.Context, j Job, actor Actor, items
 			kr := resultFromError(it.InstanceID, callErr)
 			r = cloud.InstanceResult{InstanceID: it.InstanceID, Code: kr.Code, Message: kr.Message, RequestID: kr.RequestID, Retryable: kr.Retryable}
 		}
-		n := e.restartOutcome(it, r, now)
+		n := e.restartOutcome(it, j, r, now)
 		changes[i] = change{n, it.Key, RestartRequested}
-		audit[i] = callResult{ID: it.InstanceID, OK: r.OK, Unknown: n.Restart == RestartNeedsDecision, Code: r.Code, RequestID: r.RequestID}
+		audit[i] = callResult{ID: it.InstanceID, OK: r.OK, Unknown: n.Unconfirmed, Code: r.Code, RequestID: r.RequestID}
 	}
 	return e.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := saveItems(ctx, tx, changes); err != nil {
@@ -115,32 +149,33 @@ func (e *Engine) sendRestartBatch(ctx context.Context, j Job, actor Actor, items
 }
 
 // restartOutcome applies one reboot/start result to a Requested item. A call that may have run
-// (cancelled, timed out, internal error) is never repeated automatically: it needs an operator
-// decision. A call refused before it ran (throttled, unavailable, no connection) is queued again
-// while attempts remain.
-func (e *Engine) restartOutcome(it Item, r cloud.InstanceResult, now time.Time) Item {
+// (cancelled, timed out, internal error, or the instance already restarting) is never repeated
+// automatically: the instance is watched, and a start after the key was bound proves the restart
+// (see observe); without that proof a person decides. A call refused before it ran (throttled,
+// unavailable, no connection) is queued again while attempts remain.
+func (e *Engine) restartOutcome(it Item, j Job, r cloud.InstanceResult, now time.Time) Item {
 	n := it
 	n.UpdatedAt = now
 	n.RestartCode, n.RestartMessage, n.RestartRequestID, n.RestartRetryable = r.Code, r.Message, r.RequestID, false
 	switch {
 	case r.OK:
-		n.Restart, n.RestartCode, n.RestartMessage = RestartInProgress, "", ""
-		n.AcceptedAt, n.Deadline, n.StoppedSince = now, now.Add(e.cfg.RestartDeadline), time.Time{}
-		n.SeenTransition = false
+		n = e.watch(n, j, now, false)
+		n.RestartCode, n.RestartMessage = "", ""
 		if r.CurrentStatus != "" {
 			n.LastStatus = r.CurrentStatus
 			n.SeenTransition = NeedFor(r.CurrentStatus) == NeedInTransition
 		}
 	case r.Code == cloud.CodeCanceled || unknownOutcome(r.Code):
-		n.Restart = RestartNeedsDecision
-		n.RestartMessage = fmt.Sprintf("keybind cannot tell whether the %s reached the instance (%s). Check it, then ask to %s again or mark it done.",
-			op(it.Op), r.Code, op(it.Op))
+		n = e.watch(n, j, now, true)
+		n.RestartMessage = fmt.Sprintf("The answer to the %s was lost (%s): keybind watches the instance for a start after the key was bound.",
+			op(it.Op), r.Code)
 	case r.Code == "IncorrectInstanceStatus" && r.PreviousStatus != "" && NeedFor(r.PreviousStatus) == NeedInTransition:
 		// Already restarting: perhaps by a call of ours that was retried after an error, perhaps
-		// by someone else. Whose restart it is cannot be told, so an operator decides.
-		n.Restart, n.LastStatus = RestartNeedsDecision, r.PreviousStatus
-		n.RestartMessage = fmt.Sprintf("The instance was already %s when the %s was sent; keybind cannot tell whose restart that is. "+
-			"Check it, then ask to %s again or mark it done.", r.PreviousStatus, op(it.Op), op(it.Op))
+		// by someone else. Watch it: the StartTime it comes back with tells.
+		n = e.watch(n, j, now, true)
+		n.LastStatus = r.PreviousStatus
+		n.RestartMessage = fmt.Sprintf("The instance was already %s when the %s was sent: keybind watches it for a start after the key was bound.",
+			r.PreviousStatus, op(it.Op))
 	case r.Retryable:
 		if it.RestartAttempts < e.cfg.RestartAttempts {
 			n.Restart, n.NextAt = RestartQueued, now.Add(e.retryDelay(it.RestartAttempts))
@@ -154,6 +189,25 @@ func (e *Engine) restartOutcome(it Item, r cloud.InstanceResult, now time.Time) 
 		n.RestartMessage = cloud.UserMessage(n.RestartCode, "The cloud refused the "+op(it.Op)+".")
 	}
 	return n
+}
+
+// watch puts an item whose restart was sent (or may have been) under observation: its status
+// is first read when a restart of this job usually has finished, then with a growing backoff.
+// unconfirmed says the cloud's answer was lost, so the restart needs proof.
+func (e *Engine) watch(it Item, j Job, now time.Time, unconfirmed bool) Item {
+	it.Restart, it.Unconfirmed = RestartInProgress, unconfirmed
+	it.AcceptedAt, it.Deadline, it.StoppedSince, it.SeenTransition = now, now.Add(e.cfg.RestartDeadline), time.Time{}, false
+	it.Polls, it.NextPollAt = 0, now.Add(e.firstPoll(j))
+	return it
+}
+
+// firstPoll is how long after a restart its status is first read: as long as a restart of the
+// job took so far, or FirstPollDelay before one has been seen.
+func (e *Engine) firstPoll(j Job) time.Duration {
+	if j.Transition > 0 {
+		return j.Transition
+	}
+	return e.cfg.FirstPollDelay
 }
 
 func op(o RestartOp) string {

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"fmt"
+	"strings"
 
 	"keybind/internal/text"
 )
@@ -119,6 +120,18 @@ func (j Job) WaitingForPeople() int {
 // StateWords is the job's state in words. "Done" would mislead while keys
 // wait for a restart to work.
 func (j Job) StateWords() string {
+	switch j.State {
+	case StatePaused:
+		if j.Paused.Reason == PauseErrors {
+			failed := j.Counts.RestartFailed - j.Paused.ErrorsAccepted
+			return fmt.Sprintf("Paused: %s failed, more than the %d allowed", text.Plural(failed, "restart", "restarts"), j.Policy.MaxErrors)
+		}
+		return "Paused by " + j.Paused.By
+	case StateCancelling:
+		return fmt.Sprintf("Cancelling: %s already sent still to finish", text.Plural(j.Counts.InMotion, "restart", "restarts"))
+	case StateCancelled:
+		return "Cancelled by " + j.CancelledBy
+	}
 	if n := j.WaitingForPeople(); n > 0 {
 		return "Waiting for you: " + text.Plural(n, "instance needs", "instances need") + " a reboot or start before the change takes effect"
 	}
@@ -130,9 +143,22 @@ func (j Job) AfterWords() string {
 	if !j.Policy.AfterBind {
 		return "After binding: nothing automatic. Reboot or start instances below to make the key take effect."
 	}
-	force := ""
-	if j.Policy.Force {
-		force = ", force stop"
+	p := j.Policy
+	var b strings.Builder
+	fmt.Fprintf(&b, "After binding: reboot the Running instances and start the Stopped ones, at most %d at a time", p.WaveSize)
+	if p.Window != "" && strings.HasSuffix(p.Window, "%") {
+		fmt.Fprintf(&b, " (%s)", p.Window)
 	}
-	return fmt.Sprintf("After binding: reboot the Running instances and start the Stopped ones, at most %d at a time%s.", j.Policy.WaveSize, force)
+	if p.StartWithOne {
+		b.WriteString(", one first")
+	}
+	if p.Force {
+		b.WriteString(", force stop")
+	}
+	if p.MaxErrors == 0 {
+		b.WriteString("; the job pauses at the first failed restart.")
+	} else {
+		fmt.Fprintf(&b, "; the job pauses after %s.", text.Plural(p.MaxErrors+1, "failed restart", "failed restarts"))
+	}
+	return b.String()
 }

@@ -51,14 +51,23 @@ type Service struct {
 	cloud   Cloud
 	audit   Audit
 	log     *slog.Logger
+	usage   *usageCounter
+	changed func(region string)
 }
 
-// New builds the service; log receives what the person is not shown.
-func New(r Regions, c Cloud, a Audit, log *slog.Logger) *Service {
+// New builds the service; log receives what the person is not shown, clock
+// dates the usage counts, and changed (if not nil) hears of every region
+// whose key pairs a write changed (or may have changed), so cached lists
+// can be dropped.
+func New(r Regions, c Cloud, a Audit, clock Clock, log *slog.Logger, changed func(region string)) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{regions: r, cloud: c, audit: a, log: log}
+	if changed == nil {
+		changed = func(string) {}
+	}
+	u := &usageCounter{src: c, clock: clock, ttl: DefaultUsageTTL, regions: map[string]*regionUsage{}}
+	return &Service{regions: r, cloud: c, audit: a, log: log, usage: u, changed: changed}
 }
 
 // KeyPair reads one key pair; ErrNotFound (about "name in region") if the

@@ -3,6 +3,7 @@ package keypairs
 import (
 	"context"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -13,19 +14,97 @@ const (
 	usagePageSize    = 100 // DescribeInstances' largest page
 	usageConcurrency = 4
 	usageSample      = 10 // instances named on a key pair's page
+
+	// DefaultUsageTTL is how long a region's usage counts are shown before a
+	// page view starts counting again.
+	DefaultUsageTTL = 2 * time.Minute
+	// usageWait is how long a page waits for a count already under way
+	// before it shows what it has (or "counting").
+	usageWait = 1500 * time.Millisecond
+	// usageTimeout bounds one count of a region.
+	usageTimeout = 2 * time.Minute
 )
 
-// Usage returns how many of the region's instances report each named key
-// pair. One DescribeInstances call (100 per page) gives the fleet size; a
-// region that fits in at most len(names)/2 more pages is listed whole and
-// counted in memory, a bigger one is asked once per key (KeyPairName,
-// PageSize 1, TotalCount). Measured with BenchmarkKeyPairUsage, 20 keys,
-// the default 20 calls/s limiter: 150 instances 2 calls (per key: 20
-// calls, ~1 s); 1,000 instances 10 calls, ~0.5 s, 16 MB (per key: 20
-// calls, ~1 s, 1 MB); 5,000 instances 21 calls, ~1 s, 2.5 MB (listing: 50
-// calls, ~2.5 s, 86 MB). A count never costs more than 1 + len(names) calls.
-func (s *Service) Usage(ctx context.Context, region string, names []string) (map[string]int, error) {
-	return countUsage(ctx, s.cloud, region, names)
+// Clock tells the service what time it is.
+type Clock interface{ Now() time.Time }
+
+// Usage is a region's key pair usage as last counted.
+type Usage struct {
+	Counts    map[string]int // instances per key pair, for every key pair some instance uses
+	CountedAt time.Time      // zero: not counted yet
+	Counting  bool           // a count is under way
+	Err       error          // the last count failed (Counts, if any, are from before)
+}
+
+// regionUsage is the count of one region and the count under way, if any.
+type regionUsage struct {
+	last Usage
+	done chan struct{} // closed when the count under way ends; nil when none
+}
+
+// usageCounter counts, in the background, the instances that use each key
+// pair of a region, by listing the region (100 per page, four pages at a
+// time, at background priority), and keeps the result for the TTL.
+type usageCounter struct {
+	src   InstanceFinder
+	clock Clock
+	ttl   time.Duration
+
+	mu      sync.Mutex
+	regions map[string]*regionUsage
+}
+
+// Usage returns the region's usage as last counted, and starts a new count
+// in the background when there is none or it is older than the TTL. It
+// waits briefly for a count under way, never for the cloud otherwise: the
+// key pairs page does not wait for a 5,000-instance region to be listed.
+func (s *Service) Usage(ctx context.Context, region string) Usage {
+	return s.usage.get(ctx, region)
+}
+
+func (u *usageCounter) get(ctx context.Context, region string) Usage {
+	u.mu.Lock()
+	r := u.regions[region]
+	if r == nil {
+		r = &regionUsage{}
+		u.regions[region] = r
+	}
+	if r.done == nil && (r.last.CountedAt.IsZero() || u.clock.Now().Sub(r.last.CountedAt) >= u.ttl) {
+		r.done = make(chan struct{})
+		go u.count(region, r)
+	}
+	done := r.done
+	u.mu.Unlock()
+	if done != nil {
+		t := time.NewTimer(usageWait)
+		select {
+		case <-done:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := r.last
+	out.Counting = r.done != nil
+	return out
+}
+
+// count lists the region and records the tally.
+func (u *usageCounter) count(region string, r *regionUsage) {
+	ctx, cancel := context.WithTimeout(cloud.WithPriority(context.Background(), cloud.Background), usageTimeout)
+	defer cancel()
+	counts, err := tally(ctx, u.src, region)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if err == nil {
+		r.last = Usage{Counts: counts, CountedAt: u.clock.Now()}
+	} else {
+		r.last.Err = err
+	}
+	close(r.done)
+	r.done = nil
 }
 
 // InstanceFinder lists instances; the part of Cloud usage counts need.
@@ -33,66 +112,39 @@ type InstanceFinder interface {
 	Instances(ctx context.Context, region string, f cloud.InstanceFilter) (cloud.InstancePage, error)
 }
 
-func countUsage(ctx context.Context, f InstanceFinder, region string, names []string) (map[string]int, error) {
-	counts := make(map[string]int, len(names))
-	if len(names) == 0 {
-		return counts, nil
-	}
+// tally lists every instance of the region and counts them by key pair:
+// one call gives the first page and the fleet size, the other pages are
+// read usageConcurrency at a time (5,000 instances: 50 calls).
+func tally(ctx context.Context, f InstanceFinder, region string) (map[string]int, error) {
 	first, err := f.Instances(ctx, region, cloud.InstanceFilter{PageNumber: 1, PageSize: usagePageSize})
 	if err != nil {
 		return nil, err
 	}
-	pages := (first.Total + usagePageSize - 1) / usagePageSize
-	if pages-1 > len(names)/2 {
-		return countPerKey(ctx, f, region, names)
-	}
-	want := make(map[string]bool, len(names))
-	for _, n := range names {
-		want[n], counts[n] = true, 0
-	}
+	counts := map[string]int{}
 	var mu sync.Mutex
-	tally := func(items []cloud.Instance) {
+	add := func(items []cloud.Instance) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, in := range items {
-			if want[in.KeyPairName] {
+			if in.KeyPairName != "" {
 				counts[in.KeyPairName]++
 			}
 		}
 	}
-	tally(first.Items)
+	add(first.Items)
+	pages := (first.Total + usagePageSize - 1) / usagePageSize
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(usageConcurrency)
 	for i := 2; i <= pages; i++ {
 		g.Go(func() error {
 			p, err := f.Instances(gctx, region, cloud.InstanceFilter{PageNumber: i, PageSize: usagePageSize})
 			if err == nil {
-				tally(p.Items)
+				add(p.Items)
 			}
 			return err
 		})
 	}
 	return counts, g.Wait()
-}
-
-// countPerKey asks DescribeInstances once per key pair for its TotalCount.
-func countPerKey(ctx context.Context, f InstanceFinder, region string, names []string) (map[string]int, error) {
-	totals := make([]int, len(names))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(usageConcurrency)
-	for i, name := range names {
-		g.Go(func() error {
-			p, err := f.Instances(gctx, region, cloud.InstanceFilter{KeyPairName: name, PageSize: 1})
-			totals[i] = p.Total
-			return err
-		})
-	}
-	err := g.Wait()
-	counts := make(map[string]int, len(names))
-	for i, n := range names {
-		counts[n] = totals[i]
-	}
-	return counts, err
 }
 
 // Users returns how many instances use the key pair and the first few of them.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
+	"time"
 
 	"keybind/internal/cloud"
 	"keybind/internal/sandbox"
@@ -51,38 +53,29 @@ func newFakeFleet(n, keys int) *fakeFleet {
 	return f
 }
 
-func TestCountUsage(t *testing.T) {
-	names := make([]string, 20)
-	for i := range names {
-		names[i] = fmt.Sprintf("k%d", i)
-	}
-	tests := []struct {
-		name      string
-		fleet     int
-		wantCalls int
+func TestTally(t *testing.T) {
+	for _, tt := range []struct {
+		name             string
+		fleet, wantCalls int
 	}{
 		{"one page", 80, 1},
-		{"listed whole", 1000, 10},              // 10 pages ≤ 1 + 20/2 per-key-equivalent: list
-		{"asked per key", 5000, 1 + len(names)}, // 50 pages: one probe, then one call per key
-	}
-	for _, tt := range tests {
+		{"ten pages", 1000, 10},
+		{"fifty pages", 5000, 50},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeFleet(tt.fleet, 25)
 			want := map[string]int{}
 			for _, in := range f.instances {
-				want[in.KeyPairName]++
+				if in.KeyPairName != "" {
+					want[in.KeyPairName]++
+				}
 			}
-			got, err := countUsage(context.Background(), f, "cn-hangzhou", names)
+			got, err := tally(context.Background(), f, "cn-hangzhou")
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, n := range names {
-				if got[n] != want[n] {
-					t.Errorf("%s: got %d, want %d", n, got[n], want[n])
-				}
-			}
-			if len(got) != len(names) {
-				t.Errorf("got %d counts, want one per name (%d)", len(got), len(names))
+			if !maps.Equal(got, want) {
+				t.Errorf("counts = %v, want %v", got, want)
 			}
 			if f.calls != tt.wantCalls {
 				t.Errorf("%d DescribeInstances calls, want %d", f.calls, tt.wantCalls)
@@ -92,72 +85,95 @@ func TestCountUsage(t *testing.T) {
 	t.Run("failure", func(t *testing.T) {
 		f := newFakeFleet(100, 5)
 		f.fail = errors.New("boom")
-		if _, err := countUsage(context.Background(), f, "cn-hangzhou", names); err == nil {
+		if _, err := tally(context.Background(), f, "cn-hangzhou"); err == nil {
 			t.Error("got no error from a failing cloud")
-		}
-	})
-	t.Run("no names", func(t *testing.T) {
-		f := newFakeFleet(100, 5)
-		if got, err := countUsage(context.Background(), f, "cn-hangzhou", nil); err != nil || len(got) != 0 || f.calls != 0 {
-			t.Errorf("got %v, %v after %d calls; want nothing asked", got, err, f.calls)
 		}
 	})
 }
 
-// BenchmarkKeyPairUsage measures the ways to count the instances using the 20
-// key pairs of a list page against the sandbox through the real gateway:
-// "all" lists the region (AllInstances) and counts in memory, "per-key" asks
-// DescribeInstances once per key (KeyPairName, PageSize 1, TotalCount), and
-// "chosen" is countUsage.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) Now() time.Time { return c.t }
+
+// A page view never waits for the cloud beyond a count already under way: the first view waits
+// for the count it starts (the fleet answers at once here), later views within the TTL are served
+// from memory, a view after the TTL shows the old counts while a new count runs, and a failed
+// count keeps the counts from before.
+func TestUsageIsCountedInTheBackground(t *testing.T) {
+	f := newFakeFleet(250, 5)
+	clock := &fakeClock{t: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+	u := &usageCounter{src: f, clock: clock, ttl: time.Minute, regions: map[string]*regionUsage{}}
+	ctx := context.Background()
+
+	first := u.get(ctx, "cn-hangzhou")
+	if first.CountedAt != clock.t || first.Counts["k1"] != 50 || first.Counting {
+		t.Fatalf("first view: %+v, want counted now with k1 on 50 instances", first)
+	}
+	calls := f.calls
+	clock.t = clock.t.Add(30 * time.Second)
+	if again := u.get(ctx, "cn-hangzhou"); again.CountedAt != first.CountedAt || f.calls != calls {
+		t.Errorf("view within the TTL: counted at %v after %d more calls, want the first count and no call", again.CountedAt, f.calls-calls)
+	}
+
+	clock.t = clock.t.Add(time.Minute)
+	f.mu.Lock()
+	f.fail = errors.New("throttled")
+	f.mu.Unlock()
+	u.get(ctx, "cn-hangzhou")
+	u.wait("cn-hangzhou")
+	failed := u.get(ctx, "cn-hangzhou")
+	if failed.Err == nil || failed.CountedAt != first.CountedAt || failed.Counts["k1"] != 50 {
+		t.Errorf("after a failed count: %+v, want the error and the counts from before", failed)
+	}
+}
+
+// wait blocks until the region's count under way, if any, has ended.
+func (u *usageCounter) wait(region string) {
+	u.mu.Lock()
+	r := u.regions[region]
+	var done chan struct{}
+	if r != nil {
+		done = r.done
+	}
+	u.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// BenchmarkKeyPairUsage measures a background count of a region's key pair usage (listing it
+// through the real gateway against the sandbox) and a page view served from the counts.
 //
-//	go test -run '^$' -bench KeyPairUsage -benchtime 5x ./handlers/
+//	go test -run '^$' -bench KeyPairUsage -benchtime 5x ./internal/keypairs/
 func BenchmarkKeyPairUsage(b *testing.B) {
-	names := []string{"ops-deploy", "alice-laptop", "bob_workstation", "ci-runner", "legacy:bastion", "release-2024"}
-	for i := len(names); i < 20; i++ {
-		names = append(names, fmt.Sprintf("extra-%02d", i))
-	}
-	strategies := map[string]func(ctx context.Context, g *cloud.Gateway) error{
-		"all": func(ctx context.Context, g *cloud.Gateway) error {
-			all, err := g.AllInstances(ctx, "cn-hangzhou", cloud.InstanceFilter{})
-			counts := map[string]int{}
-			for _, in := range all {
-				counts[in.KeyPairName]++
-			}
-			return err
-		},
-		"per-key": func(ctx context.Context, g *cloud.Gateway) error {
-			_, err := countPerKey(ctx, g, "cn-hangzhou", names)
-			return err
-		},
-		"chosen": func(ctx context.Context, g *cloud.Gateway) error {
-			_, err := countUsage(ctx, g, "cn-hangzhou", names)
-			return err
-		},
-	}
 	for _, fleet := range []int{150, 1000, 5000} {
 		env := sandboxtest.Start(b, sandbox.Options{InstancesPerRegion: fleet})
-		for _, rate := range []float64{0, 1000} {
-			g, err := cloud.New(cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret, RatePerSecond: rate})
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, s := range []string{"all", "per-key", "chosen"} {
-				rateName := "rate=default20"
-				if rate > 0 {
-					rateName = fmt.Sprintf("rate=%g", rate)
-				}
-				b.Run(fmt.Sprintf("fleet=%d/%s/%s", fleet, rateName, s), func(b *testing.B) {
-					env.Sandbox.ResetCalls()
-					b.ReportAllocs()
-					for b.Loop() {
-						if err := strategies[s](context.Background(), g); err != nil {
-							b.Fatal(err)
-						}
-					}
-					b.ReportMetric(float64(env.Sandbox.Calls()["DescribeInstances"])/float64(b.N), "calls/op")
-					b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
-				})
-			}
+		g, err := cloud.New(cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret})
+		if err != nil {
+			b.Fatal(err)
 		}
+		b.Run(fmt.Sprintf("fleet=%d/count", fleet), func(b *testing.B) {
+			env.Sandbox.ResetCalls()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := tally(cloud.WithPriority(context.Background(), cloud.Background), g, "cn-hangzhou"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(env.Sandbox.Calls()["DescribeInstances"])/float64(b.N), "calls/op")
+		})
+		b.Run(fmt.Sprintf("fleet=%d/page-view", fleet), func(b *testing.B) {
+			u := &usageCounter{src: g, clock: &fakeClock{t: time.Now()}, ttl: time.Hour, regions: map[string]*regionUsage{}}
+			u.get(context.Background(), "cn-hangzhou")
+			u.wait("cn-hangzhou")
+			env.Sandbox.ResetCalls()
+			b.ReportAllocs()
+			for b.Loop() {
+				if got := u.get(context.Background(), "cn-hangzhou"); got.CountedAt.IsZero() {
+					b.Fatal("no counts")
+				}
+			}
+			b.ReportMetric(float64(env.Sandbox.Calls()["DescribeInstances"])/float64(b.N), "calls/op")
+		})
 	}
 }

@@ -252,6 +252,9 @@ func (w write) intent(ctx context.Context, detail string) error {
 // it is logged (the cloud has acted: the person must hear what it did).
 func (w write) outcome(ctx context.Context, callErr error, detail string) error {
 	ctx = context.WithoutCancel(ctx)
+	if callErr == nil || maybeDone(callErr) {
+		w.s.changed(w.region)
+	}
 	e := w.entry(store.OutcomeSuccess, detail)
 	if callErr != nil {
 		e.Outcome = store.OutcomeFailure

@@ -31,35 +31,27 @@ func (s *Sandbox) detachKeyPair(c *call) (any, *apiError) { return s.bindKeyPair
 // bindKeyPair serves AttachKeyPair (attach) and DetachKeyPair (!attach).
 // Request-level problems are errors; per-instance problems are failed results.
 func (s *Sandbox) bindKeyPair(c *call, attach bool) (any, *apiError) {
-	r, aerr := s.regionParam(c, true)
-	if aerr != nil {
-		return nil, aerr
-	}
 	name, aerr := c.p.required("KeyPairName")
 	if aerr != nil {
 		return nil, aerr
 	}
-	raw, aerr := c.p.required("InstanceIds")
+	ids, aerr := c.p.list("InstanceIds", newError(http.StatusBadRequest, "InvalidInstanceIds.ValueNotSupported", "The specified parameter InstanceIds is not valid."))
 	if aerr != nil {
 		return nil, aerr
-	}
-	ids, ok := parseList(raw)
-	if !ok || len(ids) == 0 {
-		return nil, newError(http.StatusBadRequest, "InvalidInstanceIds.ValueNotSupported", "The specified parameter InstanceIds is not valid.")
 	}
 	if len(ids) > maxAttachInstances {
 		return nil, newError(http.StatusForbidden, "InstanceKeyPairLimitExceeded", "The specified instances are beyond the permitted range.")
 	}
 	ids = dedupe.Slice(ids)
-	kp := r.keyPairs[name]
+	kp := c.region.keyPairs[name]
 	if kp == nil {
-		return nil, errKeyPairNotFound()
+		return nil, newError(http.StatusBadRequest, "InvalidKeyPairName.NotFound", "The specified KeyPairName does not exist in our records.")
 	}
 	resp := keyPairBindResponse{RequestID: c.requestID, KeyPairName: name, TotalCount: len(ids)}
 	resp.Results.Result = make([]wireResult, 0, len(ids))
 	for _, id := range ids {
 		res := wireResult{InstanceID: id, Success: true, Code: "200", Message: "successful"}
-		if e := s.bindOne(c, r, id, kp, attach); e != nil {
+		if e := s.bindOne(c, c.region.find(id), id, kp, attach); e != nil {
 			res = wireResult{InstanceID: id, Success: false, Code: e.Code, Message: e.Message}
 			resp.FailCount++
 		}
@@ -68,17 +60,16 @@ func (s *Sandbox) bindKeyPair(c *call, attach bool) (any, *apiError) {
 	return resp, nil
 }
 
-func (s *Sandbox) bindOne(c *call, r *region, id string, kp *keyPair, attach bool) *apiError {
-	in := r.byID[id]
+func (s *Sandbox) bindOne(c *call, in *instance, id string, kp *keyPair, attach bool) *apiError {
 	switch {
 	case in == nil:
-		return errInstanceNotFound()
+		return errInstanceNotFound
 	case c.instanceFaults[id] != nil:
 		return c.instanceFaults[id]
 	case in.isWindows():
-		return failWindows
+		return newError(http.StatusForbidden, "DependencyViolation.WindowsInstance", "The instance creating is windows, cannot use ssh key pair to login")
 	case attach && !in.st.IoOptimized:
-		return failIoOptimize
+		return newError(http.StatusBadRequest, "DependencyViolation.IoOptimize", "The specified parameter InstanceIds is not valid.")
 	case !attach && in.st.KeyPairName != kp.Name:
 		return newError(http.StatusBadRequest, "InvalidKeyPairName.NotFound", "The specified KeyPairName is not bound to the instance.")
 	}

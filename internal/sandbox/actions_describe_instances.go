@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -86,29 +87,16 @@ func parseInstanceFilter(p params) (instanceFilter, *apiError) {
 		}
 		f.ioOptimized = &v
 	}
-	switch f.status {
-	case "", StatusPending, StatusRunning, StatusStarting, StatusStopping, StatusStopped:
-	default:
+	switch {
+	case !p.oneOf("Status", StatusPending, StatusRunning, StatusStarting, StatusStopping, StatusStopped):
 		return f, newError(http.StatusNotFound, "InvalidStatus.NotFound", "The specified Status is not found")
-	}
-	switch f.charge {
-	case "", "PrePaid", "PostPaid":
-	default:
+	case !p.oneOf("InstanceChargeType", "PrePaid", "PostPaid"):
 		return f, newError(http.StatusNotFound, "InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records")
-	}
-	switch f.netCharge {
-	case "", "PayByTraffic", "PayByBandwidth":
-	default:
+	case !p.oneOf("InternetChargeType", "PayByTraffic", "PayByBandwidth"):
 		return f, newError(http.StatusNotFound, "InvalidInternetChargeType.ValueNotSupported", "The specified InternetChargeType is invalid")
-	}
-	switch f.netType {
-	case "", "classic", "vpc":
-	default:
+	case !p.oneOf("InstanceNetworkType", "classic", "vpc"):
 		return f, newError(http.StatusNotFound, "InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found")
-	}
-	switch f.lock {
-	case "", "financial", "security", "recycling", "dedicatedhostfinancial", "refunded":
-	default:
+	case !p.oneOf("LockReason", "financial", "security", "recycling", "dedicatedhostfinancial", "refunded"):
 		return f, newError(http.StatusNotFound, "InvalidLockReason.NotFound", "The specified LockReason is not found")
 	}
 	tags, aerr := p.tags()
@@ -146,31 +134,7 @@ func (f *instanceFilter) match(st *InstanceState, status string) bool {
 		f.publicIPs != nil && !f.publicIPs[st.PublicIP]:
 		return false
 	}
-	if f.sg != "" && !contains(st.SecurityGroupIDs, f.sg) {
-		return false
-	}
-	for _, want := range f.tags {
-		found := false
-		for _, t := range st.Tags {
-			if t.Key == want.Key && (want.Value == "" || t.Value == want.Value) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	return (f.sg == "" || slices.Contains(st.SecurityGroupIDs, f.sg)) && hasTags(st.Tags, f.tags)
 }
 
 func encodeToken(instanceID string) string { return hex.EncodeToString([]byte(instanceID)) }
@@ -183,11 +147,16 @@ func decodeToken(tok string) (string, bool) {
 	return string(b), true
 }
 
+// describeActions are the read-only ECS actions.
+var describeActions = map[string]action{
+	"DescribeRegions":        {run: (*Sandbox).describeRegions},
+	"DescribeInstances":      {run: (*Sandbox).describeInstances, region: regionRequired},
+	"DescribeInstanceStatus": {run: (*Sandbox).describeInstanceStatus, region: regionRequired},
+	"DescribeKeyPairs":       {run: (*Sandbox).describeKeyPairs, region: regionRequired},
+}
+
 func (s *Sandbox) describeInstances(c *call) (any, *apiError) {
-	r, aerr := s.regionParam(c, true)
-	if aerr != nil {
-		return nil, aerr
-	}
+	r := c.region
 	f, aerr := parseInstanceFilter(c.p)
 	if aerr != nil {
 		return nil, aerr
@@ -216,20 +185,15 @@ func (s *Sandbox) describeInstances(c *call) (any, *apiError) {
 			}
 			start = r.index(id)
 		}
-	} else {
-		if pageNumber, aerr = c.p.integer("PageNumber", 1, 1, 1<<31-1); aerr != nil {
-			return nil, aerr
-		}
-		if pageSize, aerr = c.p.integer("PageSize", 10, 1, 100); aerr != nil {
-			return nil, aerr
-		}
+	} else if pageNumber, pageSize, aerr = c.p.page(100); aerr != nil {
+		return nil, aerr
 	}
 	dry, aerr := c.p.boolean("DryRun", false)
 	if aerr != nil {
 		return nil, aerr
 	}
 	if dry {
-		return nil, errDryRun()
+		return nil, errDryRun
 	}
 
 	resp := describeInstancesResponse{RequestID: c.requestID, PageSize: pageSize, PageNumber: pageNumber}
@@ -238,11 +202,10 @@ func (s *Sandbox) describeInstances(c *call) (any, *apiError) {
 	if !f.active {
 		// Fast path: the sorted slice is the answer.
 		resp.TotalCount = len(r.instances)
-		from := start
+		from, to := start, min(start+pageSize, len(r.instances))
 		if !tokenMode {
-			from = min((pageNumber-1)*pageSize, len(r.instances))
+			from, to = pageBounds(len(r.instances), pageNumber, pageSize)
 		}
-		to := min(from+pageSize, len(r.instances))
 		for _, in := range r.instances[from:to] {
 			page = append(page, toWireInstance(&in.st, in.settle(c.now, d)))
 		}

@@ -16,35 +16,27 @@ type wireStatus struct {
 }
 
 func (s *Sandbox) describeInstanceStatus(c *call) (any, *apiError) {
-	r, aerr := s.regionParam(c, true)
-	if aerr != nil {
-		return nil, aerr
-	}
 	ids, aerr := c.p.repeated("InstanceId", 100)
 	if aerr != nil {
 		return nil, aerr
 	}
-	pageNumber, aerr := c.p.integer("PageNumber", 1, 1, 1<<31-1)
-	if aerr != nil {
-		return nil, aerr
-	}
-	pageSize, aerr := c.p.integer("PageSize", 10, 1, 50)
+	pageNumber, pageSize, aerr := c.p.page(50)
 	if aerr != nil {
 		return nil, aerr
 	}
 	want, zone := setOf(ids), c.p.str("ZoneId")
-	resp := describeInstanceStatusResponse{RequestID: c.requestID, PageNumber: pageNumber, PageSize: pageSize}
-	page := make([]wireStatus, 0, pageSize)
-	skip := (pageNumber - 1) * pageSize
-	for _, in := range r.instances {
-		if (want != nil && !want[in.st.InstanceID]) || (zone != "" && zone != in.st.ZoneID) {
-			continue
-		}
-		resp.TotalCount++
-		if resp.TotalCount > skip && len(page) < pageSize {
-			page = append(page, wireStatus{InstanceID: in.st.InstanceID, Status: in.settle(c.now, s.opts.Transition)})
+	var matched []*instance
+	for _, in := range c.region.instances {
+		if (want == nil || want[in.st.InstanceID]) && (zone == "" || zone == in.st.ZoneID) {
+			matched = append(matched, in)
 		}
 	}
-	resp.InstanceStatuses.InstanceStatus = page
+	resp := describeInstanceStatusResponse{RequestID: c.requestID, PageNumber: pageNumber, PageSize: pageSize, TotalCount: len(matched)}
+	from, to := pageBounds(len(matched), pageNumber, pageSize)
+	resp.InstanceStatuses.InstanceStatus = make([]wireStatus, 0, to-from)
+	for _, in := range matched[from:to] {
+		resp.InstanceStatuses.InstanceStatus = append(resp.InstanceStatuses.InstanceStatus,
+			wireStatus{InstanceID: in.st.InstanceID, Status: in.settle(c.now, s.opts.Transition)})
+	}
 	return resp, nil
 }

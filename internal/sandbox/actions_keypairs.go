@@ -26,16 +26,17 @@ type describeKeyPairsResponse struct {
 	} `json:"KeyPairs"`
 }
 
+// keyPairActions are the ECS actions that change key pairs and bind them.
+var keyPairActions = map[string]action{
+	"ImportKeyPair":  {run: (*Sandbox).importKeyPair, region: regionRequired},
+	"CreateKeyPair":  {run: (*Sandbox).createKeyPair, region: regionRequired},
+	"DeleteKeyPairs": {run: (*Sandbox).deleteKeyPairs, region: regionRequired},
+	"AttachKeyPair":  {run: (*Sandbox).attachKeyPair, region: regionRequired},
+	"DetachKeyPair":  {run: (*Sandbox).detachKeyPair, region: regionRequired},
+}
+
 func (s *Sandbox) describeKeyPairs(c *call) (any, *apiError) {
-	r, aerr := s.regionParam(c, true)
-	if aerr != nil {
-		return nil, aerr
-	}
-	pageNumber, aerr := c.p.integer("PageNumber", 1, 1, 1<<31-1)
-	if aerr != nil {
-		return nil, aerr
-	}
-	pageSize, aerr := c.p.integer("PageSize", 10, 1, 50)
+	pageNumber, pageSize, aerr := c.p.page(50)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -50,7 +51,7 @@ func (s *Sandbox) describeKeyPairs(c *call) (any, *apiError) {
 	name, fp, rg := c.p.str("KeyPairName"), c.p.str("KeyPairFingerPrint"), c.p.str("ResourceGroupId")
 
 	var matched []*keyPair
-	for _, kp := range r.keyPairs {
+	for _, kp := range c.region.keyPairs {
 		if (name != "" && !matchWildcard(name, kp.Name)) || (fp != "" && fp != kp.Fingerprint) ||
 			(rg != "" && rg != kp.ResourceGroupID) || !hasTags(kp.Tags, tags) {
 			continue
@@ -66,8 +67,8 @@ func (s *Sandbox) describeKeyPairs(c *call) (any, *apiError) {
 	})
 	resp := describeKeyPairsResponse{RequestID: c.requestID, PageNumber: pageNumber, PageSize: pageSize, TotalCount: len(matched)}
 	resp.KeyPairs.KeyPair = []wireKeyPair{}
-	from := min((pageNumber-1)*pageSize, len(matched))
-	for _, kp := range matched[from:min(from+pageSize, len(matched))] {
+	from, to := pageBounds(len(matched), pageNumber, pageSize)
+	for _, kp := range matched[from:to] {
 		w := wireKeyPair{
 			KeyPairName:        kp.Name,
 			KeyPairFingerPrint: kp.Fingerprint,
@@ -83,47 +84,35 @@ func (s *Sandbox) describeKeyPairs(c *call) (any, *apiError) {
 	return resp, nil
 }
 
-// hasTags reports whether have contains every wanted tag (an empty wanted value matches any value).
-func hasTags(have, want []Tag) bool {
-	for _, w := range want {
-		found := false
-		for _, h := range have {
-			if h.Key == w.Key && (w.Value == "" || h.Value == w.Value) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-// newKeyPairChecks validates what ImportKeyPair and CreateKeyPair share.
-func (s *Sandbox) newKeyPairChecks(c *call) (*region, string, []Tag, *apiError) {
-	r, aerr := s.regionParam(c, true)
-	if aerr != nil {
-		return nil, "", nil, aerr
-	}
+// newKeyPair validates what ImportKeyPair and CreateKeyPair share and,
+// when the key (made by key) is good, stores the new key pair.
+func (s *Sandbox) newKeyPair(c *call, key func() (publicLine, fingerprint string, aerr *apiError)) (*keyPair, *apiError) {
 	name, aerr := c.p.required("KeyPairName")
 	if aerr != nil {
-		return nil, "", nil, aerr
+		return nil, aerr
 	}
 	if !validKeyPairName(name) {
-		return nil, "", nil, newError(http.StatusBadRequest, "InvalidKeyPairName.Malformed", "Specified Key Pair name is not valid.")
+		return nil, newError(http.StatusBadRequest, "InvalidKeyPairName.Malformed", "Specified Key Pair name is not valid.")
 	}
 	tags, aerr := c.p.tags()
 	if aerr != nil {
-		return nil, "", nil, aerr
+		return nil, aerr
 	}
-	if _, exists := r.keyPairs[name]; exists {
-		return nil, "", nil, newError(http.StatusBadRequest, "KeyPair.AlreadyExist", "The key pair already exist.")
+	r := c.region
+	switch _, exists := r.keyPairs[name]; {
+	case exists:
+		return nil, newError(http.StatusBadRequest, "KeyPair.AlreadyExist", "The key pair already exist.")
+	case len(r.keyPairs) >= maxKeyPairsPerRegion:
+		return nil, newError(http.StatusForbidden, "QuotaExceed.KeyPair", "The key pair quota exceeds.")
 	}
-	if len(r.keyPairs) >= maxKeyPairsPerRegion {
-		return nil, "", nil, newError(http.StatusForbidden, "QuotaExceed.KeyPair", "The key pair quota exceeds.")
+	public, fp, aerr := key()
+	if aerr != nil {
+		return nil, aerr
 	}
-	return r, name, tags, nil
+	kp := &keyPair{Name: name, ID: newKeyPairID(), Fingerprint: fp, PublicKey: public,
+		CreationTime: c.now, ResourceGroupID: c.p.str("ResourceGroupId"), Tags: tags}
+	r.keyPairs[name] = kp
+	return kp, nil
 }
 
 type importKeyPairResponse struct {
@@ -133,21 +122,21 @@ type importKeyPairResponse struct {
 }
 
 func (s *Sandbox) importKeyPair(c *call) (any, *apiError) {
-	r, name, tags, aerr := s.newKeyPairChecks(c)
+	kp, aerr := s.newKeyPair(c, func() (string, string, *apiError) {
+		body, aerr := c.p.required("PublicKeyBody")
+		if aerr != nil {
+			return "", "", aerr
+		}
+		line, fp, err := parsePublicKey(body)
+		if err != nil {
+			return "", "", newError(http.StatusBadRequest, "InvalidPublicKeyBody.Malformed", "The PublicKeyBody format is not supported.")
+		}
+		return line, fp, nil
+	})
 	if aerr != nil {
 		return nil, aerr
 	}
-	body, aerr := c.p.required("PublicKeyBody")
-	if aerr != nil {
-		return nil, aerr
-	}
-	line, fp, err := parsePublicKey(body)
-	if err != nil {
-		return nil, newError(http.StatusBadRequest, "InvalidPublicKeyBody.Malformed", "The PublicKeyBody format is not supported.")
-	}
-	r.keyPairs[name] = &keyPair{Name: name, ID: newKeyPairID(), Fingerprint: fp, PublicKey: line,
-		CreationTime: c.now, ResourceGroupID: c.p.str("ResourceGroupId"), Tags: tags}
-	return importKeyPairResponse{RequestID: c.requestID, KeyPairName: name, KeyPairFingerPrint: fp}, nil
+	return importKeyPairResponse{RequestID: c.requestID, KeyPairName: kp.Name, KeyPairFingerPrint: kp.Fingerprint}, nil
 }
 
 type createKeyPairResponse struct {
@@ -160,19 +149,20 @@ type createKeyPairResponse struct {
 
 // createKeyPair generates a key pair; the private key is returned once and never kept.
 func (s *Sandbox) createKeyPair(c *call) (any, *apiError) {
-	r, name, tags, aerr := s.newKeyPairChecks(c)
+	var private string
+	kp, aerr := s.newKeyPair(c, func() (string, string, *apiError) {
+		var public, fp string
+		var err error
+		if private, public, fp, err = newRSAKeyPair(); err != nil {
+			s.log.Error("create key pair", "err", err)
+			return "", "", errInternal
+		}
+		return public, fp, nil
+	})
 	if aerr != nil {
 		return nil, aerr
 	}
-	private, public, fp, err := newRSAKeyPair()
-	if err != nil {
-		s.log.Error("create key pair", "err", err)
-		return nil, errInternal()
-	}
-	kp := &keyPair{Name: name, ID: newKeyPairID(), Fingerprint: fp, PublicKey: public,
-		CreationTime: c.now, ResourceGroupID: c.p.str("ResourceGroupId"), Tags: tags}
-	r.keyPairs[name] = kp
-	return createKeyPairResponse{RequestID: c.requestID, KeyPairName: name, KeyPairID: kp.ID, KeyPairFingerPrint: fp, PrivateKeyBody: private}, nil
+	return createKeyPairResponse{RequestID: c.requestID, KeyPairName: kp.Name, KeyPairID: kp.ID, KeyPairFingerPrint: kp.Fingerprint, PrivateKeyBody: private}, nil
 }
 
 type requestOnlyResponse struct {
@@ -182,23 +172,15 @@ type requestOnlyResponse struct {
 // deleteKeyPairs removes key pairs. Like ECS it does not unbind them:
 // instances keep reporting the name and the key stays in effect.
 func (s *Sandbox) deleteKeyPairs(c *call) (any, *apiError) {
-	r, aerr := s.regionParam(c, true)
+	names, aerr := c.p.list("KeyPairNames", newError(http.StatusBadRequest, "InvalidKeyPairNames.ValueNotSupported", `The specified parameter "KeyPairNames" is not valid.`))
 	if aerr != nil {
 		return nil, aerr
-	}
-	raw, aerr := c.p.required("KeyPairNames")
-	if aerr != nil {
-		return nil, aerr
-	}
-	names, ok := parseList(raw)
-	if !ok || len(names) == 0 {
-		return nil, newError(http.StatusBadRequest, "InvalidKeyPairNames.ValueNotSupported", `The specified parameter "KeyPairNames" is not valid.`)
 	}
 	if len(names) > 100 {
 		return nil, newError(http.StatusForbidden, "InstanceKeyPairLimitExceeded", "Exceeding the allowed amount of instance which will be deleted.")
 	}
 	for _, n := range names {
-		delete(r.keyPairs, n)
+		delete(c.region.keyPairs, n)
 	}
 	return requestOnlyResponse{RequestID: c.requestID}, nil
 }

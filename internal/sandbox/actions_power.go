@@ -1,6 +1,18 @@
 package sandbox
 
-import "keybind/internal/dedupe"
+import (
+	"net/http"
+
+	"keybind/internal/dedupe"
+)
+
+// powerActions are the ECS actions that reboot and start instances.
+var powerActions = map[string]action{
+	"RebootInstance":  {run: (*Sandbox).rebootInstance, region: regionOptional},
+	"StartInstance":   {run: (*Sandbox).startInstance, region: regionOptional},
+	"RebootInstances": {run: (*Sandbox).rebootInstances, region: regionRequired},
+	"StartInstances":  {run: (*Sandbox).startInstances, region: regionRequired},
+}
 
 // power describes one of the restart operations.
 type power struct {
@@ -17,33 +29,30 @@ var (
 // check validates one instance for the operation and returns its current status.
 func (s *Sandbox) check(c *call, in *instance, pw power) (string, *apiError) {
 	if in == nil {
-		return "", errInstanceNotFound()
+		return "", errInstanceNotFound
 	}
 	status := in.settle(c.now, s.opts.Transition)
 	if in.locked() {
-		return status, errLocked()
+		return status, newError(http.StatusForbidden, "InstanceLockedForSecurity", "The specified operation is denied as your instance is locked for security reasons.")
 	}
 	if status != pw.from {
-		return status, errIncorrectStatus()
+		return status, newError(http.StatusForbidden, "IncorrectInstanceStatus", "The current status of the resource does not support this operation.")
 	}
 	return status, nil
 }
 
-// findInstance looks an instance up in RegionId, or in every region when RegionId is absent.
-func (s *Sandbox) findInstance(c *call, id string) (*instance, *apiError) {
-	r, aerr := s.regionParam(c, false)
-	if aerr != nil {
-		return nil, aerr
+// findInstance looks an instance up in RegionId, or in every region of the
+// signer's account when RegionId is absent.
+func findInstance(c *call, id string) *instance {
+	if c.region != nil {
+		return c.region.find(id)
 	}
-	if r != nil {
-		return r.byID[id], nil
-	}
-	for _, r := range s.regions {
-		if in := r.byID[id]; in != nil {
-			return in, nil
+	for _, r := range c.who.acct.regions {
+		if in := r.find(id); in != nil {
+			return in
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 func (s *Sandbox) rebootInstance(c *call) (any, *apiError) {
@@ -69,15 +78,12 @@ func (s *Sandbox) powerOne(c *call, pw power) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	in, aerr := s.findInstance(c, id)
-	if aerr != nil {
-		return nil, aerr
-	}
+	in := findInstance(c, id)
 	if _, aerr := s.check(c, in, pw); aerr != nil {
 		return nil, aerr
 	}
 	if dry {
-		return nil, errDryRun()
+		return nil, errDryRun
 	}
 	in.begin(pw.op, c.now)
 	return requestOnlyResponse{RequestID: c.requestID}, nil
@@ -89,13 +95,6 @@ type wireInstanceResponse struct {
 	Message        string `json:"Message"`
 	PreviousStatus string `json:"PreviousStatus"`
 	CurrentStatus  string `json:"CurrentStatus"`
-}
-
-type batchPowerResponse struct {
-	RequestID         string `json:"RequestId"`
-	InstanceResponses struct {
-		InstanceResponse []wireInstanceResponse `json:"InstanceResponse"`
-	} `json:"InstanceResponses"`
 }
 
 func (s *Sandbox) rebootInstances(c *call) (any, *apiError) {
@@ -113,10 +112,6 @@ func (s *Sandbox) startInstances(c *call) (any, *apiError) { return s.powerBatch
 // DryRun: AllTogether answers 400 DryRunOperation once validation passes;
 // SuccessFirst answers 200 with Code DRYRUN.SUCCESS for every instance.
 func (s *Sandbox) powerBatch(c *call, pw power) (any, *apiError) {
-	r, aerr := s.regionParam(c, true)
-	if aerr != nil {
-		return nil, aerr
-	}
 	ids, aerr := c.p.repeated("InstanceId", 100)
 	if aerr != nil {
 		return nil, aerr
@@ -125,32 +120,27 @@ func (s *Sandbox) powerBatch(c *call, pw power) (any, *apiError) {
 		return nil, errMissing("InstanceId.1")
 	}
 	ids = dedupe.Slice(ids)
-	mode := c.p.str("BatchOptimization")
-	switch mode {
-	case "":
-		mode = "AllTogether"
-	case "AllTogether", "SuccessFirst":
-	default:
+	if !c.p.oneOf("BatchOptimization", "AllTogether", "SuccessFirst") {
 		return nil, errInvalid("BatchOptimization")
 	}
+	allTogether := c.p.str("BatchOptimization") != "SuccessFirst"
 	dry, aerr := c.p.boolean("DryRun", false)
 	if aerr != nil {
 		return nil, aerr
 	}
-	resp := batchPowerResponse{RequestID: c.requestID}
 	out := make([]wireInstanceResponse, 0, len(ids))
-	if mode == "AllTogether" {
+	if allTogether {
 		for _, id := range ids {
-			if _, aerr := s.check(c, r.byID[id], pw); aerr != nil {
+			if _, aerr := s.check(c, c.region.find(id), pw); aerr != nil {
 				return nil, aerr
 			}
 		}
 		if dry {
-			return nil, errDryRun()
+			return nil, errDryRun
 		}
 	}
 	for _, id := range ids {
-		in := r.byID[id]
+		in := c.region.find(id)
 		prev, aerr := s.check(c, in, pw)
 		res := wireInstanceResponse{InstanceID: id, PreviousStatus: prev, CurrentStatus: prev}
 		switch {
@@ -164,6 +154,5 @@ func (s *Sandbox) powerBatch(c *call, pw power) (any, *apiError) {
 		}
 		out = append(out, res)
 	}
-	resp.InstanceResponses.InstanceResponse = out
-	return resp, nil
+	return wireList(c.requestID, "InstanceResponses", "InstanceResponse", out), nil
 }

@@ -12,47 +12,30 @@ type wireRegion struct {
 	Status         string `json:"Status"`
 }
 
-type describeRegionsResponse struct {
-	RequestID string `json:"RequestId"`
-	Regions   struct {
-		Region []wireRegion `json:"Region"`
-	} `json:"Regions"`
-}
-
 func (s *Sandbox) describeRegions(c *call) (any, *apiError) {
 	// The seven values of the current API reference and the V7 SDK, which
 	// spells Traditional Chinese zh_TW; the CLI's users write zh-TW. Where
 	// the seed has no translation the English name is given.
-	lang := c.p.str("AcceptLanguage")
-	switch lang {
-	case "":
-		lang = "zh-CN"
-	case "zh_TW":
-		lang = "zh-TW"
-	case "zh-CN", "zh-TW", "en-US", "ja", "fr", "de", "ko":
-	default:
-		return nil, newError(http.StatusNotFound, "InvalidAcceptLanguage.NotFound",
-			"Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed.")
-	}
-	switch c.p.str("ResourceType") {
-	case "", "instance", "disk", "reservedinstance", "scu":
-	default:
+	switch {
+	case !c.p.oneOf("AcceptLanguage", "zh-CN", "zh-TW", "zh_TW", "en-US", "ja", "fr", "de", "ko"):
+		return nil, newError(http.StatusNotFound, "InvalidAcceptLanguage.NotFound", "Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed.")
+	case !c.p.oneOf("ResourceType", "instance", "disk", "reservedinstance", "scu"):
 		return nil, newError(http.StatusNotFound, "InvalidResourceType.NotFound", "The ResourceType provided does not exist in our records.")
-	}
-	switch c.p.str("InstanceChargeType") {
-	case "", "PrePaid", "PostPaid", "SpotWithPriceLimit", "SpotAsPriceGo":
-	default:
+	case !c.p.oneOf("InstanceChargeType", "PrePaid", "PostPaid", "SpotWithPriceLimit", "SpotAsPriceGo"):
 		return nil, errInvalid("InstanceChargeType")
 	}
-	resp := describeRegionsResponse{RequestID: c.requestID}
-	resp.Regions.Region = make([]wireRegion, 0, len(s.regions))
-	for _, r := range s.regions {
-		resp.Regions.Region = append(resp.Regions.Region, wireRegion{
+	lang := cmp.Or(c.p.str("AcceptLanguage"), "zh-CN")
+	if lang == "zh_TW" {
+		lang = "zh-TW"
+	}
+	list := make([]wireRegion, 0, len(c.who.acct.regions))
+	for _, r := range c.who.acct.regions {
+		list = append(list, wireRegion{
 			RegionID:       r.info.ID,
 			LocalName:      cmp.Or(r.info.LocalName[lang], r.info.LocalName["en-US"]),
 			RegionEndpoint: "ecs." + r.info.ID + ".aliyuncs.com",
 			Status:         "available",
 		})
 	}
-	return resp, nil
+	return wireList(c.requestID, "Regions", "Region", list), nil
 }

@@ -1,41 +1,15 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"sort"
+	"slices"
 	"time"
 )
-
-// KeyPairState is a key pair as the sandbox stores it (public half only).
-type KeyPairState struct {
-	Name            string    `json:"name"`
-	ID              string    `json:"id"`
-	Fingerprint     string    `json:"fingerprint"`
-	PublicKey       string    `json:"public_key"`
-	CreationTime    time.Time `json:"creation_time"`
-	ResourceGroupID string    `json:"resource_group_id,omitempty"`
-	Tags            []Tag     `json:"tags"`
-}
-
-// KeyPairs returns a region's key pairs sorted by name.
-func (s *Sandbox) KeyPairs(regionID string) []KeyPairState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.byRegion[regionID]
-	if r == nil {
-		return nil
-	}
-	out := make([]KeyPairState, 0, len(r.keyPairs))
-	for _, name := range r.keyPairNames() {
-		kp := r.keyPairs[name]
-		out = append(out, KeyPairState{Name: kp.Name, ID: kp.ID, Fingerprint: kp.Fingerprint, PublicKey: kp.PublicKey,
-			CreationTime: kp.CreationTime, ResourceGroupID: kp.ResourceGroupID, Tags: append([]Tag{}, kp.Tags...)})
-	}
-	return out
-}
 
 type regionDump struct {
 	RegionID  string          `json:"region_id"`
@@ -45,6 +19,7 @@ type regionDump struct {
 }
 
 type stateDump struct {
+	Account            string       `json:"account"`
 	Now                time.Time    `json:"now"`
 	Seed               int64        `json:"seed"`
 	InstancesPerRegion int          `json:"instances_per_region"`
@@ -57,220 +32,244 @@ type keyRow struct {
 	KeyState
 }
 
+type accountRow struct {
+	Name        string `json:"name"`
+	UID         string `json:"uid"`
+	AccessKeyID string `json:"access_key_id"`
+}
+
+// ctlHandler serves one control endpoint: its answer, or an error (404
+// when it wraps ErrNotFound, 400 otherwise).
+type ctlHandler func(r *http.Request) (any, error)
+
+var okBody = map[string]any{"ok": true}
+
 func (s *Sandbox) controlMux() *http.ServeMux {
 	m := http.NewServeMux()
-	m.HandleFunc("GET /_sandbox/{$}", s.ctlIndex)
-	m.HandleFunc("GET /_sandbox/info", s.ctlInfo)
-	m.HandleFunc("POST /_sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
-		s.Reset()
-		ctlJSON(w, http.StatusOK, map[string]any{"ok": true})
-	})
-	m.HandleFunc("POST /_sandbox/reseed", s.ctlReseed)
-	m.HandleFunc("GET /_sandbox/state", s.ctlState)
-	m.HandleFunc("GET /_sandbox/keys", s.ctlKeys)
-	m.HandleFunc("POST /_sandbox/advance", s.ctlAdvance)
-	m.HandleFunc("GET /_sandbox/calls", func(w http.ResponseWriter, r *http.Request) { ctlJSON(w, http.StatusOK, s.Calls()) })
-	m.HandleFunc("DELETE /_sandbox/calls", func(w http.ResponseWriter, r *http.Request) {
-		s.ResetCalls()
-		ctlJSON(w, http.StatusOK, map[string]any{"ok": true})
-	})
-	m.HandleFunc("GET /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) { ctlJSON(w, http.StatusOK, s.Faults()) })
-	m.HandleFunc("POST /_sandbox/faults", s.ctlAddFault)
-	m.HandleFunc("DELETE /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
-		s.ClearFaults()
-		ctlJSON(w, http.StatusOK, map[string]any{"ok": true})
-	})
-	m.HandleFunc("GET /_sandbox/instances/{region}/{id}", s.ctlGetInstance)
-	m.HandleFunc("PATCH /_sandbox/instances/{region}/{id}", s.ctlUpdateInstance)
-	m.HandleFunc("POST /_sandbox/instances/{region}/{id}", s.ctlUpdateInstance)
-	m.HandleFunc("/_sandbox/", func(w http.ResponseWriter, r *http.Request) {
-		ctlError(w, http.StatusNotFound, "no such control endpoint; GET /_sandbox/ lists them")
-	})
+	for pattern, h := range map[string]ctlHandler{
+		"GET /_sandbox/{$}":                     s.ctlIndex,
+		"GET /_sandbox/info":                    s.ctlInfo,
+		"GET /_sandbox/accounts":                s.ctlAccounts,
+		"POST /_sandbox/reset":                  func(*http.Request) (any, error) { s.Reset(); return okBody, nil },
+		"POST /_sandbox/reseed":                 withBody(s.ctlReseed),
+		"GET /_sandbox/state":                   s.ctlState,
+		"GET /_sandbox/keys":                    s.ctlKeys,
+		"POST /_sandbox/advance":                withBody(s.ctlAdvance),
+		"GET /_sandbox/calls":                   s.ctlCalls,
+		"DELETE /_sandbox/calls":                func(*http.Request) (any, error) { s.ResetCalls(); return okBody, nil },
+		"GET /_sandbox/faults":                  func(*http.Request) (any, error) { return s.Faults(), nil },
+		"DELETE /_sandbox/faults":               func(*http.Request) (any, error) { s.ClearFaults(); return okBody, nil },
+		"GET /_sandbox/instances/{region}/{id}": s.ctlGetInstance,
+		"/_sandbox/": func(*http.Request) (any, error) {
+			return nil, fmt.Errorf("no such control endpoint; GET /_sandbox/ lists them: %w", ErrNotFound)
+		},
+	} {
+		m.Handle(pattern, ctlServe(http.StatusOK, h))
+	}
+	m.Handle("POST /_sandbox/faults", ctlServe(http.StatusCreated, withBody(s.ctlAddFault)))
+	m.Handle("PATCH /_sandbox/instances/{region}/{id}", ctlServe(http.StatusOK, withBody(s.ctlUpdateInstance)))
+	m.Handle("POST /_sandbox/instances/{region}/{id}", ctlServe(http.StatusOK, withBody(s.ctlUpdateInstance)))
 	return m
 }
 
-func ctlJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+// ctlServe answers with h's value and status, or with h's error.
+func ctlServe(status int, h ctlHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := h(r)
+		code := status
+		if err != nil {
+			code, v = http.StatusBadRequest, map[string]string{"error": err.Error()}
+			if errors.Is(err, ErrNotFound) {
+				code = http.StatusNotFound
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(v)
+	})
 }
 
-func ctlError(w http.ResponseWriter, status int, msg string) {
-	ctlJSON(w, status, map[string]string{"error": msg})
-}
-
-// decodeBody reads a JSON body into v; an empty body leaves v alone.
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return err
+// withBody decodes the JSON body (unknown fields refused, an empty body
+// leaves it zero) and passes it to h.
+func withBody[T any](h func(r *http.Request, body T) (any, error)) ctlHandler {
+	return func(r *http.Request) (any, error) {
+		var body T
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		return h(r, body)
 	}
-	return nil
 }
 
-func (s *Sandbox) ctlIndex(w http.ResponseWriter, r *http.Request) {
-	ctlJSON(w, http.StatusOK, map[string]any{"endpoints": []string{
+type reseedBody struct {
+	Seed               int64 `json:"seed"`
+	InstancesPerRegion int   `json:"instances_per_region"`
+}
+
+type advanceBody struct {
+	Duration string  `json:"duration"`
+	Seconds  float64 `json:"seconds"`
+}
+
+// fleetParam is the account named by ?account=, the default account when absent.
+func (s *Sandbox) fleetParam(r *http.Request) (*Fleet, error) {
+	name := cmp.Or(r.URL.Query().Get("account"), DefaultAccount)
+	if f := s.Account(name); f != nil {
+		return f, nil
+	}
+	return nil, fmt.Errorf("account %q: %w", name, ErrNotFound)
+}
+
+func (s *Sandbox) ctlIndex(*http.Request) (any, error) {
+	return map[string]any{"endpoints": []string{
 		"GET /_sandbox/info",
+		"GET /_sandbox/accounts",
 		"POST /_sandbox/reset",
 		"POST /_sandbox/reseed {seed, instances_per_region}",
-		"GET /_sandbox/state[?region=]",
-		"GET /_sandbox/keys?region=[&instance=]",
+		"GET /_sandbox/state[?account=][&region=]",
+		"GET /_sandbox/keys?[account=&]region=[&instance=]",
 		"POST /_sandbox/advance {duration | seconds}",
-		"GET|DELETE /_sandbox/calls",
+		"GET|DELETE /_sandbox/calls[?account=]",
 		"GET|POST|DELETE /_sandbox/faults",
-		"GET|PATCH /_sandbox/instances/{region}/{id}",
-	}})
+		"GET|PATCH /_sandbox/instances/{region}/{id}[?account=]",
+	}}, nil
 }
 
 // ctlInfo identifies the endpoint as a keybind sandbox (keybind serve probes it).
-func (s *Sandbox) ctlInfo(w http.ResponseWriter, r *http.Request) {
+func (s *Sandbox) ctlInfo(*http.Request) (any, error) {
+	names := make([]string, len(s.accounts))
+	for i, a := range s.accounts {
+		names[i] = a.Name
+	}
 	s.mu.Lock()
-	info := map[string]any{
+	defer s.mu.Unlock()
+	return map[string]any{
 		"sandbox":              "keybind",
 		"api_version":          apiVersion,
+		"sts_version":          stsVersion,
 		"seed":                 s.seed,
 		"instances_per_region": s.perRegion,
 		"transition_ms":        s.opts.Transition.Milliseconds(),
 		"now":                  s.nowLocked(),
-	}
-	s.mu.Unlock()
-	info["regions"] = s.Regions()
-	info["actions"] = Actions()
-	ctlJSON(w, http.StatusOK, info)
+		"regions":              seedRegionIDs(),
+		"actions":              Actions(),
+		"accounts":             names,
+	}, nil
 }
 
-func (s *Sandbox) ctlReseed(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Seed               int64 `json:"seed"`
-		InstancesPerRegion int   `json:"instances_per_region"`
+// ctlAccounts lists the accounts (without secrets) and the roles.
+func (s *Sandbox) ctlAccounts(*http.Request) (any, error) {
+	rows := make([]accountRow, len(s.accounts))
+	for i, a := range s.accounts {
+		rows[i] = accountRow{Name: a.Name, UID: a.uid, AccessKeyID: a.AccessKeyID}
 	}
-	if err := decodeBody(r, &body); err != nil {
-		ctlError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	return map[string]any{"accounts": rows, "roles": s.Roles()}, nil
+}
+
+func (s *Sandbox) ctlReseed(_ *http.Request, body reseedBody) (any, error) {
 	if body.InstancesPerRegion < 0 || body.InstancesPerRegion > 100000 {
-		ctlError(w, http.StatusBadRequest, "instances_per_region must be in [1, 100000]")
-		return
+		return nil, errors.New("instances_per_region must be in [1, 100000]")
 	}
 	s.Reseed(body.Seed, body.InstancesPerRegion)
 	s.mu.Lock()
-	seed, per := s.seed, s.perRegion
-	s.mu.Unlock()
-	ctlJSON(w, http.StatusOK, map[string]any{"seed": seed, "instances_per_region": per})
+	defer s.mu.Unlock()
+	return map[string]any{"seed": s.seed, "instances_per_region": s.perRegion}, nil
 }
 
-func (s *Sandbox) ctlState(w http.ResponseWriter, r *http.Request) {
-	want := r.URL.Query().Get("region")
-	if want != "" && s.Instances(want) == nil {
-		ctlError(w, http.StatusNotFound, "unknown region")
-		return
+func (s *Sandbox) ctlState(r *http.Request) (any, error) {
+	f, err := s.fleetParam(r)
+	if err != nil {
+		return nil, err
+	}
+	regions := f.Regions()
+	if want := r.URL.Query().Get("region"); want != "" {
+		if !slices.Contains(regions, want) {
+			return nil, fmt.Errorf("region %q: %w", want, ErrNotFound)
+		}
+		regions = []string{want}
 	}
 	s.mu.Lock()
-	dump := stateDump{Now: s.nowLocked(), Seed: s.seed, InstancesPerRegion: s.perRegion, TransitionMS: s.opts.Transition.Milliseconds()}
-	var ids []string
-	for _, rg := range s.regions {
-		if want == "" || rg.info.ID == want {
-			ids = append(ids, rg.info.ID)
-		}
-	}
+	dump := stateDump{Account: f.Name(), Now: s.nowLocked(), Seed: s.seed, InstancesPerRegion: s.perRegion, TransitionMS: s.opts.Transition.Milliseconds()}
 	s.mu.Unlock()
-	for _, id := range ids {
-		s.mu.Lock()
-		name := s.byRegion[id].info.LocalName["en-US"]
-		s.mu.Unlock()
-		dump.Regions = append(dump.Regions, regionDump{RegionID: id, LocalName: name, Instances: s.Instances(id), KeyPairs: s.KeyPairs(id)})
+	for _, id := range regions {
+		dump.Regions = append(dump.Regions, regionDump{RegionID: id, LocalName: localName(id), Instances: f.Instances(id), KeyPairs: f.KeyPairs(id)})
 	}
-	ctlJSON(w, http.StatusOK, dump)
+	return dump, nil
 }
 
-func (s *Sandbox) ctlKeys(w http.ResponseWriter, r *http.Request) {
+func (s *Sandbox) ctlKeys(r *http.Request) (any, error) {
+	f, err := s.fleetParam(r)
+	if err != nil {
+		return nil, err
+	}
 	region, id := r.URL.Query().Get("region"), r.URL.Query().Get("instance")
 	if id != "" {
-		ks, ok := s.KeyInEffect(region, id)
-		if !ok {
-			ctlError(w, http.StatusNotFound, "unknown region or instance")
-			return
+		ks, found := f.KeyInEffect(region, id)
+		if !found {
+			return nil, fmt.Errorf("unknown region or instance: %w", ErrNotFound)
 		}
-		ctlJSON(w, http.StatusOK, keyRow{InstanceID: id, KeyState: ks})
-		return
+		return keyRow{InstanceID: id, KeyState: ks}, nil
 	}
-	list := s.Instances(region)
+	list := f.Instances(region)
 	if list == nil {
-		ctlError(w, http.StatusNotFound, "unknown region (use ?region=)")
-		return
+		return nil, fmt.Errorf("unknown region (use ?region=): %w", ErrNotFound)
 	}
 	rows := make([]keyRow, 0, len(list))
 	for _, st := range list {
 		rows = append(rows, keyRow{InstanceID: st.InstanceID, KeyState: st.keyState()})
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].InstanceID < rows[j].InstanceID })
-	ctlJSON(w, http.StatusOK, rows)
+	return rows, nil
 }
 
-func (s *Sandbox) ctlAdvance(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Duration string  `json:"duration"`
-		Seconds  float64 `json:"seconds"`
-	}
-	if err := decodeBody(r, &body); err != nil {
-		ctlError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+func (s *Sandbox) ctlAdvance(_ *http.Request, body advanceBody) (any, error) {
 	d := time.Duration(body.Seconds * float64(time.Second))
 	if body.Duration != "" {
 		var err error
 		if d, err = time.ParseDuration(body.Duration); err != nil {
-			ctlError(w, http.StatusBadRequest, err.Error())
-			return
+			return nil, err
 		}
 	}
 	if d <= 0 {
-		ctlError(w, http.StatusBadRequest, "give a positive duration (\"30s\") or seconds")
-		return
+		return nil, errors.New(`give a positive duration ("30s") or seconds`)
 	}
 	s.Advance(d)
-	ctlJSON(w, http.StatusOK, map[string]any{"now": s.Now()})
+	return map[string]any{"now": s.Now()}, nil
 }
 
-func (s *Sandbox) ctlAddFault(w http.ResponseWriter, r *http.Request) {
-	var f Fault
-	if err := decodeBody(r, &f); err != nil {
-		ctlError(w, http.StatusBadRequest, err.Error())
-		return
+// ctlCalls counts every call, or with ?account= the calls that account's credentials signed.
+func (s *Sandbox) ctlCalls(r *http.Request) (any, error) {
+	if r.URL.Query().Get("account") == "" {
+		return s.Calls(), nil
 	}
-	if err := s.addFault(f); err != nil {
-		ctlError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	ctlJSON(w, http.StatusCreated, f)
-}
-
-func (s *Sandbox) ctlGetInstance(w http.ResponseWriter, r *http.Request) {
-	st, ok := s.Instance(r.PathValue("region"), r.PathValue("id"))
-	if !ok {
-		ctlError(w, http.StatusNotFound, "unknown region or instance")
-		return
-	}
-	ctlJSON(w, http.StatusOK, st)
-}
-
-func (s *Sandbox) ctlUpdateInstance(w http.ResponseWriter, r *http.Request) {
-	var u InstanceUpdate
-	if err := decodeBody(r, &u); err != nil {
-		ctlError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	st, err := s.UpdateInstance(r.PathValue("region"), r.PathValue("id"), u)
-	if errors.Is(err, ErrNotFound) {
-		ctlError(w, http.StatusNotFound, err.Error())
-		return
-	}
+	f, err := s.fleetParam(r)
 	if err != nil {
-		ctlError(w, http.StatusBadRequest, err.Error())
-		return
+		return nil, err
 	}
-	ctlJSON(w, http.StatusOK, st)
+	return f.Calls(), nil
+}
+
+func (s *Sandbox) ctlAddFault(_ *http.Request, f Fault) (any, error) { return f, s.addFault(f) }
+
+func (s *Sandbox) ctlGetInstance(r *http.Request) (any, error) {
+	f, err := s.fleetParam(r)
+	if err != nil {
+		return nil, err
+	}
+	st, found := f.Instance(r.PathValue("region"), r.PathValue("id"))
+	if !found {
+		return nil, fmt.Errorf("unknown region or instance: %w", ErrNotFound)
+	}
+	return st, nil
+}
+
+func (s *Sandbox) ctlUpdateInstance(r *http.Request, u InstanceUpdate) (any, error) {
+	f, err := s.fleetParam(r)
+	if err != nil {
+		return nil, err
+	}
+	return f.UpdateInstance(r.PathValue("region"), r.PathValue("id"), u)
 }

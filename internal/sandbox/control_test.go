@@ -157,3 +157,76 @@ func TestUnsupportedMethod(t *testing.T) {
 		t.Errorf("got %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// The control API reads and changes the fleet of ?account= (default: the default account).
+func TestControlAPIAccounts(t *testing.T) {
+	s := New(Options{InstancesPerRegion: 8, Accounts: []Account{prodAccount},
+		Roles: []Role{{Account: "prod", Name: "keybind-operator", Trusted: []string{"default"}}}})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	prod := s.Account("prod")
+	prodID := prod.Instances("cn-beijing")[0].InstanceID
+
+	var raw map[string]any
+	var listing struct {
+		Accounts []accountRow `json:"accounts"`
+		Roles    []RoleInfo   `json:"roles"`
+	}
+	control(t, srv, "GET", "/_sandbox/accounts", "", 200, &listing)
+	if len(listing.Accounts) != 2 || listing.Accounts[1] != (accountRow{Name: "prod", UID: prod.UID(), AccessKeyID: prodAccount.AccessKeyID}) {
+		t.Errorf("accounts: got %+v", listing.Accounts)
+	}
+	if len(listing.Roles) != 1 || listing.Roles[0].ARN != prod.RoleARN("keybind-operator") || listing.Roles[0].Trusted[0] != "default" {
+		t.Errorf("roles: got %+v", listing.Roles)
+	}
+	var secrets []any
+	control(t, srv, "GET", "/_sandbox/accounts", "", 200, &raw)
+	secrets = append(secrets, raw)
+	control(t, srv, "GET", "/_sandbox/info", "", 200, &raw)
+	if names, _ := raw["accounts"].([]any); len(names) != 2 || names[1] != "prod" {
+		t.Errorf("info accounts: got %v", raw["accounts"])
+	}
+	if b, _ := json.Marshal(append(secrets, raw)); strings.Contains(string(b), prodAccount.AccessKeySecret) || strings.Contains(string(b), DefaultAccessKeySecret) {
+		t.Errorf("the control API shows a secret: %s", b)
+	}
+
+	var dump stateDump
+	control(t, srv, "GET", "/_sandbox/state?account=prod&region=cn-beijing", "", 200, &dump)
+	if dump.Account != "prod" || len(dump.Regions) != 1 || dump.Regions[0].Instances[0].InstanceID != prodID {
+		t.Errorf("prod's state: got account %q with %d regions", dump.Account, len(dump.Regions))
+	}
+	control(t, srv, "GET", "/_sandbox/state?account=nobody", "", 404, nil)
+
+	var st InstanceState
+	control(t, srv, "PATCH", "/_sandbox/instances/cn-beijing/"+prodID+"?account=prod", `{"status":"Stopped"}`, 200, &st)
+	if got, _ := prod.Instance("cn-beijing", prodID); st.Status != StatusStopped || got.Status != StatusStopped {
+		t.Errorf("patch in prod: answered %s, prod has %s; want Stopped", st.Status, got.Status)
+	}
+	control(t, srv, "PATCH", "/_sandbox/instances/cn-beijing/"+prodID, `{"status":"Running"}`, 404, nil)
+	control(t, srv, "GET", "/_sandbox/instances/cn-beijing/"+prodID+"?account=prod", "", 200, &st)
+	var row keyRow
+	control(t, srv, "GET", "/_sandbox/keys?account=prod&region=cn-beijing&instance="+prodID, "", 200, &row)
+	control(t, srv, "GET", "/_sandbox/keys?region=cn-beijing&instance="+prodID, "", 404, nil)
+
+	control(t, srv, "POST", "/_sandbox/faults", `{"account":"prod","kind":"internal","count":1}`, 201, nil)
+	control(t, srv, "POST", "/_sandbox/faults", `{"account":"nobody","kind":"internal"}`, 400, nil)
+	if status, _ := doCall(t, s, "DescribeRegions", nil); status != http.StatusOK {
+		t.Errorf("a default-account call hit prod's fault: %d", status)
+	}
+	if status, _ := doCallAs(t, s, prodKey, "DescribeRegions", nil); status != http.StatusInternalServerError {
+		t.Errorf("prod's call: %d, want its fault's 500", status)
+	}
+	var calls map[string]int
+	control(t, srv, "GET", "/_sandbox/calls?account=prod", "", 200, &calls)
+	if len(calls) != 1 || calls["DescribeRegions"] != 1 {
+		t.Errorf("prod's calls: got %v, want DescribeRegions:1", calls)
+	}
+	control(t, srv, "GET", "/_sandbox/calls", "", 200, &calls)
+	if calls["DescribeRegions"] != 2 {
+		t.Errorf("all calls: got %v, want DescribeRegions:2", calls)
+	}
+	control(t, srv, "DELETE", "/_sandbox/calls", "", 200, nil)
+	if len(prod.Calls()) != 0 {
+		t.Error("DELETE /calls left prod's counts")
+	}
+}

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -32,7 +33,8 @@ const defaultRetryAfter = time.Second
 // it hits each matching call with that probability (seeded RNG); with neither
 // it hits every matching call until ClearFaults.
 type Fault struct {
-	Action      string        `json:"action"`                 // ECS action, "" = every action
+	Action      string        `json:"action"`                 // ECS or STS action, "" = every action
+	Account     string        `json:"account,omitempty"`      // calls signed for this account, "" = every account
 	Kind        string        `json:"kind"`                   // see the Fault* constants
 	Probability float64       `json:"probability,omitempty"`  // each matching call, seeded RNG
 	Count       int           `json:"count,omitempty"`        // the next Count matching calls, then spent
@@ -86,7 +88,7 @@ func (f Fault) validate() error {
 	default:
 		return fmt.Errorf("sandbox: unknown fault kind %q", f.Kind)
 	}
-	if f.Action != "" && actions[f.Action] == nil {
+	if f.Action != "" && !knownAction(f.Action) {
 		return fmt.Errorf("sandbox: unknown action %q", f.Action)
 	}
 	if f.Probability < 0 || f.Probability > 1 || f.Count < 0 {
@@ -110,6 +112,9 @@ func (s *Sandbox) AddFault(f Fault) {
 func (s *Sandbox) addFault(f Fault) error {
 	if err := f.validate(); err != nil {
 		return err
+	}
+	if f.Account != "" && s.byName[f.Account] == nil {
+		return fmt.Errorf("sandbox: unknown account %q", f.Account)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -138,11 +143,11 @@ func (s *Sandbox) Faults() []Fault {
 }
 
 // fires decides, under s.mu, whether f hits this call, spending a count.
-func (s *Sandbox) fires(f *faultState, action string) bool {
-	if f.Action != "" && f.Action != action {
-		return false
-	}
-	if f.Kind == FaultFailInstances && action != "AttachKeyPair" && action != "DetachKeyPair" {
+func (s *Sandbox) fires(f *faultState, c *call) bool {
+	switch {
+	case f.Action != "" && f.Action != c.action,
+		f.Account != "" && f.Account != c.who.acct.Name,
+		f.Kind == FaultFailInstances && c.action != "AttachKeyPair" && c.action != "DetachKeyPair":
 		return false
 	}
 	switch {
@@ -197,7 +202,7 @@ func (s *Sandbox) applyFaults(w http.ResponseWriter, r *http.Request, c *call, l
 	s.mu.Lock()
 	kept := s.faults[:0]
 	for _, f := range s.faults {
-		if s.fires(f, c.action) {
+		if s.fires(f, c) {
 			switch f.Kind {
 			case FaultLatency:
 				latency += f.Latency
@@ -209,13 +214,7 @@ func (s *Sandbox) applyFaults(w http.ResponseWriter, r *http.Request, c *call, l
 				if c.instanceFaults == nil {
 					c.instanceFaults = map[string]*apiError{}
 				}
-				e := errInternal()
-				if f.Code != "" {
-					e.Code = f.Code
-				}
-				if f.Message != "" {
-					e.Message = f.Message
-				}
+				e := newError(errInternal.Status, cmp.Or(f.Code, errInternal.Code), cmp.Or(f.Message, errInternal.Message))
 				for _, id := range f.InstanceIDs {
 					c.instanceFaults[id] = e
 				}
@@ -254,20 +253,16 @@ func (s *Sandbox) applyFaults(w http.ResponseWriter, r *http.Request, c *call, l
 	case FaultDrop:
 		dropConnection(w)
 	case FaultThrottle:
-		e := errThrottled()
-		after := terminal.RetryAfter
-		if after <= 0 {
-			after = defaultRetryAfter
-		}
-		ms := strconv.FormatInt(after.Milliseconds(), 10)
+		ms := strconv.FormatInt(cmp.Or(max(terminal.RetryAfter, 0), defaultRetryAfter).Milliseconds(), 10)
+		e := newError(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control.")
 		e.header = http.Header{}
 		e.header.Set("x-acs-retry-after", ms)
 		e.header.Set("x-ratelimit-user-api", "Limit:0,Remain:0,TimeLeft:"+ms)
 		s.writeError(w, c, e, log)
 	case FaultUnavailable:
-		s.writeError(w, c, errUnavailable(), log)
+		s.writeError(w, c, newError(http.StatusServiceUnavailable, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."), log)
 	case FaultInternal:
-		s.writeError(w, c, errInternal(), log)
+		s.writeError(w, c, errInternal, log)
 	}
 	return true, after
 }

@@ -3,7 +3,9 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -52,6 +54,41 @@ func (p params) integer(name string, def, lo, hi int) (int, *apiError) {
 		return 0, errInvalid(name)
 	}
 	return n, nil
+}
+
+// page parses PageNumber (from 1) and PageSize (1 to maxSize, default 10).
+func (p params) page(maxSize int) (number, size int, aerr *apiError) {
+	if number, aerr = p.integer("PageNumber", 1, 1, 1<<31-1); aerr != nil {
+		return 0, 0, aerr
+	}
+	size, aerr = p.integer("PageSize", 10, 1, maxSize)
+	return number, size, aerr
+}
+
+// pageBounds is the slice [from, to) of n items that page number holds.
+func pageBounds(n, number, size int) (from, to int) {
+	from = min((number-1)*size, n)
+	return from, min(from+size, n)
+}
+
+// oneOf reports whether the parameter is absent or one of allowed.
+func (p params) oneOf(name string, allowed ...string) bool {
+	v := p.str(name)
+	return v == "" || slices.Contains(allowed, v)
+}
+
+// list parses a required list parameter (see parseList); a malformed or
+// empty one is answered with bad.
+func (p params) list(name string, bad *apiError) ([]string, *apiError) {
+	raw, aerr := p.required(name)
+	if aerr != nil {
+		return nil, aerr
+	}
+	items, ok := parseList(raw)
+	if !ok || len(items) == 0 {
+		return nil, bad
+	}
+	return items, nil
 }
 
 // repeated collects name.1 … name.N. Numbering must be contiguous from 1.
@@ -118,7 +155,7 @@ func (p params) tags() ([]Tag, *apiError) {
 			return nil, errInvalid(k)
 		}
 		if n < 1 || n > 20 {
-			return nil, newError(400, "InvalidTagCount", "The specified tags are beyond the permitted range.")
+			return nil, newError(http.StatusBadRequest, "InvalidTagCount", "The specified tags are beyond the permitted range.")
 		}
 	}
 	for n := 1; n <= 20; n++ {
@@ -128,9 +165,19 @@ func (p params) tags() ([]Tag, *apiError) {
 			continue
 		}
 		if key == "" {
-			return nil, newError(400, "InvalidTag.Mismatch", "The specified Tag.n.Key and Tag.n.Value are not match.")
+			return nil, newError(http.StatusBadRequest, "InvalidTag.Mismatch", "The specified Tag.n.Key and Tag.n.Value are not match.")
 		}
 		out = append(out, Tag{Key: key, Value: value})
 	}
 	return out, nil
+}
+
+// hasTags reports whether have contains every wanted tag (an empty wanted value matches any value).
+func hasTags(have, want []Tag) bool {
+	for _, w := range want {
+		if !slices.ContainsFunc(have, func(h Tag) bool { return h.Key == w.Key && (w.Value == "" || h.Value == w.Value) }) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,12 +1,15 @@
 // Package sandbox is an in-process emulator of the Alibaba Cloud ECS RPC API
 // (version 2014-05-26) for the actions keybind uses, close enough that the
-// unmodified SDKs and the aliyun CLI cannot tell it from ECS. It also serves a
-// JSON control API under /_sandbox/ for tests and demos.
+// unmodified SDKs and the aliyun CLI cannot tell it from ECS. It serves
+// several accounts, each with its own fleet, and STS AssumeRole (version
+// 2015-04-01) for their RAM roles. It also serves a JSON control API under
+// /_sandbox/ for tests and demos.
 package sandbox
 
 import (
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -14,7 +17,7 @@ import (
 	"time"
 )
 
-// Default credentials accepted by a sandbox built with zero Options.
+// Default credentials of the default account of a sandbox built with zero Options.
 const (
 	DefaultAccessKeyID     = "keybind-sandbox"
 	DefaultAccessKeySecret = "keybind-sandbox-secret"
@@ -30,11 +33,13 @@ const (
 
 // Options configures a Sandbox. The zero value is usable.
 type Options struct {
-	AccessKeyID, AccessKeySecret string           // defaults DefaultAccessKeyID / DefaultAccessKeySecret
+	AccessKeyID, AccessKeySecret string           // the default account's key pair; defaults DefaultAccessKeyID / DefaultAccessKeySecret
+	Accounts                     []Account        // more accounts, each with its own fleet
+	Roles                        []Role           // RAM roles that STS AssumeRole hands out temporary credentials for
 	Seed                         int64            // default 1
 	InstancesPerRegion           int              // default 150
 	Transition                   time.Duration    // whole reboot/start duration, default 10s
-	Clock                        Clock            // simulation clock, default real time
+	Clock                        Clock            // simulation clock, default real time; STS expiry follows it too
 	WallClock                    func() time.Time // for signature timestamps/nonces, default time.Now
 	Logger                       *slog.Logger     // default discard
 }
@@ -67,34 +72,59 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Sandbox is the emulator. It is an http.Handler: ECS at "/", control API at "/_sandbox/".
+// Sandbox is the emulator. It is an http.Handler: ECS and STS at "/", the
+// control API at "/_sandbox/".
 type Sandbox struct {
 	opts    Options
 	log     *slog.Logger
 	nonces  *nonceCache
 	control *http.ServeMux // the /_sandbox/ routes
 
+	// Fixed at New.
+	accounts []*account // the default account first
+	byName   map[string]*account
+	byKey    map[string]*account // by long-term AccessKey ID
+	roles    map[string]*role    // by ARN
+	def      *Fleet              // the default account
+
 	mu        sync.Mutex
 	seed      int64
 	perRegion int
 	offset    time.Duration // added to opts.Clock by Advance
-	regions   []*region
-	byRegion  map[string]*region
+	sessions  sessions      // STS temporary credentials
 	calls     map[string]int
 	faults    []*faultState
 	rng       *rand.Rand // drives fault probabilities
 }
 
-// New builds a sandbox seeded from opts.
+// New builds a sandbox seeded from opts. It panics when opts.Validate
+// fails, which is a bug in the caller (keybind sandbox validates flags first).
 func New(opts Options) *Sandbox {
+	if err := opts.Validate(); err != nil {
+		panic(err)
+	}
 	opts = opts.withDefaults()
 	s := &Sandbox{
 		opts:      opts,
 		log:       opts.Logger,
 		nonces:    newNonceCache(2 * signatureWindow),
+		byName:    map[string]*account{},
+		byKey:     map[string]*account{},
+		roles:     map[string]*role{},
 		seed:      opts.Seed,
 		perRegion: opts.InstancesPerRegion,
+		sessions:  newSessions(),
 	}
+	for _, a := range opts.accounts() {
+		acct := &account{Account: a, uid: accountUID(a.Name)}
+		s.accounts = append(s.accounts, acct)
+		s.byName[a.Name], s.byKey[a.AccessKeyID] = acct, acct
+	}
+	for _, r := range opts.Roles {
+		ro := newRole(r, s.byName[r.Account])
+		s.roles[ro.arn] = ro
+	}
+	s.def = s.Account(DefaultAccount)
 	s.control = s.controlMux()
 	s.mu.Lock()
 	s.resetLocked()
@@ -102,7 +132,7 @@ func New(opts Options) *Sandbox {
 	return s
 }
 
-// ServeHTTP routes control requests to the control API and everything else to ECS.
+// ServeHTTP routes control requests to the control API and everything else to ECS or STS.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
 		s.control.ServeHTTP(w, r)
@@ -111,8 +141,9 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serveAPI(w, r)
 }
 
-// Reset restores the seeded state for the current seed and size, clears
-// faults, call counts and the Advance offset.
+// Reset restores every account's seeded fleet for the current seed and
+// size, clears faults, call counts and the Advance offset. Temporary
+// credentials AssumeRole handed out stay valid until they expire.
 func (s *Sandbox) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -135,10 +166,9 @@ func (s *Sandbox) Reseed(seed int64, perRegion int) {
 
 func (s *Sandbox) resetLocked() {
 	s.offset = 0
-	s.regions = generate(s.seed, s.perRegion, s.nowLocked())
-	s.byRegion = make(map[string]*region, len(s.regions))
-	for _, r := range s.regions {
-		s.byRegion[r.info.ID] = r
+	now := s.nowLocked()
+	for _, a := range s.accounts {
+		a.reset(s.seed, s.perRegion, now)
 	}
 	s.calls = map[string]int{}
 	s.faults = nil
@@ -163,77 +193,19 @@ func (s *Sandbox) Now() time.Time {
 
 func (s *Sandbox) nowLocked() time.Time { return s.opts.Clock.Now().Add(s.offset).UTC() }
 
-// Regions lists the region IDs in DescribeRegions order.
-func (s *Sandbox) Regions() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]string, len(s.regions))
-	for i, r := range s.regions {
-		out[i] = r.info.ID
-	}
-	return out
-}
-
-// Instances returns a snapshot of a region's instances sorted by ID (nil for an unknown region).
-func (s *Sandbox) Instances(regionID string) []InstanceState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.byRegion[regionID]
-	if r == nil {
-		return nil
-	}
-	now := s.nowLocked()
-	out := make([]InstanceState, len(r.instances))
-	for i, in := range r.instances {
-		out[i] = in.snapshot(now, s.opts.Transition)
-	}
-	return out
-}
-
-// Instance returns one instance's snapshot.
-func (s *Sandbox) Instance(regionID, instanceID string) (InstanceState, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in := s.instanceLocked(regionID, instanceID)
-	if in == nil {
-		return InstanceState{}, false
-	}
-	return in.snapshot(s.nowLocked(), s.opts.Transition), true
-}
-
-// KeyInEffect reports which key would let someone log in to the instance now.
-func (s *Sandbox) KeyInEffect(regionID, instanceID string) (KeyState, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in := s.instanceLocked(regionID, instanceID)
-	if in == nil {
-		return KeyState{}, false
-	}
-	return in.snapshot(s.nowLocked(), s.opts.Transition).keyState(), true
-}
-
-func (s *Sandbox) instanceLocked(regionID, instanceID string) *instance {
-	r := s.byRegion[regionID]
-	if r == nil {
-		return nil
-	}
-	return r.byID[instanceID]
-}
-
 // Calls returns the number of API calls per action since the last reset, failed ones included.
 func (s *Sandbox) Calls() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.calls))
-	for k, v := range s.calls {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.calls)
 }
 
-// ResetCalls zeroes the call counters.
+// ResetCalls zeroes the call counters, every account's included.
 func (s *Sandbox) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = map[string]int{}
+	for _, a := range s.accounts {
+		a.calls = map[string]int{}
+	}
 }

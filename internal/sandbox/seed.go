@@ -26,6 +26,24 @@ var seedRegions = []regionInfo{
 		LocalName: map[string]string{"zh-CN": "德国（法兰克福）", "zh-TW": "德國（法蘭克福）", "en-US": "Germany (Frankfurt)", "ja": "ドイツ (フランクフルト)"}},
 }
 
+func seedRegionIDs() []string {
+	out := make([]string, len(seedRegions))
+	for i, r := range seedRegions {
+		out[i] = r.ID
+	}
+	return out
+}
+
+// localName is a region's English name.
+func localName(regionID string) string {
+	for _, r := range seedRegions {
+		if r.ID == regionID {
+			return r.LocalName["en-US"]
+		}
+	}
+	return ""
+}
+
 type osImage struct {
 	osType, name, nameEn, image string
 	weight                      int

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"regexp"
 	"testing"
 	"time"
@@ -13,16 +12,7 @@ import (
 func TestSeedIsDeterministic(t *testing.T) {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	dump := func(seed int64) string {
-		s := New(Options{Seed: seed, InstancesPerRegion: 60, Clock: NewManualClock(now)})
-		var all []any
-		for _, r := range s.Regions() {
-			all = append(all, s.Instances(r), s.KeyPairs(r))
-		}
-		b, err := json.Marshal(all)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
+		return fleetDigest(t, New(Options{Seed: seed, InstancesPerRegion: 60, Clock: NewManualClock(now)}).Account(DefaultAccount))
 	}
 	a, b, c := dump(42), dump(42), dump(43)
 	if a != b {

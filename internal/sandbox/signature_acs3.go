@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -13,9 +14,7 @@ import (
 
 const acs3Algorithm = "ACS3-HMAC-SHA256"
 
-func errIncompleteSignature() *apiError {
-	return newError(http.StatusBadRequest, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
-}
+var errIncompleteSignature = newError(http.StatusBadRequest, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
 
 // parseACS3Authorization splits "ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…".
 func parseACS3Authorization(h string) (algorithm string, fields map[string]string) {
@@ -68,42 +67,38 @@ func signACS3(secret, stringToSign string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// verifyACS3 checks a signature-V3 (ACS3-HMAC-SHA256) request, the V7 SDK's default.
-func (s *Sandbox) verifyACS3(r *http.Request, body []byte, _ params) *apiError {
+// verifyACS3 checks a signature-V3 (ACS3-HMAC-SHA256) request, the V7
+// SDK's default, and returns its signer.
+func (s *Sandbox) verifyACS3(r *http.Request, body []byte) (principal, *apiError) {
 	alg, f := parseACS3Authorization(r.Header.Get("Authorization"))
 	if alg != acs3Algorithm {
-		return newError(http.StatusBadRequest, "InvalidParameter", `The specified parameter "SignatureMethod" is not valid.`)
+		return principal{}, newError(http.StatusBadRequest, "InvalidParameter", `The specified parameter "SignatureMethod" is not valid.`)
 	}
 	cred, signed, sig := f["Credential"], f["SignedHeaders"], f["Signature"]
 	if cred == "" || signed == "" || sig == "" {
-		return errIncompleteSignature()
+		return principal{}, errIncompleteSignature
 	}
-	if cred != s.opts.AccessKeyID {
-		return errAccessKeyNotFound()
+	who, aerr := s.principalFor(cred)
+	if aerr != nil {
+		return who, aerr
 	}
 	headers := strings.Split(signed, ";")
 	if !sort.StringsAreSorted(headers) {
-		return errIncompleteSignature()
+		return who, errIncompleteSignature
 	}
 	for _, must := range []string{"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"} {
-		if !contains(headers, must) || (must != "host" && r.Header.Get(must) == "") {
-			return errIncompleteSignature()
+		if !slices.Contains(headers, must) || (must != "host" && r.Header.Get(must) == "") {
+			return who, errIncompleteSignature
 		}
 	}
-	if err := s.checkTimestamp(r.Header.Get("x-acs-date"), time.RFC3339); err != nil {
-		return err
+	if aerr := s.checkTimestamp(r.Header.Get("x-acs-date"), time.RFC3339); aerr != nil {
+		return who, aerr
 	}
 	sum := sha256.Sum256(body)
 	payloadHash := r.Header.Get("x-acs-content-sha256")
 	if payloadHash != hex.EncodeToString(sum[:]) {
-		return newError(http.StatusBadRequest, "SignatureDoesNotMatch", "The x-acs-content-sha256 header does not match the request body.")
+		return who, newError(http.StatusBadRequest, "SignatureDoesNotMatch", "The x-acs-content-sha256 header does not match the request body.")
 	}
 	sts := acs3StringToSign(acs3CanonicalRequest(r, headers, payloadHash))
-	if !hmac.Equal([]byte(signACS3(s.opts.AccessKeySecret, sts)), []byte(sig)) {
-		return errSignatureMismatch(sts)
-	}
-	if !s.nonces.use(r.Header.Get("x-acs-signature-nonce"), s.opts.WallClock()) {
-		return errNonceUsed()
-	}
-	return nil
+	return who, s.accept(who, sig, signACS3(who.secret, sts), sts, r.Header.Get("x-acs-security-token"), r.Header.Get("x-acs-signature-nonce"))
 }

@@ -72,7 +72,7 @@ func TestVerifyV1(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			q := signedQuery(http.MethodPost, base, now)
 			tt.mutate(q)
-			err := s.verifyV1(http.MethodPost, params(q))
+			_, err := s.verifyV1(http.MethodPost, params(q))
 			switch {
 			case tt.code == "" && err != nil:
 				t.Errorf("got %v, want success", err)
@@ -83,14 +83,14 @@ func TestVerifyV1(t *testing.T) {
 	}
 	t.Run("GET signed as POST", func(t *testing.T) {
 		q := signedQuery(http.MethodPost, base, now)
-		if err := s.verifyV1(http.MethodGet, params(q)); err == nil || err.Code != "SignatureDoesNotMatch" {
+		if _, err := s.verifyV1(http.MethodGet, params(q)); err == nil || err.Code != "SignatureDoesNotMatch" {
 			t.Errorf("got %v, want SignatureDoesNotMatch", err)
 		}
 	})
 	t.Run("mismatch message carries the string to sign", func(t *testing.T) {
 		q := signedQuery(http.MethodPost, base, now)
 		q.Set("Signature", "AAAA")
-		err := s.verifyV1(http.MethodPost, params(q))
+		_, err := s.verifyV1(http.MethodPost, params(q))
 		want := "server string to sign is:" + stringToSignV1(http.MethodPost, q)
 		if err == nil || !strings.HasSuffix(err.Message, want) {
 			t.Errorf("got %v, want message ending %q", err, want)
@@ -131,7 +131,7 @@ func TestACS3RoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.verifyACS3(build(tt.mutate), nil, nil)
+			_, err := s.verifyACS3(build(tt.mutate), nil)
 			switch {
 			case tt.code == "" && err != nil:
 				t.Errorf("got %v, want success", err)

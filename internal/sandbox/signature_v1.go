@@ -57,38 +57,31 @@ func signV1(secret, stringToSign string) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-// verifyV1 checks an HMAC-SHA1 (signature version 1.0) request.
-func (s *Sandbox) verifyV1(method string, p params) *apiError {
+// verifyV1 checks an HMAC-SHA1 (signature version 1.0) request and returns its signer.
+func (s *Sandbox) verifyV1(method string, p params) (principal, *apiError) {
 	for _, name := range []string{"AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce", "Timestamp"} {
 		if p.str(name) == "" {
-			return errMissing(name)
+			return principal{}, errMissing(name)
 		}
 	}
-	if p.str("AccessKeyId") != s.opts.AccessKeyID {
-		return errAccessKeyNotFound()
+	who, aerr := s.principalFor(p.str("AccessKeyId"))
+	if aerr != nil {
+		return who, aerr
 	}
-	if p.str("SignatureMethod") != "HMAC-SHA1" {
-		return errInvalid("SignatureMethod")
+	for _, name := range []string{"SignatureMethod", "SignatureVersion", "SignatureType"} {
+		if p.str(name) != v1Values[name] {
+			return who, errInvalid(name) // SignatureType: bearer tokens are not supported
+		}
 	}
-	if p.str("SignatureVersion") != "1.0" {
-		return errInvalid("SignatureVersion")
-	}
-	if t := p.str("SignatureType"); t != "" {
-		return errInvalid("SignatureType") // bearer tokens are not supported
-	}
-	if err := s.checkTimestamp(p.str("Timestamp"), time.RFC3339); err != nil {
-		return err
+	if aerr := s.checkTimestamp(p.str("Timestamp"), time.RFC3339); aerr != nil {
+		return who, aerr
 	}
 	sts := stringToSignV1(method, url.Values(p))
-	want := signV1(s.opts.AccessKeySecret, sts)
-	if !hmac.Equal([]byte(want), []byte(p.str("Signature"))) {
-		return errSignatureMismatch(sts)
-	}
-	if !s.nonces.use(p.str("SignatureNonce"), s.opts.WallClock()) {
-		return errNonceUsed()
-	}
-	return nil
+	return who, s.accept(who, p.str("Signature"), signV1(who.secret, sts), sts, p.str("SecurityToken"), p.str("SignatureNonce"))
 }
+
+// v1Values are the values signature version 1.0 takes.
+var v1Values = map[string]string{"SignatureMethod": "HMAC-SHA1", "SignatureVersion": "1.0", "SignatureType": ""}
 
 // checkTimestamp parses a UTC timestamp and refuses it outside the window around the wall clock.
 func (s *Sandbox) checkTimestamp(v, layout string) *apiError {
@@ -102,16 +95,8 @@ func (s *Sandbox) checkTimestamp(v, layout string) *apiError {
 	return nil
 }
 
-func errAccessKeyNotFound() *apiError {
-	return newError(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-}
-
 // errSignatureMismatch carries the server's string to sign so the SDK can tell a wrong secret from an SDK bug.
 func errSignatureMismatch(stringToSign string) *apiError {
 	return newError(http.StatusBadRequest, "SignatureDoesNotMatch",
 		"Specified signature is not matched with our calculation. server string to sign is:"+stringToSign)
-}
-
-func errNonceUsed() *apiError {
-	return newError(http.StatusBadRequest, "SignatureNonceUsed", "The request signature nonce has been used.")
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"net/http"
 	"time"
 )
 
@@ -105,6 +106,12 @@ type transition struct {
 	key, fp string
 }
 
+// Errors about instances.
+var (
+	errInstanceNotFound = newError(http.StatusNotFound, "InvalidInstanceId.NotFound", "The specified InstanceId does not exist.")
+	errDryRun           = newError(http.StatusBadRequest, "DryRunOperation", "Request validation has been passed with DryRun flag set.")
+)
+
 func (in *instance) isWindows() bool { return in.st.OSType == "windows" }
 func (in *instance) locked() bool    { return in.st.LockReason == "security" }
 
@@ -164,14 +171,24 @@ type regionInfo struct {
 	idPrefix  string
 }
 
-type keyPair struct {
-	Name            string
-	ID              string
-	Fingerprint     string
-	PublicKey       string
-	CreationTime    time.Time
-	ResourceGroupID string
-	Tags            []Tag
+// KeyPairState is a key pair as the sandbox stores it (public half only).
+type KeyPairState struct {
+	Name            string    `json:"name"`
+	ID              string    `json:"id"`
+	Fingerprint     string    `json:"fingerprint"`
+	PublicKey       string    `json:"public_key"`
+	CreationTime    time.Time `json:"creation_time"`
+	ResourceGroupID string    `json:"resource_group_id,omitempty"`
+	Tags            []Tag     `json:"tags"`
+}
+
+// keyPair is the record behind KeyPairState.
+type keyPair KeyPairState
+
+func (kp *keyPair) state() KeyPairState {
+	st := KeyPairState(*kp)
+	st.Tags = append([]Tag{}, kp.Tags...)
+	return st
 }
 
 type region struct {
@@ -179,6 +196,14 @@ type region struct {
 	instances []*instance // sorted by InstanceID, never reordered
 	byID      map[string]*instance
 	keyPairs  map[string]*keyPair
+}
+
+// find returns the instance with the ID, or nil; r may be nil.
+func (r *region) find(id string) *instance {
+	if r == nil {
+		return nil
+	}
+	return r.byID[id]
 }
 
 // index returns the position of the first instance whose ID is >= id.

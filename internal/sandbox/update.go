@@ -3,9 +3,10 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
-// ErrNotFound is returned for an unknown region or instance.
+// ErrNotFound is returned for an unknown account, region or instance.
 var ErrNotFound = errors.New("sandbox: not found")
 
 // InstanceUpdate puts an instance into a chosen state for a test; nil fields are left alone.
@@ -23,20 +24,21 @@ type InstanceUpdate struct {
 	KeyPairName *string `json:"key_pair_name,omitempty"`
 }
 
-// UpdateInstance applies u to an instance and returns its new state.
-func (s *Sandbox) UpdateInstance(regionID, instanceID string, u InstanceUpdate) (InstanceState, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.byRegion[regionID]
+// UpdateInstance applies u to an instance of the account and returns its new state.
+func (f *Fleet) UpdateInstance(regionID, instanceID string, u InstanceUpdate) (st InstanceState, err error) {
+	f.with(regionID, func(r *region, now time.Time) { st, err = update(r, regionID, instanceID, u, now, f.s.opts.Transition) })
+	return st, err
+}
+
+func update(r *region, regionID, instanceID string, u InstanceUpdate, now time.Time, d time.Duration) (InstanceState, error) {
 	if r == nil {
 		return InstanceState{}, fmt.Errorf("region %q: %w", regionID, ErrNotFound)
 	}
-	in := r.byID[instanceID]
+	in := r.find(instanceID)
 	if in == nil {
 		return InstanceState{}, fmt.Errorf("instance %q: %w", instanceID, ErrNotFound)
 	}
-	now := s.nowLocked()
-	in.settle(now, s.opts.Transition)
+	in.settle(now, d)
 	if u.OSType != nil && *u.OSType != "linux" && *u.OSType != "windows" {
 		return InstanceState{}, fmt.Errorf("sandbox: os_type %q: want linux or windows", *u.OSType)
 	}
@@ -90,5 +92,5 @@ func (s *Sandbox) UpdateInstance(regionID, instanceID string, u InstanceUpdate) 
 			in.trans.key, in.trans.fp = name, fp
 		}
 	}
-	return in.snapshot(now, s.opts.Transition), nil
+	return in.snapshot(now, d), nil
 }

@@ -105,6 +105,12 @@ type wireInstance struct {
 	} `json:"NetworkInterfaces"`
 }
 
+// wireList is an answer that is a request ID and one list, as ECS wraps
+// lists: {"RequestId":…,"<outer>":{"<inner>":[…]}}.
+func wireList(requestID, outer, inner string, items any) map[string]any {
+	return map[string]any{"RequestId": requestID, outer: map[string]any{inner: items}}
+}
+
 const wireTime = "2006-01-02T15:04Z"
 
 func toWireInstance(st *InstanceState, status string) wireInstance {

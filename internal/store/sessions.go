@@ -19,6 +19,9 @@ type SessionRow struct {
 	Data       map[string]string
 	ClientIP   string
 	UserAgent  string
+	// SSOIDToken is the OpenID Provider's ID token of a session made by
+	// single sign-on, kept for the end-session hint at sign-out; "" otherwise.
+	SSOIDToken string
 }
 
 func encodeData(m map[string]string) (string, error) {
@@ -49,9 +52,9 @@ func (q *Queries) CreateSession(ctx context.Context, s SessionRow) error {
 		userID = sql.NullInt64{Int64: s.UserID, Valid: true}
 	}
 	_, err = q.db.ExecContext(ctx, `
-		INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, data, client_ip, user_agent)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		s.IDHash, userID, micros(s.CreatedAt), micros(s.LastSeenAt), data, s.ClientIP, s.UserAgent)
+		INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, data, client_ip, user_agent, sso_id_token)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		s.IDHash, userID, micros(s.CreatedAt), micros(s.LastSeenAt), data, s.ClientIP, s.UserAgent, s.SSOIDToken)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("store: create session: %w", ErrConflict)
 	}
@@ -76,15 +79,16 @@ func (q *Queries) SessionWithUser(ctx context.Context, idHash string) (SessionRo
 		uDisabled, uMust  sql.NullInt64
 		uCreated, uChange sql.NullInt64
 		uUpdated          sql.NullInt64
+		uSSOIss, uSSOSub  sql.NullString
 	)
 	err := q.db.QueryRowContext(ctx, `
 		SELECT s.id_hash, s.user_id, s.created_at, s.last_seen_at, s.data, s.client_ip, s.user_agent,
 		       u.id, u.name, u.role, u.password_hash, u.disabled, u.must_change_password,
-		       u.created_at, u.password_changed_at, u.updated_at
+		       u.created_at, u.password_changed_at, u.updated_at, u.sso_issuer, u.sso_subject
 		FROM sessions s LEFT JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = $1`, idHash).Scan(
 		&s.IDHash, &userID, &created, &lastSeen, &data, &s.ClientIP, &s.UserAgent,
-		&uID, &uName, &uRole, &uHash, &uDisabled, &uMust, &uCreated, &uChange, &uUpdated)
+		&uID, &uName, &uRole, &uHash, &uDisabled, &uMust, &uCreated, &uChange, &uUpdated, &uSSOIss, &uSSOSub)
 	if errors.Is(err, sql.ErrNoRows) {
 		return SessionRow{}, nil, ErrNotFound
 	}
@@ -103,7 +107,7 @@ func (q *Queries) SessionWithUser(ctx context.Context, idHash string) (SessionRo
 		ID: uID.Int64, Name: uName.String, Role: uRole.String, PasswordHash: uHash.String,
 		Disabled: uDisabled.Int64 != 0, MustChangePassword: uMust.Int64 != 0,
 		CreatedAt: fromMicros(uCreated.Int64), PasswordChangedAt: fromMicros(uChange.Int64),
-		UpdatedAt: fromMicros(uUpdated.Int64),
+		UpdatedAt: fromMicros(uUpdated.Int64), SSOIssuer: uSSOIss.String, SSOSubject: uSSOSub.String,
 	}
 	return s, u, nil
 }
@@ -140,6 +144,19 @@ func (q *Queries) DeleteSession(ctx context.Context, idHash string) (bool, error
 		return false, fmt.Errorf("store: delete session: %w", err)
 	}
 	return true, nil
+}
+
+// EndSession deletes the session and returns the ID token it kept (see
+// SessionRow.SSOIDToken); found is false if there was no such session.
+func (q *Queries) EndSession(ctx context.Context, idHash string) (idToken string, found bool, err error) {
+	err = q.db.QueryRowContext(ctx, `DELETE FROM sessions WHERE id_hash = $1 RETURNING sso_id_token`, idHash).Scan(&idToken)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: end session: %w", err)
+	}
+	return idToken, true, nil
 }
 
 // DeleteUserSessions deletes every session of the user and returns how many.

@@ -55,8 +55,7 @@ func latestVersion(t testing.TB, st *Store) int64 {
 	return v
 }
 
-// migrationCount is the number of embedded migrations (versions have gaps:
-// each line of work numbers its migrations in its own range).
+// migrationCount is the number of embedded migrations.
 func migrationCount(t testing.TB, st *Store) int {
 	t.Helper()
 	p, err := newProvider(st.DB())
@@ -125,10 +124,13 @@ func TestReopenIsIdempotent(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Errorf("Open #%d: CountUsers = %d, %v; want 1", i+1, n, err)
 		}
+		// Migration numbers have gaps (ranges are handed out per change), so
+		// count the embedded migrations rather than trust the newest number.
+		embedded := migrationCount(t, st)
 		var applied, distinct int
 		err = st.DB().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&applied, &distinct)
-		if files := migrationCount(t, st); err != nil || applied != files || distinct != files {
-			t.Errorf("Open #%d: %d migrations recorded (%d distinct), %v; want each of %d once", i+1, applied, distinct, err, files)
+		if err != nil || applied != embedded || distinct != embedded {
+			t.Errorf("Open #%d: %d migrations recorded (%d distinct), %v; want each of %d once", i+1, applied, distinct, err, embedded)
 		}
 		st.Close()
 	}

@@ -19,9 +19,13 @@ type UserRow struct {
 	CreatedAt          time.Time
 	PasswordChangedAt  time.Time
 	UpdatedAt          time.Time
+	// SSOIssuer and SSOSubject name the OpenID Provider's person an account
+	// made by single sign-on belongs to; both empty for a local account.
+	SSOIssuer  string
+	SSOSubject string
 }
 
-const userColumns = `id, name, role, password_hash, disabled, must_change_password, created_at, password_changed_at, updated_at`
+const userColumns = `id, name, role, password_hash, disabled, must_change_password, created_at, password_changed_at, updated_at, sso_issuer, sso_subject`
 
 func scanUser(sc Scanner) (UserRow, error) {
 	var (
@@ -29,7 +33,7 @@ func scanUser(sc Scanner) (UserRow, error) {
 		disabled, mustChange  int64
 		created, changed, upd int64
 	)
-	if err := sc.Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &disabled, &mustChange, &created, &changed, &upd); err != nil {
+	if err := sc.Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &disabled, &mustChange, &created, &changed, &upd, &u.SSOIssuer, &u.SSOSubject); err != nil {
 		return UserRow{}, err
 	}
 	u.Disabled, u.MustChangePassword = disabled != 0, mustChange != 0
@@ -49,11 +53,12 @@ func boolInt(b bool) int64 {
 func (q *Queries) CreateUser(ctx context.Context, u UserRow) (int64, error) {
 	var id int64
 	err := q.db.QueryRowContext(ctx, `
-		INSERT INTO users (name, role, password_hash, disabled, must_change_password, created_at, password_changed_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		INSERT INTO users (name, role, password_hash, disabled, must_change_password, created_at, password_changed_at, updated_at,
+		                   sso_issuer, sso_subject)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		RETURNING id`,
 		u.Name, u.Role, u.PasswordHash, boolInt(u.Disabled), boolInt(u.MustChangePassword),
-		micros(u.CreatedAt), micros(u.PasswordChangedAt), micros(u.UpdatedAt),
+		micros(u.CreatedAt), micros(u.PasswordChangedAt), micros(u.UpdatedAt), u.SSOIssuer, u.SSOSubject,
 	).Scan(&id)
 	if isUniqueViolation(err) {
 		return 0, fmt.Errorf("store: create user %q: %w", u.Name, ErrConflict)
@@ -72,6 +77,22 @@ func (q *Queries) UserByName(ctx context.Context, name string) (UserRow, error) 
 	}
 	if err != nil {
 		return UserRow{}, fmt.Errorf("store: user %q: %w", name, err)
+	}
+	return u, nil
+}
+
+// UserBySSO returns the account made by single sign-on for the provider's
+// person (issuer, subject), or ErrNotFound.
+func (q *Queries) UserBySSO(ctx context.Context, issuer, subject string) (UserRow, error) {
+	if subject == "" {
+		return UserRow{}, ErrNotFound
+	}
+	u, err := scanUser(q.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE sso_issuer = $1 AND sso_subject = $2`, issuer, subject))
+	if errors.Is(err, sql.ErrNoRows) {
+		return UserRow{}, ErrNotFound
+	}
+	if err != nil {
+		return UserRow{}, fmt.Errorf("store: user of %q at %q: %w", subject, issuer, err)
 	}
 	return u, nil
 }

@@ -5,9 +5,11 @@
 package testapp
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"log/slog"
+	"math"
 	"net/http/httptest"
 	"net/netip"
 	"os"
@@ -21,6 +23,7 @@ import (
 	"keybind/internal/sandbox"
 	"keybind/internal/sandbox/sandboxtest"
 	"keybind/internal/selection"
+	"keybind/internal/sso"
 	"keybind/internal/store"
 	"keybind/web"
 )
@@ -37,14 +40,35 @@ type Options struct {
 	Transition         time.Duration  // sandbox reboot/start duration; default 10s of simulated time
 	RunEngine          bool           // run the job engine in the background (browser tests); otherwise call Engine.Step
 	EngineTick         time.Duration  // background engine period; default 50ms
-	LoginRate          float64        // sign-in attempts per second per IP; default 1000
+	LoginRate          float64        // sign-in attempts per second per IP; default unlimited
 	IdleTimeout        time.Duration  // default 30m
 	AbsoluteTimeout    time.Duration  // default 12h
 	TLS                bool           // tell the web layer it is served over TLS (HSTS)
 	TrustedProxies     []netip.Prefix // proxies whose X-Forwarded-For the web layer believes
 	BodyLimit          string         // web.Config.BodyLimit; default the web layer's
 	Logger             *slog.Logger   // receives the web layer's and auth's logs; default discards
+	// RealTime runs everything on the wall clock (App.Clock is nil): for
+	// benchmarks that measure how long things take.
+	RealTime bool
+	// RealLimits gives the gateway its production defaults (rate limits,
+	// retries, concurrency) instead of a limiter out of the way.
+	RealLimits bool
+	// Latency delays every ECS call by this much (a sandbox latency fault).
+	Latency time.Duration
+	// SSO turns single sign-on on; its RedirectURL (and the post-logout
+	// one) default to the app's own, and its Clock to the app's clock.
+	SSO *sso.Config
+	// PasswordLogin turns password sign-in off but for break-glass admins.
+	PasswordLogin auth.PasswordLogin
 }
+
+// wallClock is the real clock, for RealTime.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// clock is what a RealTime or a manual App runs on.
+type clock interface{ Now() time.Time }
 
 // App is a running console with its parts exposed.
 type App struct {
@@ -56,7 +80,7 @@ type App struct {
 	Gateway *cloud.Gateway
 	Engine  *jobs.Engine
 	Sandbox *sandbox.Sandbox
-	Clock   *sandbox.ManualClock // drives sessions, the sandbox and the engine
+	Clock   *sandbox.ManualClock // drives sessions, the sandbox and the engine; nil with RealTime
 	// CookieKeys are the session cookie's securecookie hash/block keys, so a
 	// test can decode a cookie to the session ID inside it.
 	CookieKeys [][]byte
@@ -77,10 +101,15 @@ func New(tb testing.TB, o Options) *App {
 		o.EngineTick = 50 * time.Millisecond
 	}
 	if o.LoginRate == 0 {
-		o.LoginRate = 1000
+		o.LoginRate = math.Inf(1) // the clock is manual: a finite rate would never refill
 	}
 	ctx := context.Background()
-	clock := sandbox.NewManualClock(time.Now())
+	var manual *sandbox.ManualClock
+	var clock clock = wallClock{}
+	if !o.RealTime {
+		manual = sandbox.NewManualClock(time.Now())
+		clock = manual
+	}
 	env := sandboxtest.Start(tb, sandbox.Options{InstancesPerRegion: o.InstancesPerRegion, Transition: o.Transition, Clock: clock})
 
 	st, err := store.Open(ctx, filepath.Join(tb.TempDir(), "keybind.db"))
@@ -95,16 +124,21 @@ func New(tb testing.TB, o Options) *App {
 			logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
 	}
-	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, Logger: logger})
+	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, Logger: logger,
+		PasswordLogin: o.PasswordLogin})
 
-	gw, err := cloud.New(cloud.Config{
-		Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
-		RatePerSecond: 10000, Retry: cloud.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
-	})
+	gwCfg := cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
+		RatePerSecond: 10000, Retry: cloud.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}
+	engCfg := jobs.Config{Clock: clock, Tick: o.EngineTick, RetryDelay: time.Millisecond}
+	if o.RealLimits {
+		gwCfg = cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret}
+		engCfg = jobs.Config{Clock: clock}
+	}
+	gw, err := cloud.New(gwCfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	engine := jobs.New(st, gw, jobs.Config{Clock: clock, Tick: o.EngineTick, RetryDelay: time.Millisecond})
+	engine := jobs.New(st, gw, engCfg)
 	if o.RunEngine {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -113,19 +147,40 @@ func New(tb testing.TB, o Options) *App {
 	}
 
 	keys := cookieKeys(tb)
+	hs := httptest.NewUnstartedServer(nil)
+	appURL := "http://" + hs.Listener.Addr().String()
+	var ssoSvc *sso.Service
+	if o.SSO != nil {
+		cfg := *o.SSO
+		cfg.RedirectURL = cmp.Or(cfg.RedirectURL, appURL+sso.CallbackPath)
+		cfg.PostLogoutRedirectURL = cmp.Or(cfg.PostLogoutRedirectURL, appURL+"/login")
+		if cfg.Clock == nil {
+			cfg.Clock = clock
+		}
+		if cfg.Logger == nil {
+			cfg.Logger = logger
+		}
+		if ssoSvc, err = sso.New(cfg, a); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	srv, err := web.New(web.Config{Sandbox: true, TLS: o.TLS, TrustedProxies: o.TrustedProxies, BodyLimit: o.BodyLimit,
-		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger},
-		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st})
+		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger, Clock: clock},
+		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st, SSO: ssoSvc})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs.Config.Handler = srv
+	hs.Start()
 	tb.Cleanup(hs.Close)
 
 	app := &App{URL: hs.URL, Server: hs, Web: srv, Store: st, Auth: a, Gateway: gw, Engine: engine,
-		Sandbox: env.Sandbox, Clock: clock, CookieKeys: keys}
+		Sandbox: env.Sandbox, Clock: manual, CookieKeys: keys}
 	app.Admin = app.AddUser(tb, "admin", auth.RoleAdmin, AdminPassword)
 	app.Helpdesk = app.AddUser(tb, "helen", auth.RoleHelpdesk, HelpdeskPassword)
+	if o.Latency > 0 {
+		env.Sandbox.AddFault(sandbox.Fault{Kind: sandbox.FaultLatency, Latency: o.Latency})
+	}
 	return app
 }
 

@@ -20,14 +20,7 @@ import (
 func retryingClient(t *testing.T, env *sandboxtest.Env, retries int) *ecs.Client {
 	t.Helper()
 	cfg := sdk.NewConfig().WithAutoRetry(true).WithMaxRetryTime(retries)
-	c, err := ecs.NewClientWithOptions(hangzhou, cfg, credentials.NewAccessKeyCredential(env.AccessKeyID, env.AccessKeySecret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Domain = env.Host
-	c.SetHttpProxy("")
-	c.SetNoProxy(".*")
-	return c
+	return ecsClientWith(t, env, hangzhou, cfg, credentials.NewAccessKeyCredential(env.AccessKeyID, env.AccessKeySecret))
 }
 
 func TestFaultThrottle(t *testing.T) {

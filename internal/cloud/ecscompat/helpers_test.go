@@ -4,6 +4,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
@@ -27,14 +30,25 @@ func oldClient(t testing.TB, env *sandboxtest.Env, region string) *ecs.Client {
 
 func oldClientWith(t testing.TB, env *sandboxtest.Env, region, id, secret string) *ecs.Client {
 	t.Helper()
-	c, err := ecs.NewClientWithAccessKey(region, id, secret)
+	return ecsClientWith(t, env, region, sdk.NewConfig(), credentials.NewAccessKeyCredential(id, secret))
+}
+
+// ecsClientWith is the old ECS client with cfg and cred, pointed at the sandbox.
+func ecsClientWith(t testing.TB, env *sandboxtest.Env, region string, cfg *sdk.Config, cred auth.Credential) *ecs.Client {
+	t.Helper()
+	c, err := ecs.NewClientWithOptions(region, cfg, cred)
 	if err != nil {
-		t.Fatalf("NewClientWithAccessKey: %v", err)
+		t.Fatalf("ecs.NewClientWithOptions: %v", err)
 	}
+	pointAt(&c.Client, env)
+	return c
+}
+
+// pointAt sends an old-SDK client's calls to the sandbox, past any HTTP_PROXY.
+func pointAt(c *sdk.Client, env *sandboxtest.Env) {
 	c.Domain = env.Host
 	c.SetHttpProxy("")
 	c.SetNoProxy(".*")
-	return c
 }
 
 // serverError unwraps an SDK server error or fails the test.

@@ -17,7 +17,7 @@ type Env struct {
 	Clock           *sandbox.ManualClock // nil when opts.Clock was some other Clock
 	URL             string               // "http://127.0.0.1:port"
 	Host            string               // "127.0.0.1:port", the form SDK endpoints want
-	AccessKeyID     string
+	AccessKeyID     string               // the default account's key pair; Options.Accounts bring their own
 	AccessKeySecret string
 }
 
