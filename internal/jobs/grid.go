@@ -285,50 +285,27 @@ func groupCounts(ctx context.Context, q store.DBTX, jobID int64) (map[Group]int,
 
 // add counts n items in the item's states, as countsSQL does.
 func (c *Counts) add(it Item, n int) {
-	c.Total += n
-	switch it.Key {
-	case KeyExcluded:
-		c.Excluded += n
-	case KeyPending, KeyAttempting, KeyApplied:
-		c.KeyPending += n
-	case KeyDone:
-		c.Bound += n
-	case KeyFailed:
-		c.KeyFailed += n
-	}
-	if it.Key != KeyExcluded && it.Change == ChangeSame {
-		c.AlreadyHad += n
-	}
-	if it.Key == KeyCancelled || it.Restart == RestartCancelled {
-		c.Cancelled += n
-	}
-	switch r := it.Restart; {
-	case r == RestartNeedsReboot:
-		c.NeedsReboot += n
-	case r == RestartNeedsStart:
-		c.NeedsStart += n
-	case r.InMotion():
-		c.InMotion += n
-		switch r {
-		case RestartQueued:
-			c.Queued += n
-		case RestartRequested, RestartInProgress:
-			c.InFlight += n
-			c.Restarting += n
-		default: // in transition
-			c.InFlight += n
+	byKey := map[KeyState]*int{KeyExcluded: &c.Excluded, KeyPending: &c.KeyPending, KeyAttempting: &c.KeyPending,
+		KeyApplied: &c.KeyPending, KeyDone: &c.Bound, KeyFailed: &c.KeyFailed}
+	byRestart := map[RestartState]*int{RestartNeedsReboot: &c.NeedsReboot, RestartNeedsStart: &c.NeedsStart,
+		RestartKeyInEffect: &c.KeyInEffect, RestartMarkedDone: &c.MarkedDone, RestartNeedsDecision: &c.NeedsDecision,
+		RestartQueued: &c.Queued, RestartKeyReplaced: &c.KeyReplaced}
+	r := it.Restart
+	for _, counted := range []struct {
+		to *int
+		is bool
+	}{
+		{&c.Total, true}, {byKey[it.Key], true}, {byRestart[r], true},
+		{&c.AlreadyHad, it.Key != KeyExcluded && it.Change == ChangeSame},
+		{&c.Cancelled, it.Key == KeyCancelled || r == RestartCancelled},
+		{&c.InMotion, r.InMotion()},
+		{&c.InFlight, r.InMotion() && r != RestartQueued}, // sent (or in transition), not settled
+		{&c.Restarting, r == RestartRequested || r == RestartInProgress},
+		{&c.RestartFailed, r.Failed()},
+	} {
+		if counted.is && counted.to != nil {
+			*counted.to += n
 		}
-	case r == RestartKeyInEffect:
-		c.KeyInEffect += n
-	case r == RestartMarkedDone:
-		c.MarkedDone += n
-	case r.Failed():
-		c.RestartFailed += n
-		if r == RestartKeyReplaced {
-			c.KeyReplaced += n
-		}
-	case r == RestartNeedsDecision:
-		c.NeedsDecision += n
 	}
 }
 
