@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,11 +27,19 @@ type AuditReader interface {
 	EachAudit(ctx context.Context, actor auth.Actor, f store.AuditFilter, fn func(store.AuditEntry) error) error
 }
 
+// JobReasons reads the reasons people gave for jobs; *jobs.Engine provides it.
+type JobReasons interface {
+	Reasons(ctx context.Context, ids []int64) (map[int64]string, error)
+}
+
 // Audit is the administrators' audit log page and its exports.
-type Audit struct{ audit AuditReader }
+type Audit struct {
+	audit   AuditReader
+	reasons JobReasons
+}
 
 // NewAudit builds the audit handlers.
-func NewAudit(a AuditReader) *Audit { return &Audit{audit: a} }
+func NewAudit(a AuditReader, r JobReasons) *Audit { return &Audit{audit: a, reasons: r} }
 
 const auditPageSize = 50
 
@@ -83,8 +92,20 @@ func (h *Audit) Show(c echo.Context) error {
 		return err
 	}
 	p.Pager.Total = total
+	var jobIDs []int64
 	for _, e := range rows {
 		p.Rows = append(p.Rows, auditRow(e))
+		if e.JobID != 0 {
+			jobIDs = append(jobIDs, e.JobID)
+		}
+	}
+	// Entries about a job show the reason given for it.
+	reasons, err := h.reasons.Reasons(c.Request().Context(), slices.Compact(slices.Sorted(slices.Values(jobIDs))))
+	if err != nil {
+		return err
+	}
+	for i := range p.Rows {
+		p.Rows[i].JobReason = reasons[p.Rows[i].JobID]
 	}
 	return render(c, status, views.Audit(p))
 }

@@ -23,11 +23,12 @@ type fleet struct {
 	ids                                  []string
 	bindable, windows, notIO, locked     []string
 	running, stopped, transition, hasKey []string
+	same, noKey                          []string // already have the key (no change); have no key (password login on)
 }
 
 // classify picks n instances of the region, the security-locked one first,
-// and sorts them by what binding will do to them.
-func classify(app *testapp.App, n int) fleet {
+// and sorts them by what binding key will do to them.
+func classify(app *testapp.App, n int, key string) fleet {
 	var f fleet
 	all := app.Sandbox.Instances(region)
 	var picked []sandbox.InstanceState
@@ -50,6 +51,8 @@ func classify(app *testapp.App, n int) fleet {
 			f.notIO = append(f.notIO, in.InstanceID)
 		case in.LockReason == "security":
 			f.locked = append(f.locked, in.InstanceID)
+		case in.KeyPairName == key:
+			f.same = append(f.same, in.InstanceID)
 		default:
 			f.bindable = append(f.bindable, in.InstanceID)
 			switch in.Status {
@@ -62,6 +65,8 @@ func classify(app *testapp.App, n int) fleet {
 			}
 			if in.KeyPairName != "" {
 				f.hasKey = append(f.hasKey, in.InstanceID)
+			} else {
+				f.noKey = append(f.noKey, in.InstanceID)
 			}
 		}
 	}
@@ -89,10 +94,10 @@ func TestBindFlow120Instances(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
 	key := app.FirstKey(t)
-	f := classify(app, 120)
-	if len(f.windows) == 0 || len(f.locked) == 0 || len(f.stopped) == 0 || len(f.notIO) == 0 {
-		t.Fatalf("the first 120 instances lack a kind: %d windows, %d locked, %d stopped, %d not I/O optimized",
-			len(f.windows), len(f.locked), len(f.stopped), len(f.notIO))
+	f := classify(app, 120, key)
+	if len(f.windows) == 0 || len(f.locked) == 0 || len(f.stopped) == 0 || len(f.notIO) == 0 || len(f.same) == 0 || len(f.hasKey) == 0 {
+		t.Fatalf("the first 120 instances lack a kind: %d windows, %d locked, %d stopped, %d not I/O optimized, %d with the key, %d with another",
+			len(f.windows), len(f.locked), len(f.stopped), len(f.notIO), len(f.same), len(f.hasKey))
 	}
 
 	// Step 1: the region is remembered.
@@ -140,9 +145,18 @@ func TestBindFlow120Instances(t *testing.T) {
 			t.Errorf("review %s = %d, want %d", id, got, n)
 		}
 	}
+	// Password login is on only where there is no key; the instances that already have the key do not change.
 	warning := r.Doc.Find(`[data-testid="password-warning-text"]`).Text()
-	if warning != fmt.Sprintf("Password login will be disabled on %d instances.", len(f.bindable)) {
-		t.Errorf("password warning = %q", warning)
+	if warning != fmt.Sprintf("Password login will be disabled on %d instances.", len(f.noKey)) {
+		t.Errorf("password warning = %q, want %d instances", warning, len(f.noKey))
+	}
+	if got := testapp.Count(t, r.Doc, "count-already"); got != len(f.same) {
+		t.Errorf("review count-already = %d, want %d", got, len(f.same))
+	}
+	for _, id := range f.same {
+		if r.Doc.Find(`[data-testid="review-excluded"] [data-instance-id="`+id+`"]`).Length() != 1 {
+			t.Errorf("%s already has the key but is not listed as not changing", id)
+		}
 	}
 	idem, _ := r.Doc.Find(`input[name="idempotency_key"]`).Attr("value")
 	form := url.Values{"region": {region}, "key": {key}, "idempotency_key": {idem}, "after": {"none"}, "wave": {"20"}}
@@ -171,9 +185,9 @@ func TestBindFlow120Instances(t *testing.T) {
 
 	// Step 6: the grid fills; buttons match each instance's state.
 	stepUntil(t, app, func() bool {
-		return c.Get(job).Doc.Find(`[data-testid="job-grid"]`).AttrOr("data-in-motion", "") == "false"
+		return c.Get(job).Doc.Find(`[data-testid="grid-poll"]`).AttrOr("data-in-motion", "") == "false"
 	})
-	g := c.Get(job + "/grid").Doc
+	g := c.Get(job + "/grid?size=200").Doc
 	if got := testapp.Count(t, g, "count-bound"); got != len(f.bindable) {
 		t.Errorf("bound = %d, want %d", got, len(f.bindable))
 	}
@@ -201,14 +215,20 @@ func TestBindFlow120Instances(t *testing.T) {
 
 	// Reboot one, start another, from their rows; each reaches "key in effect".
 	reboot, start := f.running[0], f.stopped[0]
-	if r := c.PostHTMX(job+"/items/"+reboot+"/reboot", nil); r.StatusCode != http.StatusOK {
+	if r := c.PostHTMX(job+"/items/"+reboot+"/reboot", nil); r.StatusCode != http.StatusOK || r.Doc.Find(`[data-testid="confirm-dialog"]`).Length() != 1 {
+		t.Fatalf("unconfirmed reboot = %d, want the confirmation: %.300s", r.StatusCode, r.Body)
+	}
+	if n := app.Sandbox.Calls()["RebootInstances"] + app.Sandbox.Calls()["RebootInstance"]; n != 0 {
+		t.Fatalf("an unconfirmed reboot sent %d calls", n)
+	}
+	if r := c.PostHTMX(job+"/items/"+reboot+"/reboot", url.Values{"confirm": {"yes"}, "force": {"no"}}); r.StatusCode != http.StatusOK {
 		t.Fatalf("reboot = %d: %.300s", r.StatusCode, r.Body)
 	}
 	if r := c.PostHTMX(job+"/items/"+start+"/start", nil); r.StatusCode != http.StatusOK {
 		t.Fatalf("start = %d: %.300s", r.StatusCode, r.Body)
 	}
 	stepUntil(t, app, func() bool {
-		g := c.Get(job + "/grid").Doc
+		g := c.Get(job + "/grid?size=200").Doc
 		return g.Find(`[data-testid="job-row"][data-instance-id="`+reboot+`"] [data-testid="item-restart"]`).Text() == "Running — key in effect" &&
 			g.Find(`[data-testid="job-row"][data-instance-id="`+start+`"] [data-testid="item-restart"]`).Text() == "Running — key in effect"
 	})

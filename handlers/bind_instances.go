@@ -140,12 +140,14 @@ func selectionKey(mode, region string) string {
 	return region
 }
 
-// plan classifies instances for this flow.
+// plan classifies instances for this flow. An instance that already has
+// the key can be selected: the review says it will not change, and the
+// person may still ask to send the key again.
 func (lr listRequest) plan(ids []string, found []cloud.Instance) jobs.Plan {
 	if lr.mode == "unbind" {
 		return jobs.PlanUnbind(lr.region.ID, lr.key, ids, found)
 	}
-	return jobs.PlanBind(lr.region.ID, lr.key, ids, found)
+	return jobs.PlanBind(lr.region.ID, lr.key, ids, found).IncludeSame()
 }
 
 // cloudFilter is the list's filter for the gateway: only instances that

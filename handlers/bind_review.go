@@ -3,9 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,10 +49,17 @@ func (h *BindReview) show(c echo.Context, kind jobs.Kind) error {
 		return err
 	}
 	if rv == nil {
+		region, key := c.FormValue("region"), c.FormValue("key")
+		if id := submittedJob(c, flowKey(string(kind), region, key)); id != 0 {
+			if err := addFlash(c, "info", fmt.Sprintf("You submitted this review: here is job %d, which it created.", id)); err != nil {
+				return err
+			}
+			return redirect(c, jobURL(id))
+		}
 		if err := addFlash(c, "warning", "Select at least one instance first."); err != nil {
 			return err
 		}
-		return redirect(c, backURL(kind, c.FormValue("region"), c.FormValue("key")))
+		return redirect(c, backURL(kind, region, key))
 	}
 	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Review", "bind"), *rv, newReviewForm(*rv), nil)))
 }
@@ -109,16 +116,12 @@ func reviewPage(pg views.Page, rv binding.Review, form views.ReviewForm, errs ma
 	pc := plan.Counts
 	p.Counts = views.ReviewCounts{
 		Bind: pc.Included, PasswordLoginLost: pc.PasswordLoginDisabled, PasswordLoginBack: pc.PasswordLoginRestored, Remove: pc.Removals,
-		Replace: pc.Replacements, New: pc.NewKeys,
-		Already: pc.AlreadyHave, Reboot: pc.Reboots, Start: pc.Starts, Transition: pc.InTransition, Excluded: pc.Excluded,
+		Replace: pc.Replacements, New: pc.NewKeys, Already: pc.AlreadyHave, SameExcluded: pc.ExcludedBy[jobs.ExcludedAlreadyHas],
+		Reboot: pc.Reboots, Start: pc.Starts, Transition: pc.InTransition, Excluded: pc.Excluded,
 	}
-	for k, n := range plan.Replaced() {
-		p.Counts.Replaced = append(p.Counts.Replaced, views.KeyCount{Key: k, N: n})
+	for _, k := range plan.LosingAccess() {
+		p.Counts.LosingAccess = append(p.Counts.LosingAccess, views.KeyCount{Key: k.Key, N: k.Instances})
 	}
-	sort.Slice(p.Counts.Replaced, func(i, j int) bool {
-		a, b := p.Counts.Replaced[i], p.Counts.Replaced[j]
-		return a.N > b.N || (a.N == b.N && a.Key < b.Key)
-	})
 	for _, r := range jobs.ExcludeReasons {
 		if n := pc.ExcludedBy[r]; n > 0 {
 			p.Counts.ExcludedBy = append(p.Counts.ExcludedBy, views.ReasonCount{Reason: r.Label(), N: n})
@@ -128,6 +131,9 @@ func reviewPage(pg views.Page, rv binding.Review, form views.ReviewForm, errs ma
 		p.Overlaps = append(p.Overlaps, views.Overlap{JobID: o.JobID, Title: o.Title, Instances: len(o.InstanceIDs), First: text.FirstFew(o.InstanceIDs, 5)})
 	}
 	for _, r := range plan.Rows {
+		if r.Included() && len(p.Rows) >= views.MaxReviewRows || !r.Included() && len(p.Excluded) >= views.MaxReviewRows {
+			continue
+		}
 		row := views.ReviewRow{ID: r.InstanceID, Name: r.Name, Status: string(r.Status), StatusTone: statusTone(r.Status), CurrentKey: r.CurrentKey}
 		if row.Name == "" {
 			row.Name = r.InstanceID
@@ -155,7 +161,7 @@ func changeText(r jobs.PlanRow) string {
 	case jobs.ChangeReplace:
 		return r.CurrentKey + " → " + r.ExpectKey
 	case jobs.ChangeSame:
-		return r.CurrentKey + " (already has it)"
+		return r.CurrentKey + " (already has it; sent again)"
 	case jobs.ChangeRemove:
 		return r.CurrentKey + " → none (password login returns after a reset)"
 	}

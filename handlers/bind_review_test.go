@@ -17,7 +17,7 @@ func TestReviewClassification(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 60})
 	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
 	key := app.FirstKey(t)
-	f := classify(app, 60)
+	f := classify(app, 60, key)
 	params := url.Values{"region": {region}, "key": {key}}
 	c.Get("/bind/instances?" + params.Encode())
 	paste := url.Values{"region": {region}, "key": {key}, "ids": {strings.Join(f.ids, "\n")}}
@@ -42,7 +42,7 @@ func TestReviewClassification(t *testing.T) {
 		{"windows", f.windows, "Windows (SSH key pairs are Linux only)"},
 		{"locked", f.locked, "Locked for security"},
 		{"not I/O optimized", f.notIO, "Not I/O optimized"},
-		{"not found", []string{"i-gone0000000000000000"}, "Not found any more"},
+		{"not found", []string{"i-gone0000000000000000"}, "Not found in this region"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,10 +82,10 @@ func TestPasteRefusesWhatIsNotAnID(t *testing.T) {
 	key := app.FirstKey(t)
 	c.Get("/bind/instances?" + url.Values{"region": {region}, "key": {key}}.Encode())
 	tests := []struct{ name, ids, want string }{
-		{"html", `<script>alert(1)</script>`, "not instance IDs"},
-		{"uppercase", "I-ABC", "not instance IDs"},
-		{"empty", "  ", "Paste at least one instance ID"},
-		{"broken json", `["i-abc"`, "not instance IDs"},
+		{"html", `<script>alert(1)</script>`, `Ignored 1 line without an instance ID: "<script>alert(1)</script>"`},
+		{"uppercase", "I-ABC", `"I-ABC"`},
+		{"empty", "  ", "the paste holds no instance ID"},
+		{"broken json", `["i-abc"`, `Ignored 1 line without an instance ID: "[\"i-abc\""`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,70 +29,93 @@ type JobRestarter interface {
 	Cancel(ctx context.Context, actor jobs.Actor, jobID int64) error
 }
 
-// JobEngine acts on a job's items and reads the job back; *jobs.Engine
-// provides it.
-type JobEngine interface {
-	JobRestarter
-	JobReader
+// RestartPreviewer reads what a restart would act on, for its confirmation;
+// *jobs.Engine provides it.
+type RestartPreviewer interface {
+	RestartPreview(ctx context.Context, jobID int64, kind jobs.RestartAllKind, first int) (jobs.Job, int, []jobs.Item, error)
+	Item(ctx context.Context, jobID int64, instanceID string) (jobs.Job, jobs.Item, error)
 }
 
-// JobActions handles the result grid's buttons.
+// JobEngine acts on a job's items and reads what a restart would do;
+// *jobs.Engine provides it.
+type JobEngine interface {
+	JobRestarter
+	RestartPreviewer
+	Job(ctx context.Context, id int64) (jobs.Job, error)
+}
+
+// JobActions handles the result grid's buttons. A reboot or a bulk start
+// is sent only once the person confirmed it: the first POST (without
+// confirm=yes) answers the confirmation, as a dialog for htmx and as a
+// page without JavaScript, and sends nothing.
 type JobActions struct{ engine JobEngine }
 
 // NewJobActions builds the grid's action handlers.
 func NewJobActions(e JobEngine) *JobActions { return &JobActions{engine: e} }
 
-// Reboot reboots one instance (its row's button).
-func (h *JobActions) Reboot(c echo.Context) error { return h.restartOne(c, "reboot") }
+// confirmFirst is how many instances a confirmation names.
+const confirmFirst = 10
 
-// Start starts one instance (its row's button).
-func (h *JobActions) Start(c echo.Context) error { return h.restartOne(c, "start") }
+func confirmed(c echo.Context) bool { return c.FormValue("confirm") == "yes" }
 
-func (h *JobActions) restartOne(c echo.Context, what string) error {
-	id, err := request.JobID(c)
+// Reboot reboots one instance (its row's button), once confirmed, normally
+// or forced as chosen in the confirmation.
+func (h *JobActions) Reboot(c echo.Context) error {
+	if !confirmed(c) {
+		return h.confirmOne(c)
+	}
+	return h.restartOne(c, jobs.OpReboot, c.FormValue("force") == "yes")
+}
+
+// Start starts one Stopped instance (its row's button): nothing is lost by
+// starting, so it asks nothing.
+func (h *JobActions) Start(c echo.Context) error { return h.restartOne(c, jobs.OpStart, false) }
+
+func (h *JobActions) restartOne(c echo.Context, op jobs.RestartOp, force bool) error {
+	id, inst, err := jobAndInstance(c)
 	if err != nil {
 		return err
 	}
-	inst, err := request.InstanceID(c)
-	if err != nil {
-		return err
-	}
-	op := jobs.OpStart
-	if what == "reboot" {
-		op = jobs.OpReboot
-	}
-	force := op == jobs.OpReboot && c.FormValue("force") == "yes"
 	_, err = h.engine.Restart(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id, op, []string{inst}, force)
 	var re *jobs.RestartError
 	if errors.As(err, &re) {
-		return apperr.Conflict(fmt.Sprintf("%s cannot be %s now: check its state in the grid.", inst, jobs.RestartOp(what).Past()))
+		return apperr.Conflict(fmt.Sprintf("%s cannot be %s now: check its state in the grid.", inst, op.Past()))
 	}
 	if err != nil {
 		return err
 	}
-	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s.", what, inst))
+	how := ""
+	if force {
+		how = " (forced)"
+	}
+	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s%s.", op, inst, how))
 }
 
-// RebootAll reboots every bound Running instance of the job.
+// RebootAll reboots every bound Running instance of the job, once confirmed.
 func (h *JobActions) RebootAll(c echo.Context) error {
-	return h.all(c, jobs.RebootAllRunning, c.FormValue("force") == "yes", "reboot")
+	return h.all(c, jobs.RebootAllRunning, c.FormValue("force") == "yes")
 }
 
-// StartAll starts every bound Stopped instance of the job.
-func (h *JobActions) StartAll(c echo.Context) error {
-	return h.all(c, jobs.StartAllStopped, false, "start")
-}
+// StartAll starts every bound Stopped instance of the job, once confirmed.
+func (h *JobActions) StartAll(c echo.Context) error { return h.all(c, jobs.StartAllStopped, false) }
 
-func (h *JobActions) all(c echo.Context, kind jobs.RestartAllKind, force bool, what string) error {
+func (h *JobActions) all(c echo.Context, kind jobs.RestartAllKind, force bool) error {
+	if !confirmed(c) {
+		return h.confirmAll(c, kind)
+	}
 	id, err := request.JobID(c)
 	if err != nil {
 		return err
 	}
 	n, err := h.engine.RestartAll(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id, kind, force)
 	if err != nil {
-		return nothingToDo(err, "No instance of this job can be "+jobs.RestartOp(what).Past()+" now.")
+		return nothingToDo(err, "No instance of this job can be "+kind.Op().Past()+" now.")
 	}
-	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s.", what, text.Plural(n, "instance", "instances")))
+	how := ""
+	if force {
+		how = ", forced"
+	}
+	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s%s.", kind.Op(), text.Plural(n, "instance", "instances"), how))
 }
 
 // Retry sends again the failed calls whose error can be retried.
@@ -110,11 +133,7 @@ func (h *JobActions) Retry(c echo.Context) error {
 
 // Resolve records an operator's decision about a restart of unknown outcome.
 func (h *JobActions) Resolve(c echo.Context) error {
-	id, err := request.JobID(c)
-	if err != nil {
-		return err
-	}
-	inst, err := request.InstanceID(c)
+	id, inst, err := jobAndInstance(c)
 	if err != nil {
 		return err
 	}
@@ -146,11 +165,18 @@ func (h *JobActions) Resume(c echo.Context) error {
 // Cancel asks first (a page that works without JavaScript), then cancels.
 func (h *JobActions) Cancel(c echo.Context) error {
 	if c.FormValue("confirm") != "yes" {
-		g, err := readGrid(c, h.engine)
+		id, err := request.JobID(c)
 		if err != nil {
 			return err
 		}
-		p := views.JobCancelConfirmPage{Page: page(c, "Cancel job "+strconv.FormatInt(g.Job.ID, 10), "jobs"), Job: g.Job}
+		j, err := h.engine.Job(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		if htmx.Is(c) {
+			return render(c, http.StatusOK, views.JobCancelDialog(jobSummary(j), request.Get(c).CSRFToken))
+		}
+		p := views.JobCancelConfirmPage{Page: page(c, "Cancel job "+strconv.FormatInt(j.ID, 10), "jobs"), Job: jobSummary(j)}
 		return render(c, http.StatusOK, views.JobCancelConfirm(p))
 	}
 	return h.control(c, h.engine.Cancel, "Cancelled the job: nothing new is sent; what was sent finishes.")
@@ -167,8 +193,18 @@ func (h *JobActions) control(c echo.Context, act func(ctx context.Context, actor
 	return h.after(c, id, "success", done)
 }
 
-// after answers an action: the refreshed grid for htmx, or a redirect with
-// a flash message for a plain form post.
+func jobAndInstance(c echo.Context) (int64, string, error) {
+	id, err := request.JobID(c)
+	if err != nil {
+		return 0, "", err
+	}
+	inst, err := request.InstanceID(c)
+	return id, inst, err
+}
+
+// after answers an action: for htmx the message, swapped into the flash
+// region, and the event that makes the grid fetch what changed; for a
+// plain form post a redirect with the message as a flash.
 func (h *JobActions) after(c echo.Context, id int64, kind, msg string) error {
 	if !htmx.Is(c) {
 		if err := addFlash(c, kind, msg); err != nil {
@@ -176,12 +212,24 @@ func (h *JobActions) after(c echo.Context, id int64, kind, msg string) error {
 		}
 		return redirect(c, fmt.Sprintf("/jobs/%d", id))
 	}
-	g, err := readGrid(c, h.engine)
-	if err != nil {
-		return err
+	htmx.Fire(c, views.GridRefresh)
+	return render(c, http.StatusOK, views.FlashSwap(views.Flash{Kind: kind, Message: msg}))
+}
+
+// confirm answers a restart that is not confirmed yet: a dialog for htmx,
+// a page without JavaScript; nothing is sent.
+func (h *JobActions) confirm(c echo.Context, j jobs.Job, op jobs.RestartOp, action string, n int, first []jobs.Item) error {
+	p := views.RestartConfirm{JobID: j.ID, Title: j.Title(), Op: string(op), Action: action, N: n, CancelURL: jobURL(j.ID),
+		CSRF: request.Get(c).CSRFToken, Force: j.Policy.Force}
+	for _, it := range first {
+		r := jobRow(it)
+		p.First = append(p.First, views.ConfirmRow{ID: r.ID, Name: r.Name, State: r.Restart})
 	}
-	g.InMotion = true // the engine has just been given work: keep polling
-	return render(c, http.StatusOK, views.JobGrid(g))
+	p.More = n - len(p.First)
+	if htmx.Is(c) {
+		return render(c, http.StatusOK, views.RestartDialog(p))
+	}
+	return render(c, http.StatusOK, views.RestartConfirmPage(page(c, p.Heading(), "jobs"), p))
 }
 
 // nothingToDo words the engine's "nothing to do" for this action.

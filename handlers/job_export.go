@@ -8,7 +8,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
+	"keybind/internal/apperr"
 	"keybind/internal/export"
+	"keybind/internal/jobs"
 	"keybind/views"
 )
 
@@ -29,9 +32,31 @@ func jobRowCells(r views.JobRow) []string {
 	return []string{r.ID, r.Name, r.PrevKey, r.TargetKey, r.Result, r.ResultDetail, r.Restart}
 }
 
-// ExportCSV writes the job's grid as CSV, row for row.
+// all reads the job the path names with every one of its rows.
+func (h *JobShow) all(c echo.Context) (views.JobGridData, error) {
+	id, err := request.JobID(c)
+	if err != nil {
+		return views.JobGridData{}, err
+	}
+	ctx := c.Request().Context()
+	j, err := h.jobs.Job(ctx, id)
+	if err != nil {
+		return views.JobGridData{}, err
+	}
+	items, err := h.jobs.Items(ctx, id)
+	if err != nil {
+		return views.JobGridData{}, err
+	}
+	g := views.JobGridData{Job: jobSummary(j)}
+	for _, it := range items {
+		g.Rows = append(g.Rows, jobRow(it))
+	}
+	return g, nil
+}
+
+// ExportCSV writes the job's grid as CSV, row for row, every row.
 func (h *JobShow) ExportCSV(c echo.Context) error {
-	g, err := h.grid(c)
+	g, err := h.all(c)
 	if err != nil {
 		return err
 	}
@@ -49,9 +74,9 @@ func (h *JobShow) ExportCSV(c echo.Context) error {
 	return w.Flush()
 }
 
-// ExportJSON writes the job's grid as JSON: the summary and the rows.
+// ExportJSON writes the job's grid as JSON: the summary and every row.
 func (h *JobShow) ExportJSON(c echo.Context) error {
-	g, err := h.grid(c)
+	g, err := h.all(c)
 	if err != nil {
 		return err
 	}
@@ -75,6 +100,7 @@ type jobJSON struct {
 	KeyPair   string `json:"key_pair"`
 	CreatedBy string `json:"created_by"`
 	Created   string `json:"created"`
+	Reason    string `json:"reason"`
 	State     string `json:"state"`
 	Total     int    `json:"total"`
 	Bound     int    `json:"bound"`
@@ -85,11 +111,11 @@ type jobJSON struct {
 
 func toJobJSON(s views.JobSummary) jobJSON {
 	return jobJSON{ID: s.ID, Title: s.Title, Region: s.Region, KeyPair: s.Key, CreatedBy: s.CreatedBy, Created: s.Created,
-		State: s.State, Total: s.Counts.Total, Bound: s.Counts.Bound, Failed: s.Counts.Failed, Excluded: s.Counts.Excluded,
+		Reason: s.Reason, State: s.State, Total: s.Counts.Total, Bound: s.Counts.Bound, Failed: s.Counts.Failed, Excluded: s.Counts.Excluded,
 		InEffect: s.Counts.InEffect}
 }
 
-var jobsHeader = []string{"id", "title", "created_utc", "created_by", "region", "key_pair", "total", "bound", "failed", "excluded", "key_in_effect", "state"}
+var jobsHeader = []string{"id", "title", "created_utc", "created_by", "region", "key_pair", "total", "bound", "failed", "excluded", "key_in_effect", "state", "reason"}
 
 // ExportCSV writes every job of the history as CSV, newest first.
 func (h *JobsList) ExportCSV(c echo.Context) error {
@@ -106,7 +132,7 @@ func (h *JobsList) ExportCSV(c echo.Context) error {
 	for _, s := range all {
 		if err := w.Row(strconv.FormatInt(s.ID, 10), s.Title, s.Created, s.CreatedBy, s.Region, s.Key,
 			strconv.Itoa(s.Counts.Total), strconv.Itoa(s.Counts.Bound), strconv.Itoa(s.Counts.Failed),
-			strconv.Itoa(s.Counts.Excluded), strconv.Itoa(s.Counts.InEffect), s.State); err != nil {
+			strconv.Itoa(s.Counts.Excluded), strconv.Itoa(s.Counts.InEffect), s.State, s.Reason); err != nil {
 			return err
 		}
 	}
@@ -127,11 +153,15 @@ func (h *JobsList) ExportJSON(c echo.Context) error {
 	return writeJSON(c, out)
 }
 
-// all reads the whole history, page by page.
+// all reads the whole history the list's filter selects, page by page.
 func (h *JobsList) all(c echo.Context) ([]views.JobSummary, error) {
+	f, _, errs := parseJobFilter(c)
+	if len(errs) > 0 {
+		return nil, apperr.Invalid("Check the filter.", errs)
+	}
 	var out []views.JobSummary
-	for p := 1; ; p++ {
-		list, total, err := h.jobs.Jobs(c.Request().Context(), p, 200)
+	for f.Page, f.PageSize = 1, jobs.MaxPageSize; ; f.Page++ {
+		list, total, err := h.jobs.FindJobs(c.Request().Context(), f)
 		if err != nil {
 			return nil, err
 		}

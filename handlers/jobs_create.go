@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -43,9 +42,6 @@ func NewJobsCreate(j JobCreator, s SelectionStore) *JobsCreate { return &JobsCre
 
 var idempotencyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
-// maxReason bounds the reason (or ticket) a person gives for a job.
-const maxReason = 500
-
 // Create validates the binding form, re-plans from a fresh read of the
 // cloud, writes the job and redirects (303) to its result grid. Submitting
 // the same form twice yields the same job.
@@ -69,6 +65,7 @@ func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
 	if rv == nil {
 		return binding.ErrNothingSelected
 	}
+	*rv = sendAgain(*rv, form, errs)
 	if len(errs) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.Review(reviewPage(page(c, "Review the binding", "bind"), *rv, form, errs)))
 	}
@@ -81,8 +78,23 @@ func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
 		if err := h.sel.Clear(c.Request().Context(), request.Get(c).User.ID, key); err != nil {
 			request.Get(c).Logger.Warn("clear the selection after creating a job", "job", id, "err", err)
 		}
+		if err := rememberSubmitted(c, flowKey(string(kind), rv.Region.ID, rv.Plan.KeyPair), id); err != nil {
+			return err
+		}
 	}
 	return redirect(c, jobURL(id))
+}
+
+// sendAgain includes the instances that already have the key when the
+// person ticked the box; with nothing else to change and the box not
+// ticked, it says so on the form.
+func sendAgain(rv binding.Review, form views.ReviewForm, errs map[string]string) binding.Review {
+	if form.Same {
+		rv.Plan = rv.Plan.IncludeSame()
+	} else if rv.Plan.Counts.Included == 0 && rv.Plan.Counts.ExcludedBy[jobs.ExcludedAlreadyHas] > 0 {
+		errs["same"] = "Every instance that can be changed already has this key: tick this box to send it again, or go back and choose other instances."
+	}
+	return rv
 }
 
 // reviewRequest is the job request of a submitted review form.
@@ -131,12 +143,16 @@ func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string
 		Window:         strings.TrimSpace(c.FormValue("window")),
 		MaxErrors:      strings.TrimSpace(c.FormValue("max_errors")),
 		StartWithOne:   c.FormValue("start_with_one") == "yes",
-		Reason:         strings.TrimSpace(c.FormValue("reason")),
+		Same:           c.FormValue("same") == "yes",
 	}
 	if !idempotencyPattern.MatchString(f.IdempotencyKey) {
 		return f, nil, apperr.BadRequest("This form is incomplete. Go back to the review page and submit it from there.")
 	}
 	errs := map[string]string{}
+	var err error
+	if f.Reason, err = jobs.CleanReason(c.FormValue("reason")); err != nil {
+		errs["reason"] = apperr.Words(err)
+	}
 	if needAck && !f.Ack {
 		errs["ack"] = "Tick this box to confirm you understand that password login will be disabled."
 	}
@@ -149,9 +165,6 @@ func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string
 	}
 	if s := c.FormValue("wave"); f.Window == "" && s != "" {
 		f.Window = s // the form before windows had "wave"
-	}
-	if len(f.Reason) > maxReason {
-		errs["reason"] = fmt.Sprintf("Keep the reason under %d characters.", maxReason)
 	}
 	return f, errs, nil
 }

@@ -66,8 +66,8 @@ func (h *KeyPairCreate) Create(c echo.Context) error {
 	p := views.KeyCreatedPage{Page: page(c, "Key pair "+kp.Name+" created", "keypairs"), Region: region, RegionName: regionName,
 		Name: kp.Name, MD5: kp.Fingerprint, PrivateKey: res.PrivateKey, FileName: pemFileName(kp.Name),
 		DownloadURL: "data:application/x-pem-file;base64," + base64.StdEncoding.EncodeToString([]byte(res.PrivateKey)),
-		BindURL:     bindURL(region, kp.Name), KeyURL: keyPairURL(region, kp.Name),
-		Algorithm: res.Key.Algorithm(), Bits: res.Key.Bits, SHA256: res.Key.SHA256}
+		KeyURL:      keyPairURL(region, kp.Name),
+		Algorithm:   res.Key.Algorithm(), Bits: res.Key.Bits, SHA256: res.Key.SHA256}
 	if res.Key.SHA256 == "" {
 		p.Algorithm = ""
 	}

@@ -416,6 +416,11 @@ func TestKeypairCreateOffersPrivateKeyOnce(t *testing.T) {
 	if got := r.Doc.Find(`[data-testid="key-sha256"]`).Text(); got != ssh.FingerprintSHA256(signer.PublicKey()) {
 		t.Errorf("SHA256 shown %q", got)
 	}
+	// Binding is offered only once the key is saved: no bare link, a form whose box is required.
+	if r.Doc.Find(`a[data-testid="bind-link"]`).Length() != 0 || r.Doc.Find(`[data-testid="bind-after-save"] #key-saved[required]`).Length() != 1 ||
+		r.Doc.Find(`[data-testid="bind-after-save"] button[data-testid="bind-link"]`).Length() != 1 {
+		t.Error("the created key pair's page offers binding without asking that the private key be saved first")
+	}
 
 	entries := kpAudit(t, app, "CreateKeyPair")
 	if len(entries) != 2 || entries[0].Outcome != store.OutcomeIntent || entries[1].Outcome != store.OutcomeSuccess || entries[1].Username != "helen" {

@@ -16,6 +16,7 @@ import (
 	"keybind/handlers/request"
 	"keybind/internal/auth"
 	"keybind/internal/sso"
+	"keybind/internal/text"
 	"keybind/views"
 )
 
@@ -174,7 +175,7 @@ func retryAfter(d time.Duration) string {
 func humanWait(d time.Duration) string {
 	s := int(math.Ceil(d.Seconds()))
 	if s < 60 {
-		return fmt.Sprintf("%d seconds", max(s, 1))
+		return text.Plural(max(s, 1), "second", "seconds")
 	}
-	return fmt.Sprintf("%d minutes", (s+59)/60)
+	return text.Plural((s+59)/60, "minute", "minutes")
 }

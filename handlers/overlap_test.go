@@ -16,9 +16,9 @@ import (
 // finished the second goes through.
 func TestOverlappingSelectionIsRefusedOnTheReview(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
-	f := classify(app, 20)
-	ids := strings.Join(f.bindable[:6], "\n")
 	key := "ops-deploy"
+	f := classify(app, 20, key)
+	ids := strings.Join(f.bindable[:6], "\n")
 	q := url.Values{"region": {region}, "key": {key}}
 	review := "/bind/review?" + q.Encode()
 	sel := func(c *testapp.Client) {

@@ -37,7 +37,7 @@ func runJob(t *testing.T, app *testapp.App, c *testapp.Client, reviewURL, extraC
 	}
 	job := r.Header.Get("Location")
 	stepUntil(t, app, func() bool {
-		return c.Get(job+"/grid").Doc.Find(`[data-testid="job-grid"]`).AttrOr("data-in-motion", "") == "false"
+		return c.Get(job+"/grid").Doc.Find(`[data-testid="grid-poll"]`).AttrOr("data-in-motion", "") == "false"
 	})
 	return job
 }

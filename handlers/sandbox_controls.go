@@ -19,6 +19,7 @@ import (
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
 	"keybind/internal/store"
+	"keybind/internal/text"
 	"keybind/views"
 )
 
@@ -67,7 +68,7 @@ func (h *SandboxControls) render(c echo.Context, status int, errs map[string]str
 		detail := "always"
 		switch {
 		case f.Count > 0:
-			detail = fmt.Sprintf("the next %d calls", f.Count)
+			detail = "the next " + text.Plural(f.Count, "call", "calls")
 		case f.Probability > 0:
 			detail = fmt.Sprintf("%.0f%% of calls", f.Probability*100)
 		}
@@ -75,7 +76,7 @@ func (h *SandboxControls) render(c echo.Context, status int, errs map[string]str
 		case sandbox.FaultLatency, sandbox.FaultDelayAfter:
 			detail += fmt.Sprintf(", %s each", f.Latency)
 		case sandbox.FaultFailInstances:
-			detail += fmt.Sprintf(", %d instances with %s", len(f.InstanceIDs), cmp.Or(f.Code, "InternalError"))
+			detail += fmt.Sprintf(", %s with %s", text.Plural(len(f.InstanceIDs), "instance", "instances"), cmp.Or(f.Code, "InternalError"))
 		}
 		p.Faults = append(p.Faults, views.SandboxFault{Action: action, Kind: f.Kind, Detail: detail})
 	}
@@ -97,7 +98,7 @@ func (h *SandboxControls) Advance(c echo.Context) error {
 		return apperr.BadRequest("Choose how far to move the clock: 1 second to 1 day.")
 	}
 	sb.Advance(time.Duration(secs) * time.Second)
-	return h.done(c, "sandbox.advance", fmt.Sprintf("advanced %d s", secs), fmt.Sprintf("The sandbox clock moved %d seconds forward.", secs))
+	return h.done(c, "sandbox.advance", fmt.Sprintf("advanced %d s", secs), "The sandbox clock moved "+text.Plural(secs, "second", "seconds")+" forward.")
 }
 
 // Reset puts the fleet back to its seed and removes faults.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -85,8 +86,10 @@ func (h *BindInstances) Page(c echo.Context) error {
 	return h.redraw(c, lr, msg, "success")
 }
 
-// Matching selects every selectable instance that matches the filter, across
-// all pages.
+// Matching selects every instance that matches the filter, across all
+// pages. Those that cannot take a key pair are selected too, and the
+// message and the review count them with the reason, so nothing the filter
+// matched is left out silently.
 func (h *BindInstances) Matching(c echo.Context) error {
 	lr, err := h.parseList(c)
 	if err != nil {
@@ -111,90 +114,100 @@ func (h *BindInstances) Matching(c echo.Context) error {
 	for i, in := range all {
 		ids[i] = in.ID
 	}
-	plan := lr.plan(ids, all)
-	var ok []string
-	for _, r := range plan.Rows {
-		if r.Included() {
-			ok = append(ok, r.InstanceID)
-		}
-	}
-	n, err := h.sel.Add(ctx, request.Get(c).User.ID, lr.selKey(), ok)
+	n, err := h.sel.Add(ctx, request.Get(c).User.ID, lr.selKey(), ids)
 	if err != nil {
 		return selectionError(err)
 	}
 	msg := fmt.Sprintf("Selected %s matching the filter.", text.Plural(n, "more instance", "more instances"))
-	if skipped := len(ids) - len(ok); skipped > 0 {
-		msg += fmt.Sprintf(" %s cannot take a key pair and were left out.", text.Plural(skipped, "instance", "instances"))
+	kind := "success"
+	if left := leftOutWords(lr.plan(ids, all)); left != "" {
+		msg += " " + left + "."
+		kind = "warning"
 	}
-	return h.redraw(c, lr, msg, "success")
+	return h.redraw(c, lr, msg, kind)
 }
 
-// Paste selects a pasted list of instance IDs. Every pasted instance that
-// exists is selected, even one that cannot take a key pair: the review page
-// then lists it as excluded with the reason, so a list from elsewhere is
-// accounted for line by line. IDs the cloud does not know are left out.
+// Paste selects a pasted list of instance IDs. Every pasted ID is
+// selected, even one that cannot take a key pair or that the cloud does not
+// know: the review counts them at the top with the reason, so a list from
+// elsewhere is accounted for line by line. Lines without an instance ID (a
+// spreadsheet's header) are ignored and listed; the IDs around them count.
 func (h *BindInstances) Paste(c echo.Context) error {
 	lr, err := h.parseList(c)
 	if err != nil {
 		return err
 	}
-	ids, perr := selection.ParseIDs(c.FormValue("ids"))
+	p, err := selection.ParsePaste(c.FormValue("ids"))
 	var pe *selection.ParseError
 	switch {
-	case errors.As(perr, &pe):
+	case errors.As(err, &pe):
 		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr, "Nothing was selected: "+pe.Error()+".", "error")
-	case len(ids) == 0:
-		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr, "Paste at least one instance ID.", "error")
+	case err != nil:
+		return err
+	case len(p.IDs) == 0:
+		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr, "Nothing was selected: the paste holds no instance ID (i- followed by lowercase letters and digits)"+ignoredWords(p)+".", "error")
 	}
 	ctx := c.Request().Context()
-	found, missing, err := h.instances.InstancesByID(ctx, lr.region.ID, ids)
+	found, missing, err := h.instances.InstancesByID(ctx, lr.region.ID, p.IDs)
 	if err != nil {
 		return err
 	}
-	plan := lr.plan(ids, found)
-	var ok []string
-	excluded := map[jobs.ExcludeReason]int{}
-	for _, r := range plan.Rows {
-		if r.Excluded == jobs.ExcludedNotFound {
-			continue
-		}
-		ok = append(ok, r.InstanceID)
-		if !r.Included() {
-			excluded[r.Excluded]++
-		}
-	}
-	n, err := h.sel.Add(ctx, request.Get(c).User.ID, lr.selKey(), ok)
+	n, err := h.sel.Add(ctx, request.Get(c).User.ID, lr.selKey(), p.IDs)
 	if err != nil {
 		return selectionError(err)
 	}
-	msg := fmt.Sprintf("Pasted %s: %s selected", text.Plural(len(ids), "ID", "IDs"), text.Plural(n, "more instance", "more instances"))
-	if dup := len(ok) - n; dup > 0 {
+	msg := fmt.Sprintf("Pasted %s: %s selected", text.Plural(len(p.IDs), "ID", "IDs"), text.Plural(n, "more instance", "more instances"))
+	if dup := len(p.IDs) - n; dup > 0 {
 		msg += fmt.Sprintf(", %d already selected", dup)
 	}
 	kind := "success"
-	var reasons []string
-	for _, reason := range jobs.ExcludeReasons {
-		if k := excluded[reason]; k > 0 {
-			reasons = append(reasons, fmt.Sprintf("%s: %d", reason.Label(), k))
-		}
-	}
-	if len(reasons) > 0 {
+	if left := leftOutWords(lr.plan(p.IDs, found)); left != "" {
 		kind = "warning"
-		msg += fmt.Sprintf(". %s cannot take a key pair (%s); the review lists them as excluded", text.Plural(sum(excluded), "instance", "instances"), strings.Join(reasons, "; "))
+		msg += ". " + left
 	}
 	if len(missing) > 0 {
 		kind = "warning"
-		msg += fmt.Sprintf(". %s not found in %s and left out: %s", text.Plural(len(missing), "ID was", "IDs were"), lr.region.ID, strings.Join(text.FirstFew(missing, 5), ", "))
+		msg += fmt.Sprintf(". %s not in %s: %s; the review counts %s as not found", text.Plural(len(missing), "ID is", "IDs are"), lr.region.ID,
+			strings.Join(text.FirstFew(missing, 5), ", "), text.Noun(len(missing), "it", "them"))
+	}
+	if p.IgnoredCount > 0 {
+		kind = "warning"
+		msg += ignoredWords(p)
 	}
 	return h.redraw(c, lr, msg+".", kind)
 }
 
-func sum(m map[jobs.ExcludeReason]int) int {
+// leftOutWords says how many found instances of a plan cannot take a key
+// pair, and why; "" when all can.
+func leftOutWords(plan jobs.Plan) string {
+	var reasons []string
 	n := 0
-	for _, v := range m {
-		n += v
+	for _, reason := range jobs.ExcludeReasons {
+		if k := plan.Counts.ExcludedBy[reason]; k > 0 && reason != jobs.ExcludedNotFound {
+			reasons = append(reasons, fmt.Sprintf("%s: %d", reason.Label(), k))
+			n += k
+		}
 	}
-	return n
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s (%s); the review counts %s as not changing, with the reason", text.Plural(n, "instance cannot take a key pair", "instances cannot take a key pair"),
+		strings.Join(reasons, "; "), text.Noun(n, "it", "them"))
+}
+
+// ignoredWords lists the pasted lines that held no instance ID.
+func ignoredWords(p selection.Paste) string {
+	if p.IgnoredCount == 0 {
+		return ""
+	}
+	quoted := make([]string, len(p.Ignored))
+	for i, l := range p.Ignored {
+		quoted[i] = strconv.Quote(l)
+	}
+	if more := p.IgnoredCount - len(p.Ignored); more > 0 {
+		quoted = append(quoted, fmt.Sprintf("and %d more", more))
+	}
+	return fmt.Sprintf(". Ignored %s without an instance ID: %s", text.Plural(p.IgnoredCount, "line", "lines"), strings.Join(quoted, ", "))
 }
 
 // Clear empties the selection.

@@ -19,10 +19,16 @@ var (
 		jobs.RestartKeyInEffect: components.ToneOK, jobs.RestartMarkedDone: components.ToneOK,
 		jobs.RestartNeedsReboot: components.ToneWarn, jobs.RestartNeedsStart: components.ToneWarn, jobs.RestartNeedsDecision: components.ToneWarn,
 		jobs.RestartEndedStopped: components.ToneBad, jobs.RestartDisappeared: components.ToneBad,
-		jobs.RestartTimedOut: components.ToneBad, jobs.RestartFailed: components.ToneBad,
-		jobs.RestartNone: components.ToneMuted, jobs.RestartNotNeeded: components.ToneMuted,
+		jobs.RestartTimedOut: components.ToneBad, jobs.RestartFailed: components.ToneBad, jobs.RestartKeyReplaced: components.ToneBad,
+		jobs.RestartCancelled: components.ToneMuted,
+		jobs.RestartNone:      components.ToneMuted, jobs.RestartNotNeeded: components.ToneMuted,
 	}
-	stateTones   = map[jobs.State]components.Tone{jobs.StateDone: components.ToneOK, jobs.StateNeedsAttention: components.ToneWarn}
+	// cardTones colour the grid's cards that hold what needs people.
+	cardTones = map[jobs.Group]components.Tone{
+		jobs.GroupFailed: components.ToneBad, jobs.GroupDecision: components.ToneWarn, jobs.GroupWaiting: components.ToneWarn,
+	}
+	stateTones = map[jobs.State]components.Tone{jobs.StateDone: components.ToneOK, jobs.StateNeedsAttention: components.ToneWarn,
+		jobs.StatePaused: components.ToneWarn, jobs.StateCancelled: components.ToneMuted}
 	outcomeTones = map[string]components.Tone{
 		store.OutcomeSuccess: components.ToneOK, store.OutcomeFailure: components.ToneBad, store.OutcomeDenied: components.ToneWarn,
 	}

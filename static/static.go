@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed app.css app.js vendor/htmx.min.js vendor/pico.min.css
+//go:embed app.css app.js favicon.svg vendor/htmx.min.js vendor/pico.min.css
 var files embed.FS
 
 // Prefix is the URL path under which assets are served.

@@ -4,36 +4,37 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 )
 
-// TestGridPollsAreMarkedBackground: the grid polls only while something is
-// in motion, and marks its polls so the server does not count them as
-// activity.
+// TestGridPollsAreMarkedBackground: the grid polls every 2 s only while
+// something is in motion (and at once after an action, always), and marks
+// its polls so the server does not count them as activity.
 func TestGridPollsAreMarkedBackground(t *testing.T) {
 	for _, inMotion := range []bool{true, false} {
 		var buf bytes.Buffer
-		if err := JobGrid(JobGridData{Job: JobSummary{ID: 7}, InMotion: inMotion}).Render(context.Background(), &buf); err != nil {
+		if err := JobGrid(JobGridData{Job: JobSummary{ID: 7}, InMotion: inMotion, PollURL: "/jobs/7/changes?since=3"}).Render(context.Background(), &buf); err != nil {
 			t.Fatal(err)
 		}
 		doc, err := goquery.NewDocumentFromReader(&buf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		grid := doc.Find(`#job-grid`)
-		trigger, polls := grid.Attr("hx-trigger")
-		if polls != inMotion {
-			t.Errorf("in motion %t: hx-trigger %q present %t", inMotion, trigger, polls)
+		poll := doc.Find(`#grid-poll`)
+		trigger, _ := poll.Attr("hx-trigger")
+		if strings.Contains(trigger, "every 2s") != inMotion || !strings.Contains(trigger, GridRefresh) {
+			t.Errorf("in motion %t: hx-trigger %q", inMotion, trigger)
 		}
-		if !inMotion {
-			continue
+		if swap, _ := poll.Attr("hx-swap"); swap != "none" {
+			t.Errorf("the poller swaps %q, want none (its answer is out of band)", swap)
 		}
 		var headers map[string]string
-		raw, _ := grid.Attr("hx-headers")
+		raw, _ := poll.Attr("hx-headers")
 		if err := json.Unmarshal([]byte(raw), &headers); err != nil || headers[BackgroundHeader] == "" {
-			t.Errorf("the polling grid's hx-headers = %q, want %s set", raw, BackgroundHeader)
+			t.Errorf("the poller's hx-headers = %q, want %s set", raw, BackgroundHeader)
 		}
 	}
 }

@@ -80,3 +80,11 @@ func itOrThey(n int) string {
 	}
 	return "they are"
 }
+
+// testID sets data-testid when on is set.
+func testID(on bool, id string) templ.Attributes {
+	if on {
+		return templ.Attributes{"data-testid": id}
+	}
+	return templ.Attributes{}
+}

@@ -1,6 +1,9 @@
 package views
 
-import "keybind/views/components"
+import (
+	"keybind/internal/text"
+	"keybind/views/components"
+)
 
 // ReviewRow is one instance on the review page.
 type ReviewRow struct {
@@ -30,8 +33,13 @@ type ReviewCounts struct {
 	Bind, PasswordLoginLost, Replace, New, Already int
 	PasswordLoginBack, Remove                      int
 	Reboot, Start, Transition, Excluded            int
-	Replaced                                       []KeyCount
-	ExcludedBy                                     []ReasonCount
+	// LosingAccess: every key the job replaces or removes, and on how many
+	// instances its holders lose SSH access.
+	LosingAccess []KeyCount
+	ExcludedBy   []ReasonCount
+	// SameExcluded: instances that already have the key and are left out
+	// (the person may ask to send it again).
+	SameExcluded int
 }
 
 // ReviewForm is what the user chooses on the review page.
@@ -44,6 +52,7 @@ type ReviewForm struct {
 	MaxErrors      string // failed restarts before the job pauses: "0", "5" or "2%"
 	StartWithOne   bool   // one restart first, then the window
 	Reason         string // why, in the person's words (a ticket number); optional
+	Same           bool   // send the key again to instances that already have it
 }
 
 // Overlap is an active job that already works on some of the instances.
@@ -57,12 +66,12 @@ type Overlap struct {
 // ReviewPage is step 4 of binding: what will happen, before anything is sent.
 type ReviewPage struct {
 	Page
-	Kind               string // "bind" or "unbind"
+	Kind               string // "bind", "unbind" or "rollback"
 	Region, RegionName string
 	Key                string
 	Counts             ReviewCounts
-	Rows               []ReviewRow // will be bound
-	Excluded           []ReviewRow
+	Rows               []ReviewRow // will be changed: the first MaxReviewRows
+	Excluded           []ReviewRow // will not: the first MaxReviewRows
 	Form               ReviewForm
 	Errors             map[string]string
 	BackURL            string
@@ -71,9 +80,86 @@ type ReviewPage struct {
 	Overlaps           []Overlap // the job would be refused while these run
 }
 
+// MaxReviewRows is the most rows each review table lists; the counts at
+// the top cover every instance.
+const MaxReviewRows = 200
+
 func (p ReviewPage) backLabel() string {
 	if p.Kind == "rollback" {
 		return "back to job " + itoa64(p.RollbackOf)
 	}
 	return "back to the selection"
+}
+
+// instances is "1 instance" or "n instances".
+func instances(n int) string { return text.Plural(n, "instance", "instances") }
+
+// losingAccessTotal is the number of instances whose current key stops working.
+func (c ReviewCounts) losingAccessTotal() int {
+	n := 0
+	for _, k := range c.LosingAccess {
+		n += k.N
+	}
+	return n
+}
+
+// ackText is what the person confirms before a bind: every consequence in
+// the red box.
+func (p ReviewPage) ackText() string {
+	var parts []string
+	if n := p.Counts.PasswordLoginLost; n > 0 {
+		parts = append(parts, "password login will be disabled on "+instances(n))
+	}
+	if n := len(p.Counts.LosingAccess); n > 0 {
+		parts = append(parts, "the holders of "+text.Plural(n, "key", "keys")+" named above lose SSH access to "+instances(p.Counts.losingAccessTotal()))
+	}
+	if len(parts) == 0 {
+		return "I understand that only the private key of " + p.Key + " will let anyone log in to these instances over SSH."
+	}
+	out := "I understand that " + parts[0]
+	if len(parts) > 1 {
+		out += ", and " + parts[1]
+	}
+	return out + "."
+}
+
+// restartChoice words the "make it take effect" option with the counts.
+func (c ReviewCounts) restartChoice() string {
+	var parts []string
+	if c.Reboot > 0 {
+		parts = append(parts, "reboot the "+text.Plural(c.Reboot, "Running instance", "Running instances"))
+	}
+	if c.Start > 0 {
+		parts = append(parts, "start the "+text.Plural(c.Start, "Stopped instance", "Stopped instances"))
+	}
+	if len(parts) == 0 {
+		return "Make it take effect: restart instances once they are Running or Stopped"
+	}
+	if len(parts) == 2 {
+		return "Make it take effect: " + parts[0] + " and " + parts[1]
+	}
+	return "Make it take effect: " + parts[0]
+}
+
+// more says how many rows a capped table leaves out.
+func more(shown, total int) string {
+	if total <= shown {
+		return ""
+	}
+	return "…and " + instances(total-shown) + " more, counted above."
+}
+
+// warningID is the red box's test ID: what it warns of.
+func warningID(kind string) string {
+	if kind == "bind" {
+		return "password-warning"
+	}
+	return kind + "-warning"
+}
+
+func tableLabel(excluded bool) string {
+	if excluded {
+		return "Instances that will not change"
+	}
+	return "Instances that will change"
 }

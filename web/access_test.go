@@ -13,15 +13,16 @@ import (
 )
 
 // publicRoutes need no sign-in (SECURITY.md, Access control): the sign-in
-// form and sign-out, health and readiness, and static assets.
+// form and sign-out, health and readiness, and static assets (the icon is one).
 var publicRoutes = map[web.Route]bool{
-	{Method: http.MethodGet, Path: "/login"}:     true,
-	{Method: http.MethodPost, Path: "/login"}:    true,
-	{Method: http.MethodPost, Path: "/logout"}:   true,
-	{Method: http.MethodGet, Path: "/healthz"}:   true,
-	{Method: http.MethodGet, Path: "/readyz"}:    true,
-	{Method: http.MethodGet, Path: "/static/*"}:  true,
-	{Method: http.MethodHead, Path: "/static/*"}: true,
+	{Method: http.MethodGet, Path: "/favicon.ico"}: true,
+	{Method: http.MethodGet, Path: "/login"}:       true,
+	{Method: http.MethodPost, Path: "/login"}:      true,
+	{Method: http.MethodPost, Path: "/logout"}:     true,
+	{Method: http.MethodGet, Path: "/healthz"}:     true,
+	{Method: http.MethodGet, Path: "/readyz"}:      true,
+	{Method: http.MethodGet, Path: "/static/*"}:    true,
+	{Method: http.MethodHead, Path: "/static/*"}:   true,
 }
 
 // concretePath fills a route's parameters with well-formed values.

@@ -187,3 +187,20 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 		})
 	}
 }
+
+// TestFavicon: the pages name an icon that is served (no 404 on every new
+// session), and /favicon.ico leads to it.
+func TestFavicon(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	c := app.Client(t)
+	href, ok := c.Get("/login").Doc.Find(`link[rel="icon"]`).Attr("href")
+	if !ok {
+		t.Fatal("the sign-in page names no icon")
+	}
+	if r := c.Get(href); r.StatusCode != http.StatusOK || r.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("GET %s = %d %s", href, r.StatusCode, r.Header.Get("Content-Type"))
+	}
+	if r := c.Get("/favicon.ico"); r.StatusCode != http.StatusFound || r.Header.Get("Location") != href {
+		t.Errorf("GET /favicon.ico = %d → %q, want the icon %q", r.StatusCode, r.Header.Get("Location"), href)
+	}
+}

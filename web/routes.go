@@ -17,6 +17,7 @@ func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/favicon.ico", favicon)
 	e.GET(staticPrefix+"*", staticHandler())
 	e.HEAD(staticPrefix+"*", staticHandler())
 
@@ -32,7 +33,7 @@ func (s *Server) routes() {
 	user := app.Group("", requireUser, mustChangePassword)
 	need := s.requirePerm
 	gw, engine, sv := s.deps.Cloud, s.deps.Jobs, s.svc
-	user.GET("/", handlers.NewDashboard(sv.regions).Show)
+	user.GET("/", handlers.NewDashboard(sv.regions, s.deps.Jobs).Show)
 
 	account := handlers.NewAccount(s.deps.Auth, s.deps.Auth.Tokens())
 	user.GET("/account", account.Show)
@@ -60,7 +61,7 @@ func (s *Server) routes() {
 	user.POST("/jobs/unbind", create.CreateUnbind, bind)
 
 	// Jobs: history, result grid, and the grid's actions.
-	show := handlers.NewJobShow(engine)
+	show := handlers.NewJobShow(engine, engine)
 	actions := handlers.NewJobActions(engine)
 	view, restart := need(auth.PermViewJobs), need(auth.PermRestart)
 	list := handlers.NewJobsList(engine)
@@ -70,7 +71,8 @@ func (s *Server) routes() {
 	user.GET("/jobs/:id/export.csv", show.ExportCSV, view)
 	user.GET("/jobs/:id/export.json", show.ExportJSON, view)
 	user.GET("/jobs/:id", show.Show, view)
-	user.GET("/jobs/:id/grid", show.Grid, view, gzipFragment) // polled; holds no secret
+	user.GET("/jobs/:id/grid", show.Grid, view, gzipFragment)       // holds no secret
+	user.GET("/jobs/:id/changes", show.Changes, view, gzipFragment) // polled; holds no secret
 	user.POST("/jobs/:id/items/:instance/reboot", actions.Reboot, restart)
 	user.POST("/jobs/:id/items/:instance/start", actions.Start, restart)
 	user.POST("/jobs/:id/items/:instance/resolve", actions.Resolve, restart)
@@ -103,7 +105,7 @@ func (s *Server) routes() {
 	user.POST("/sandbox/faults", sb.AddFault, sandboxCtl)
 	user.POST("/sandbox/faults/clear", sb.ClearFaults, sandboxCtl)
 
-	audit := handlers.NewAudit(s.deps.Auth)
+	audit := handlers.NewAudit(s.deps.Auth, engine)
 	readAudit := need(auth.PermReadAudit)
 	user.GET("/audit", audit.Show, readAudit)
 	user.GET("/audit/export.csv", audit.ExportCSV, readAudit)

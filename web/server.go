@@ -209,3 +209,10 @@ func healthz(c echo.Context) error {
 
 // staticHandler serves the embedded, content-hashed assets.
 func staticHandler() echo.HandlerFunc { return echo.WrapHandler(static.Default) }
+
+// favicon sends browsers that ask for /favicon.ico (pages name the SVG
+// icon themselves) to the icon's hashed URL.
+func favicon(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	return c.Redirect(http.StatusFound, static.URL("favicon.svg"))
+}

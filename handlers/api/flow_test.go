@@ -78,7 +78,7 @@ func sameAsGrid(t *testing.T, browser *testapp.Client, j apiResp) {
 	}
 	for testid, key := range map[string]string{"reboot-all": "reboot_ready", "start-all": "start_ready", "retry-failed": "retryable"} {
 		btn := g.Doc.Find(`[data-testid="` + testid + `"]`)
-		if _, disabled := btn.Attr("disabled"); disabled != (jNum(counts[key]) == 0) || !strings.Contains(btn.Text(), fmt.Sprint(jNum(counts[key]))) {
+		if disabled := btn.AttrOr("aria-disabled", "") == "true"; disabled != (jNum(counts[key]) == 0) || !strings.Contains(btn.Text(), fmt.Sprint(jNum(counts[key]))) {
 			t.Errorf("%s button %q (disabled %t), JSON counts.%s %d", testid, btn.Text(), disabled, key, jNum(counts[key]))
 		}
 	}
@@ -144,7 +144,8 @@ func TestAPIBindRebootDone(t *testing.T) {
 	}
 
 	ids := append(append([]string{}, f.ids...), "i-doesnotexist0")
-	body := map[string]any{"region": testapp.Region, "key_pair": key, "instance_ids": ids, "acknowledge": true, "after": "none", "wave_size": 5}
+	body := map[string]any{"region": testapp.Region, "key_pair": key, "instance_ids": ids, "acknowledge": true, "after": "none", "wave_size": 5,
+		"include_same_key": true, "reason": "CHG-1234"}
 	const idem = "bind-2026-11-26-ops"
 	created := a.call(http.MethodPost, "/api/v1/jobs/bind", body, "Idempotency-Key", idem).want(t, http.StatusCreated, "create the job")
 	job := created.Header.Get("Location")

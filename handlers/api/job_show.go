@@ -37,6 +37,7 @@ type apiJobSummary struct {
 	CreatedVia string  `json:"created_via"`
 	CreatedAt  string  `json:"created_at"`
 	FinishedAt *string `json:"finished_at"`
+	Reason     string  `json:"reason"` // why, or a ticket; may be ""
 	// State is running, waiting-restarts, needs-attention, waiting-for-you
 	// (keys bound, instances wait for a reboot or start nobody asked for
 	// yet) or done (every key in effect or excluded).
@@ -106,6 +107,7 @@ type apiJobItem struct {
 	KeyRequestID   string `json:"key_request_id"`
 	ExcludedReason string `json:"excluded_reason"`
 	Restart        string `json:"restart"`       // the grid's words: Needs reboot, Rebooting, Running — key in effect …
+	Waiting        string `json:"waiting"`       // why it waits to be tried again (the cloud refused or failed a call), with the attempts and the next try; "" if it does not
 	RestartState   string `json:"restart_state"` // needs-reboot, in-progress, key-in-effect …
 	RestartOp      string `json:"restart_op"`    // reboot | start | ""
 	RestartCode    string `json:"restart_code"`
@@ -160,7 +162,7 @@ func toAPIJob(j jobs.Job, items []jobs.Item) apiJob {
 		out.Items = append(out.Items, apiJobItem{InstanceID: it.InstanceID, Name: it.Name, PreviousKey: it.PreviousKey,
 			TargetKey: it.ExpectKey, Action: string(it.Action), Result: v.Result, ResultDetail: v.ResultDetail,
 			KeyState: string(it.Key), KeyCode: it.KeyCode, KeyMessage: it.KeyMessage, KeyRequestID: it.KeyRequestID,
-			ExcludedReason: string(it.ExcludeReason), Restart: v.Restart, RestartState: string(it.Restart),
+			ExcludedReason: string(it.ExcludeReason), Restart: it.RestartWords(), Waiting: it.RetryWords(), RestartState: string(it.Restart),
 			RestartOp: string(it.Op), RestartCode: it.RestartCode, RestartMessage: it.RestartMessage,
 			LastStatus: string(it.LastStatus), CanReboot: v.CanReboot, CanStart: v.CanStart, NeedsDecision: v.NeedsDecision})
 	}
@@ -170,7 +172,7 @@ func toAPIJob(j jobs.Job, items []jobs.Item) apiJob {
 // toAPIJobSummary maps the job's header, in the grid's words.
 func toAPIJobSummary(j jobs.Job) apiJobSummary {
 	out := apiJobSummary{ID: j.ID, Kind: string(j.Kind), Title: j.Title(), Region: j.Region, KeyPair: j.KeyPair,
-		CreatedBy: j.CreatedBy.Username, CreatedVia: j.CreatedBy.Via, CreatedAt: *apiTime(j.CreatedAt), FinishedAt: apiTime(j.FinishedAt),
+		CreatedBy: j.CreatedBy.Username, CreatedVia: j.CreatedBy.Via, CreatedAt: *apiTime(j.CreatedAt), FinishedAt: apiTime(j.FinishedAt), Reason: j.Reason,
 		State: string(j.State), StateLabel: j.StateWords(), InMotion: j.InMotion(), After: j.AfterWords(),
 		Policy: apiPolicy{After: "none", Force: j.Policy.Force, WaveSize: j.Policy.WaveSize, Window: j.Policy.Window,
 			MaxErrors: j.Policy.MaxErrorsSpec, ErrorBudget: j.Policy.MaxErrors, StartWithOne: j.Policy.StartWithOne},

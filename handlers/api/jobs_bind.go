@@ -20,6 +20,9 @@ type apiBindRequest struct {
 	// Acknowledge must be true: binding disables password login on every
 	// bound instance (the review page's checkbox).
 	Acknowledge bool `json:"acknowledge"`
+	// IncludeSameKey sends the key again to instances that already have it
+	// (the review page's box); by default they are left out.
+	IncludeSameKey bool `json:"include_same_key"`
 	apiPolicyRequest
 }
 
@@ -39,8 +42,8 @@ func (h *JobsCreate) Bind(c echo.Context) error {
 	if !req.Acknowledge {
 		fields["acknowledge"] = "Set to true to confirm that binding disables password login on every bound instance."
 	}
-	rollout := req.rollout(fields)
-	return h.plan(c, binding.Target{Kind: jobs.KindBind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, rollout, fields)
+	want := apiWant{rollout: req.rollout(fields), reason: req.reason(fields), same: req.IncludeSameKey}
+	return h.plan(c, binding.Target{Kind: jobs.KindBind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, want, fields)
 }
 
 type apiUnbindRequest struct {
@@ -62,16 +65,18 @@ func (h *JobsCreate) Unbind(c echo.Context) error {
 		fields["key_pair"] = "Required: the name of a key pair in the region."
 	}
 	checkInstanceIDs(req.InstanceIDs, fields)
-	rollout := req.rollout(fields)
-	return h.plan(c, binding.Target{Kind: jobs.KindUnbind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, rollout, fields)
+	want := apiWant{rollout: req.rollout(fields), reason: req.reason(fields)}
+	return h.plan(c, binding.Target{Kind: jobs.KindUnbind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, want, fields)
 }
 
-func (h *JobsCreate) plan(c echo.Context, t binding.Target, rollout binding.Rollout, fields map[string]string) error {
+// plan plans the target from a fresh read of the cloud and creates its
+// job; want carries the request's rollout, reason and choices.
+func (h *JobsCreate) plan(c echo.Context, t binding.Target, want apiWant, fields map[string]string) error {
 	idem, err := idempotencyKey(c)
 	if err != nil {
 		return err
 	}
-	want := apiWant{kind: t.Kind, region: t.Region, keyPair: t.KeyPair, ids: t.InstanceIDs, rollout: rollout}
+	want.kind, want.region, want.keyPair, want.ids = t.Kind, t.Region, t.KeyPair, t.InstanceIDs
 	if handled, err := h.replay(c, idem, want); handled || err != nil {
 		return err
 	}
@@ -92,6 +97,9 @@ func (h *JobsCreate) plan(c echo.Context, t binding.Target, rollout binding.Roll
 	case err != nil:
 		return err
 	}
+	if want.same {
+		rv.Plan = rv.Plan.IncludeSame()
+	}
 	return h.create(c, idem, want, rv)
 }
 
@@ -104,7 +112,7 @@ func (h *JobsCreate) Rollback(c echo.Context) error {
 		return err
 	}
 	fields := map[string]string{}
-	rollout := req.rollout(fields)
+	rollout, reason := req.rollout(fields), req.reason(fields)
 	parent, err := request.JobID(c)
 	if err != nil {
 		return err
@@ -113,7 +121,7 @@ func (h *JobsCreate) Rollback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	want := apiWant{kind: jobs.KindRollback, parent: parent, rollout: rollout}
+	want := apiWant{kind: jobs.KindRollback, parent: parent, rollout: rollout, reason: reason}
 	if handled, err := h.replay(c, idem, want); handled || err != nil {
 		return err
 	}

@@ -57,6 +57,17 @@ type apiPolicyRequest struct {
 	MaxErrors    amountField `json:"max_errors"` // 0, 5 or "2%"; default 0
 	StartWithOne *bool       `json:"start_with_one"`
 	WaveSize     *int        `json:"wave_size"` // the window as a number (before windows had shares)
+	Reason       string      `json:"reason"`    // why, or a ticket; optional
+}
+
+// reason checks the reason into fields (the review page's rule) and
+// returns it trimmed.
+func (p apiPolicyRequest) reason(fields map[string]string) string {
+	r, err := jobs.CleanReason(p.Reason)
+	if err != nil {
+		fields["reason"] = apperr.Words(err)
+	}
+	return r
 }
 
 // amountField is a number or a share such as "10%", as a request gives it.
@@ -125,6 +136,8 @@ type apiWant struct {
 	ids     []string // nil for a rollback
 	parent  int64
 	rollout binding.Rollout
+	reason  string
+	same    bool // include the instances that already have the key
 }
 
 // idempotencyKey reads the header and returns the key as the jobs table
@@ -177,7 +190,7 @@ func sameRequest(j apiJob, w apiWant) bool {
 	if w.region != "" && j.Region != w.region { // a rollback's region is its parent's
 		return false
 	}
-	if j.Kind != string(w.kind) || j.KeyPair != w.keyPair || parent != w.parent ||
+	if j.Kind != string(w.kind) || j.KeyPair != w.keyPair || parent != w.parent || j.Reason != w.reason ||
 		j.Policy.After != after || j.Policy.Force != w.rollout.Force || j.Policy.Window != window || j.Policy.MaxErrors != maxErrors ||
 		w.rollout.StartWithOne != nil && *w.rollout.StartWithOne != j.Policy.StartWithOne {
 		return false
@@ -199,7 +212,7 @@ func sameRequest(j apiJob, w apiWant) bool {
 // concurrent request with the same key won).
 func (h *JobsCreate) create(c echo.Context, key string, want apiWant, rv binding.Review) error {
 	id, created, err := h.plans.Create(c.Request().Context(), binding.Request{
-		Review: rv, IdempotencyKey: key, Actor: request.JobActor(c, auth.ViaAPI), Rollout: want.rollout,
+		Review: rv, IdempotencyKey: key, Actor: request.JobActor(c, auth.ViaAPI), Rollout: want.rollout, Reason: want.reason,
 	})
 	var none *binding.NothingIncludedError
 	var overlap *jobs.OverlapError

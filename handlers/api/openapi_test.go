@@ -370,12 +370,12 @@ func TestOpenAPICheckerFindsProblems(t *testing.T) {
 	schema := map[string]any{"$ref": "#/components/schemas/Job"}
 	good := map[string]any{}
 	if err := json.Unmarshal([]byte(`{"id":1,"kind":"bind","title":"Bind k","region":"r","key_pair":"k","rollback_of":null,
-		"created_by":"u","created_via":"api","created_at":"2026-01-01T00:00:00Z","finished_at":null,"state":"done","state_label":"Done",
+		"created_by":"u","created_via":"api","created_at":"2026-01-01T00:00:00Z","finished_at":null,"reason":"","state":"done","state_label":"Done",
 		"in_motion":false,"after":"a","policy":{"after":"none","force":false,"wave_size":20,"window":"10%","max_errors":"0","error_budget":0,"start_with_one":false},
 		"paused":null,"cancelled_at":null,"cancelled_by":"",
 		"counts":{"total":1,"bound":1,"failed":0,"excluded":0,"pending":0,"in_effect":1,"in_motion":0,"decisions":0,"restarting":0,"queued":0,"replaced":0,"cancelled":0,"reboot_ready":0,"start_ready":0,"retryable":0},
 		"items":[{"instance_id":"i-a","name":"a","previous_key":"","target_key":"k","action":"attach","result":"Bound","result_detail":"",
-		"key_state":"done","key_code":"","key_message":"","key_request_id":"","excluded_reason":"","restart":"Running — key in effect",
+		"key_state":"done","key_code":"","key_message":"","key_request_id":"","excluded_reason":"","restart":"Running — key in effect","waiting":"",
 		"restart_state":"key-in-effect","restart_op":"reboot","restart_code":"","restart_message":"","last_status":"Running",
 		"can_reboot":false,"can_start":false,"needs_decision":false}]}`), &good); err != nil {
 		t.Fatal(err)

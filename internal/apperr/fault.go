@@ -35,6 +35,8 @@ var words = map[string]string{
 	"nothing_selected":       "No instances are selected any more. Choose instances and review again.",
 	"key_search_invalid":     "A key pair name has at most 128 characters.",
 	"store_unavailable":      "keybind cannot save changes right now. Try again in a moment.",
+	"reason_too_long":        "Keep the reason to 200 characters.",
+	"reason_invalid":         "Write the reason on one line, without control characters.",
 
 	// Rules an input field breaks (fault.Error.Fields).
 	"filter_too_long":     "A user or action filter has at most 64 characters.",
@@ -46,6 +48,18 @@ var words = map[string]string{
 	"tag_invalid":         "Write a tag as key=value (or just key).",
 	"audit_filter":        "Check the filter.",
 	"instance_filter":     "Check the filter.",
+}
+
+// Words is the plain-language message of a domain error's code, or a
+// generic one.
+func Words(err error) string {
+	var k fault.Kinded
+	if errors.As(err, &k) {
+		if msg := words[k.FaultCode()]; msg != "" && !strings.Contains(msg, "%s") {
+			return msg
+		}
+	}
+	return "This is not valid."
 }
 
 // FieldWords words the fields of a domain input error (fault.Error.Fields),

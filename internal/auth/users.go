@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"keybind/internal/store"
+	"keybind/internal/text"
 )
 
 // User is a keybind account.
@@ -233,7 +234,7 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, name, password s
 			return err
 		}
 		return appendAt(ctx, q, actor.entry(ActionUserPasswordReset, store.OutcomeSuccess,
-			fmt.Sprintf("%s: password set, %d sessions ended", u.Name, n)), now)
+			u.Name+": password set, "+sessionsEnded(n)), now)
 	})
 }
 
@@ -299,7 +300,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor Actor, current, n
 		if err != nil {
 			return err
 		}
-		return appendAt(ctx, q, actor.entry(ActionChangeOwnPassword, store.OutcomeSuccess, fmt.Sprintf("%d sessions ended", n)), now)
+		return appendAt(ctx, q, actor.entry(ActionChangeOwnPassword, store.OutcomeSuccess, sessionsEnded(n)), now)
 	})
 	if err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
@@ -328,7 +329,7 @@ func (s *Service) SetRole(ctx context.Context, actor Actor, name string, role Ro
 			return err
 		}
 		return appendAt(ctx, q, actor.entry(ActionUserRole, store.OutcomeSuccess,
-			fmt.Sprintf("%s: role %s → %s, %d sessions ended", u.Name, u.Role, role, n)), now)
+			fmt.Sprintf("%s: role %s → %s, %s", u.Name, u.Role, role, sessionsEnded(n))), now)
 	})
 }
 
@@ -350,7 +351,7 @@ func (s *Service) Disable(ctx context.Context, actor Actor, name string) error {
 			return err
 		}
 		return appendAt(ctx, q, actor.entry(ActionUserDisable, store.OutcomeSuccess,
-			fmt.Sprintf("%s: disabled, %d sessions ended", u.Name, n)), now)
+			u.Name+": disabled, "+sessionsEnded(n)), now)
 	})
 }
 
@@ -375,6 +376,9 @@ func (s *Service) EndSessions(ctx context.Context, actor Actor, name string) err
 			return err
 		}
 		return appendAt(ctx, q, actor.entry(ActionUserEndSessions, store.OutcomeSuccess,
-			fmt.Sprintf("%s: %d sessions ended", u.Name, n)), now)
+			u.Name+": "+sessionsEnded(n)), now)
 	})
 }
+
+// sessionsEnded is the audit's words for ending n sessions.
+func sessionsEnded(n int64) string { return text.Plural(int(n), "session", "sessions") + " ended" }

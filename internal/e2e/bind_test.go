@@ -30,7 +30,7 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 	app := testapp.New(t, testapp.Options{RunEngine: true})
 	ctx := browser(t)
 	key := app.Sandbox.KeyPairs(region)[0].Name
-	picked := pick(app, 120)
+	picked := pick(app, 120, key)
 
 	do(t, ctx,
 		chromedp.Navigate(app.URL+"/"),
@@ -51,7 +51,7 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#region`), region),
 		chromedp.Click(chromedp.CSS(`[data-testid="region-form"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="key-table"]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid="use-key"][aria-label="Use key pair `+key+`"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="use-key"][data-key="`+key+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="instance-table"]`)),
 	)
 	if got := text(t, ctx, `[data-testid="chosen-key"]`); got != key {
@@ -72,7 +72,7 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="review-link"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="password-warning"]`)),
 	)
-	if got, want := text(t, ctx, `[data-testid="password-warning-text"]`), fmt.Sprintf("Password login will be disabled on %d instances.", len(picked.bindable)); got != want {
+	if got, want := text(t, ctx, `[data-testid="password-warning-text"]`), fmt.Sprintf("Password login will be disabled on %d instances.", len(picked.noKey)); got != want {
 		t.Errorf("warning = %q, want %q", got, want)
 	}
 	for testid, want := range map[string]int{
@@ -84,8 +84,8 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 		}
 	}
 	look(t, ctx, "review")
-	summary := text(t, ctx, `[data-testid="review-summary"]`)
-	for _, want := range []string{"Windows", "Locked for security", "reboot", "started"} {
+	summary := text(t, ctx, `[data-testid="left-out"]`) + text(t, ctx, `[data-testid="review-summary"]`)
+	for _, want := range []string{"Windows", "Locked for security", "Already has this key", "reboot", "started"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("review summary does not mention %q: %q", want, summary)
 		}
@@ -96,12 +96,14 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 	stop := tick(app)
 	defer stop()
 
-	// Submit; the grid fills by itself.
+	// Submit; the grid fills by itself (all 120 rows on one page).
 	do(t, ctx,
 		chromedp.Click(chromedp.CSS(`[data-testid="ack"]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid="submit-bind"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="job-grid"]`)),
 	)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#grid-size`)), chromedp.SetValue(chromedp.CSS(`#grid-size`), "200"), chromedp.Click(chromedp.CSS(`#grid-show`)))
+	waitJS(t, ctx, "the grid shows 200 rows a page", `location.search.includes("size=200")`, 10*time.Second)
 	waitJS(t, ctx, "every instance is bound or excluded", fmt.Sprintf(
 		`document.querySelector('[data-testid="count-bound"]').textContent === "%d" && document.querySelector('[data-testid="count-excluded"]').textContent === "%d"`,
 		len(picked.bindable), 120-len(picked.bindable)), 60*time.Second)
@@ -113,6 +115,7 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 	if !clickIfEnabled(t, ctx, rowSel(reboot)+` [data-testid="item-reboot"]`) {
 		t.Fatalf("no Reboot button on %s", reboot)
 	}
+	confirm(t, ctx)
 	waitJS(t, ctx, reboot+" is being rebooted", `!document.querySelector('`+rowSel(reboot)+` [data-testid="item-reboot"]')`, 10*time.Second)
 	if !clickIfEnabled(t, ctx, rowSel(start)+` [data-testid="item-start"]`) {
 		t.Fatalf("no Start button on %s", start)
@@ -134,12 +137,14 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 			t.Fatalf("key in effect on %s of %d instances", inEffect, len(picked.bindable))
 		}
 		for _, b := range []string{"reboot-all", "start-all"} {
-			clickIfEnabled(t, ctx, `[data-testid="`+b+`"]`)
+			if clickIfEnabled(t, ctx, `[data-testid="`+b+`"]`) {
+				confirm(t, ctx)
+			}
 		}
-		waitJS(t, ctx, "progress", `document.querySelector('[data-testid="count-in-effect"]').textContent !== "`+inEffect+`" || !!document.querySelector('[data-testid="reboot-all"]:not([disabled]), [data-testid="start-all"]:not([disabled])')`, 30*time.Second)
+		waitJS(t, ctx, "progress", `document.querySelector('[data-testid="count-in-effect"]').textContent !== "`+inEffect+`" || !!document.querySelector('[data-testid="reboot-all"]:not([aria-disabled]), [data-testid="start-all"]:not([aria-disabled])')`, 30*time.Second)
 	}
 	look(t, ctx, "grid-done")
-	waitJS(t, ctx, "the grid stops polling", `document.querySelector('[data-testid="job-grid"]').dataset.inMotion === "false"`, 30*time.Second)
+	waitJS(t, ctx, "the grid stops polling", `document.querySelector('[data-testid="grid-poll"]').dataset.inMotion === "false"`, 30*time.Second)
 	if got := text(t, ctx, `[data-testid="job-state"]`); got != "Done" {
 		t.Errorf("job state = %q, want Done", got)
 	}
@@ -182,12 +187,19 @@ func TestHelpdeskBindsAKeyTo120Instances(t *testing.T) {
 
 func rowSel(id string) string { return `[data-testid="job-row"][data-instance-id="` + id + `"]` }
 
-// clickIfEnabled clicks a button when it is there and enabled.
+// confirm answers the confirmation dialog a restart opens: yes.
+func confirm(t *testing.T, ctx context.Context) {
+	t.Helper()
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid="confirm-yes"]`)), chromedp.Click(chromedp.CSS(`[data-testid="confirm-yes"]`)))
+	waitJS(t, ctx, "the confirmation closes", `!document.querySelector('dialog[data-testid="confirm-dialog"]')`, 10*time.Second)
+}
+
+// clickIfEnabled clicks a button when it is there and has something to act on.
 func clickIfEnabled(t *testing.T, ctx context.Context, css string) bool {
 	t.Helper()
 	// Find and click in one step: the polling grid may swap the button
 	// between a look-up and a separate click.
-	enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); if (!b || b.disabled) return false; b.click(); return true })()`))
+	enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); if (!b || b.disabled || b.getAttribute("aria-disabled") === "true") return false; b.click(); return true })()`))
 	if err != nil {
 		shot(t, ctx)
 		t.Fatal(err)
@@ -219,11 +231,13 @@ func tick(app *testapp.App) (stop func()) {
 // picked is a set of instances to bind, sorted by what binding does to them.
 type picked struct {
 	ids, bindable, running, stopped []string
+	same, noKey                     []string // already have the key (left out); have no key (password login on)
 	hadKey                          map[string]bool
 }
 
-// pick takes n instances of the region, the security-locked one first.
-func pick(app *testapp.App, n int) picked {
+// pick takes n instances of the region, the security-locked one first, and
+// sorts them by what binding key does to them.
+func pick(app *testapp.App, n int, key string) picked {
 	all := app.Sandbox.Instances(region)
 	var list []sandbox.InstanceState
 	for _, in := range all {
@@ -242,6 +256,13 @@ func pick(app *testapp.App, n int) picked {
 		p.hadKey[in.InstanceID] = in.EffectiveKeyPair != ""
 		if in.OSType == "windows" || !in.IoOptimized || in.LockReason == "security" {
 			continue
+		}
+		if in.KeyPairName == key {
+			p.same = append(p.same, in.InstanceID)
+			continue
+		}
+		if in.KeyPairName == "" {
+			p.noKey = append(p.noKey, in.InstanceID)
 		}
 		p.bindable = append(p.bindable, in.InstanceID)
 		switch in.Status {

@@ -87,7 +87,7 @@ func BenchmarkBindJob1000Latency100ms(b *testing.B) {
 			var attachCalls int
 			var total, attach time.Duration
 			for i := 0; b.Loop(); i++ {
-				plan := jobs.PlanBind(region, keys[i%2], ids, found)
+				plan := jobs.PlanBind(region, keys[i%2], ids, found).IncludeSame()
 				id, _, err := eng.Create(context.Background(), jobs.CreateRequest{IdempotencyKey: fmt.Sprint("bench-", i), Actor: alice, Plan: plan})
 				if err != nil {
 					b.Fatal(err)
@@ -131,7 +131,7 @@ func BenchmarkPollTick(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			plan := jobs.PlanBind(region, "ops-deploy", ids, found)
+			plan := jobs.PlanBind(region, "ops-deploy", ids, found).IncludeSame()
 			id, _, err := eng.Create(context.Background(), jobs.CreateRequest{IdempotencyKey: "poll", Actor: alice, Plan: plan,
 				Policy: jobs.RestartPolicy{AfterBind: true, WaveSize: jobs.MaxWaveSize}})
 			if err != nil {

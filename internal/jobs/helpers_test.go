@@ -96,14 +96,15 @@ func without(key string, keep func(sandbox.InstanceState) bool) func(sandbox.Ins
 
 func anyInstance(sandbox.InstanceState) bool { return true }
 
-// plan builds a bind plan the way the review page does: InstancesByID, then PlanBind.
+// plan builds a bind plan the way the review page does: InstancesByID, then PlanBind, with
+// the instances that already have the key sent it again (as when the person asks to).
 func (h *harness) plan(keyPair string, ids []string) jobs.Plan {
 	h.t.Helper()
 	found, _, err := h.gw.InstancesByID(h.ctx, region, ids)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return jobs.PlanBind(region, keyPair, ids, found)
+	return jobs.PlanBind(region, keyPair, ids, found).IncludeSame()
 }
 
 // create plans and creates a bind job.

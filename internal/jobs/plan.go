@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"slices"
 	"strings"
 
 	"keybind/internal/cloud"
@@ -15,7 +16,7 @@ const (
 	ChangeNone     Change = ""          // excluded: nothing is sent
 	ChangeNew      Change = "new"       // gets a key where there was none
 	ChangeReplace  Change = "replace"   // replaces the current key
-	ChangeSame     Change = "same"      // already has this key; the call is still sent, nothing is replaced
+	ChangeSame     Change = "same"      // already has this key: left out (ExcludedAlreadyHas) unless the person asks to send it again
 	ChangeRemove   Change = "remove"    // unbind: the key is detached, password login returns
 	ChangeNotBound Change = "not-bound" // unbind: the key is not on the instance; nothing to detach
 )
@@ -34,17 +35,18 @@ const (
 	ExcludedNotBoundKey ExcludeReason = "key-not-bound" // unbind: the instance does not have the key
 	ExcludedChanged     ExcludeReason = "changed-since" // rollback: the key was changed after the job
 	ExcludedUnchanged   ExcludeReason = "unchanged"     // rollback: the job did not change the key
+	ExcludedAlreadyHas  ExcludeReason = "already-has"   // bind: the instance already has the key; nothing changes
 )
 
 // ExcludeReasons lists every reason in display order.
 var ExcludeReasons = []ExcludeReason{ExcludedNotFound, ExcludedWindows, ExcludedNotLinux, ExcludedNotIoOpt, ExcludedLocked,
-	ExcludedNotBoundKey, ExcludedChanged, ExcludedUnchanged}
+	ExcludedNotBoundKey, ExcludedChanged, ExcludedUnchanged, ExcludedAlreadyHas}
 
 // Label is the reason in words.
 func (r ExcludeReason) Label() string {
 	switch r {
 	case ExcludedNotFound:
-		return "Not found any more"
+		return "Not found in this region"
 	case ExcludedWindows:
 		return "Windows (SSH key pairs are Linux only)"
 	case ExcludedNotLinux:
@@ -59,6 +61,8 @@ func (r ExcludeReason) Label() string {
 		return "Key changed since the job"
 	case ExcludedUnchanged:
 		return "The job did not change its key"
+	case ExcludedAlreadyHas:
+		return "Already has this key (no change)"
 	}
 	return ""
 }
@@ -108,11 +112,11 @@ func (r PlanRow) Included() bool { return r.Excluded == ExcludedNone }
 type PlanCounts struct {
 	Requested             int
 	Included              int
-	PasswordLoginDisabled int // every instance that will be bound: binding disables password login
+	PasswordLoginDisabled int // instances with password login on now (no key) that get a key: binding turns it off
 	PasswordLoginRestored int // unbind: every instance whose key is detached
 	NewKeys               int
 	Replacements          int
-	AlreadyHave           int
+	AlreadyHave           int // instances that already have the key (left out unless sent again)
 	Removals              int
 	Reboots               int
 	Starts                int
@@ -141,21 +145,75 @@ func (p Plan) Replaced() map[string]int {
 	return out
 }
 
+// KeyLoss is a key whose holders lose SSH access to some instances: the
+// job replaces or removes it there.
+type KeyLoss struct {
+	Key       string
+	Instances int
+}
+
+// LosingAccess lists every key the plan replaces or removes, with the
+// number of instances its holders lose, most first (then by name).
+func (p Plan) LosingAccess() []KeyLoss {
+	n := map[string]int{}
+	for _, r := range p.Rows {
+		if r.Included() && r.CurrentKey != "" && r.CurrentKey != r.ExpectKey {
+			n[r.CurrentKey]++
+		}
+	}
+	out := make([]KeyLoss, 0, len(n))
+	for k, c := range n {
+		out = append(out, KeyLoss{Key: k, Instances: c})
+	}
+	slices.SortFunc(out, func(a, b KeyLoss) int {
+		if a.Instances != b.Instances {
+			return b.Instances - a.Instances
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
+}
+
 // PlanBind classifies requested instances for binding keyPair, from what InstancesByID found:
-// a requested ID it did not return is not found.
+// a requested ID it did not return is not found. An instance that already has keyPair is left
+// out (ExcludedAlreadyHas): nothing would change on it, and restarting it would be for nothing.
+// IncludeSame puts such instances back when the person asks.
 func PlanBind(region, keyPair string, requested []string, found []cloud.Instance) Plan {
 	return plan(KindBind, region, keyPair, requested, found, func(row *PlanRow, in cloud.Instance) {
-		row.Action, row.KeyPair, row.ExpectKey = ActionAttach, keyPair, keyPair
 		switch in.KeyPairName {
 		case "":
 			row.Change = ChangeNew
 		case keyPair:
-			row.Change = ChangeSame
+			row.Change, row.Excluded = ChangeSame, ExcludedAlreadyHas
+			return
 		default:
 			row.Change = ChangeReplace
 		}
-		row.Restart = NeedFor(in.Status)
+		includeBind(row, keyPair, in.Status)
 	})
+}
+
+func includeBind(row *PlanRow, keyPair string, status cloud.Status) {
+	row.Action, row.KeyPair, row.ExpectKey = ActionAttach, keyPair, keyPair
+	row.Restart = NeedFor(status)
+}
+
+// IncludeSame returns the plan with the instances that already have the
+// key included again: the key is sent to them once more and they are
+// restarted with the others if the job restarts. Whether the key is in
+// effect on them cannot be known (it may have been bound without a
+// restart), so only the person can ask for it.
+func (p Plan) IncludeSame() Plan {
+	rows := slices.Clone(p.Rows)
+	for i := range rows {
+		if rows[i].Excluded == ExcludedAlreadyHas {
+			rows[i].Excluded = ExcludedNone
+			includeBind(&rows[i], p.KeyPair, rows[i].Status)
+		}
+	}
+	p.Rows = rows
+	p.Counts = countPlan(rows)
+	return p
 }
 
 // plan classifies requested instances (duplicates and empty IDs dropped, request order kept):
@@ -205,16 +263,19 @@ func exclusion(in cloud.Instance, found bool) ExcludeReason {
 func countPlan(rows []PlanRow) PlanCounts {
 	c := PlanCounts{Requested: len(rows), ExcludedBy: map[ExcludeReason]int{}}
 	for _, r := range rows {
+		if r.Change == ChangeSame {
+			c.AlreadyHave++
+		}
 		if !r.Included() {
 			c.Excluded++
 			c.ExcludedBy[r.Excluded]++
 			continue
 		}
 		c.Included++
-		switch r.Action {
-		case ActionAttach:
-			c.PasswordLoginDisabled++
-		case ActionDetach:
+		switch {
+		case r.Action == ActionAttach && r.CurrentKey == "":
+			c.PasswordLoginDisabled++ // any key already bound has turned password login off
+		case r.Action == ActionDetach:
 			c.PasswordLoginRestored++
 		}
 		switch r.Change {
@@ -222,8 +283,6 @@ func countPlan(rows []PlanRow) PlanCounts {
 			c.NewKeys++
 		case ChangeReplace:
 			c.Replacements++
-		case ChangeSame:
-			c.AlreadyHave++
 		case ChangeRemove:
 			c.Removals++
 		}

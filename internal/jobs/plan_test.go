@@ -51,7 +51,7 @@ func TestPlanBindRows(t *testing.T) {
 		current  string
 	}{
 		{"i-new", ExcludedNone, ChangeNew, NeedReboot, ""},
-		{"i-same", ExcludedNone, ChangeSame, NeedStart, "ops"},
+		{"i-same", ExcludedAlreadyHas, ChangeSame, NeedNone, "ops"},
 		{"i-repl", ExcludedNone, ChangeReplace, NeedReboot, "old"},
 		{"i-starting", ExcludedNone, ChangeNew, NeedInTransition, ""},
 		{"i-stopping", ExcludedNone, ChangeReplace, NeedInTransition, "old"},
@@ -88,9 +88,10 @@ func TestPlanBindRows(t *testing.T) {
 		})
 	}
 
-	want := PlanCounts{Requested: 14, Included: 7, PasswordLoginDisabled: 7, NewKeys: 4, Replacements: 2, AlreadyHave: 1,
-		Reboots: 3, Starts: 1, InTransition: 3, Excluded: 7,
-		ExcludedBy: map[ExcludeReason]int{ExcludedWindows: 2, ExcludedNotLinux: 1, ExcludedNotIoOpt: 1, ExcludedLocked: 1, ExcludedNotFound: 2}}
+	// Password login is on only where there is no key now: i-new, i-starting, i-pending, i-otherlock.
+	want := PlanCounts{Requested: 14, Included: 6, PasswordLoginDisabled: 4, NewKeys: 4, Replacements: 2, AlreadyHave: 1,
+		Reboots: 3, Starts: 0, InTransition: 3, Excluded: 8,
+		ExcludedBy: map[ExcludeReason]int{ExcludedWindows: 2, ExcludedNotLinux: 1, ExcludedNotIoOpt: 1, ExcludedLocked: 1, ExcludedNotFound: 2, ExcludedAlreadyHas: 1}}
 	got := p.Counts
 	if !maps.Equal(got.ExcludedBy, want.ExcludedBy) {
 		t.Errorf("ExcludedBy = %v, want %v", got.ExcludedBy, want.ExcludedBy)
@@ -101,6 +102,38 @@ func TestPlanBindRows(t *testing.T) {
 	}
 	if r := p.Replaced(); len(r) != 1 || r["old"] != 2 {
 		t.Errorf("Replaced() = %v, want map[old:2]", r)
+	}
+
+	// Asked to, the plan sends the key again to the instance that has it, and starts it with the others.
+	again := p.IncludeSame()
+	r := again.Rows[1]
+	if !r.Included() || r.Action != ActionAttach || r.Restart != NeedStart || r.Change != ChangeSame {
+		t.Errorf("included again: %+v", r)
+	}
+	if c := again.Counts; c.Included != 7 || c.Starts != 1 || c.PasswordLoginDisabled != 4 || c.AlreadyHave != 1 || c.ExcludedBy[ExcludedAlreadyHas] != 0 {
+		t.Errorf("counts once included again: %+v", c)
+	}
+	if p.Rows[1].Included() {
+		t.Error("IncludeSame changed the plan it was called on")
+	}
+}
+
+// TestLosingAccess: the holders of every key a job replaces or removes,
+// on how many instances, most first.
+func TestLosingAccess(t *testing.T) {
+	found := []cloud.Instance{
+		linux("i-1", cloud.StatusRunning, "bob"), linux("i-2", cloud.StatusRunning, "bob"),
+		linux("i-3", cloud.StatusRunning, "amy"), linux("i-4", cloud.StatusRunning, "zed"),
+		linux("i-5", cloud.StatusRunning, "ops"), linux("i-6", cloud.StatusRunning, ""),
+	}
+	ids := []string{"i-1", "i-2", "i-3", "i-4", "i-5", "i-6"}
+	got := PlanBind("cn-hangzhou", "ops", ids, found).LosingAccess()
+	want := []KeyLoss{{"bob", 2}, {"amy", 1}, {"zed", 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("bind: LosingAccess() = %v, want %v", got, want)
+	}
+	if got := PlanUnbind("cn-hangzhou", "bob", ids, found).LosingAccess(); !reflect.DeepEqual(got, []KeyLoss{{"bob", 2}}) {
+		t.Errorf("unbind: LosingAccess() = %v", got)
 	}
 }
 

@@ -42,38 +42,7 @@ func (e *Engine) Items(ctx context.Context, id int64) ([]Item, error) {
 // Jobs returns one page (1-based) of all jobs, newest first, with their counts, and the number
 // of jobs in all.
 func (e *Engine) Jobs(ctx context.Context, page, pageSize int) ([]Job, int, error) {
-	if pageSize <= 0 {
-		pageSize = 20
-	}
-	pageSize = min(pageSize, MaxPageSize)
-	page = max(page, 1)
-	var out []Job
-	var total int
-	err := e.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs`).Scan(&total); err != nil {
-			return fmt.Errorf("jobs: count jobs: %w", err)
-		}
-		var err error
-		out, err = queryJobs(ctx, tx, `SELECT `+jobCols+` FROM jobs ORDER BY id DESC LIMIT $1 OFFSET $2`,
-			pageSize, (page-1)*pageSize)
-		if err != nil {
-			return err
-		}
-		ids := make([]int64, len(out))
-		for i, j := range out {
-			ids[i] = j.ID
-		}
-		counts, err := loadCounts(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		for i := range out {
-			out[i].Counts = counts[out[i].ID]
-			out[i].State = out[i].deriveState()
-		}
-		return nil
-	})
-	return out, total, err
+	return e.FindJobs(ctx, JobFilter{Page: page, PageSize: pageSize})
 }
 
 // read runs fn in a read-only transaction, so a page and its counts come from one snapshot.

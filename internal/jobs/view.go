@@ -133,10 +133,7 @@ func (j Job) StateWords() string {
 		return "Cancelled by " + j.CancelledBy
 	}
 	if n := j.WaitingForPeople(); n > 0 {
-		if n == 1 {
-			return "Waiting for you: 1 instance needs a reboot or start before the change takes effect"
-		}
-		return fmt.Sprintf("Waiting for you: %d instances need a reboot or start before the change takes effect", n)
+		return "Waiting for you: " + text.Plural(n, "instance needs", "instances need") + " a reboot or start before the change takes effect"
 	}
 	return j.State.Label()
 }

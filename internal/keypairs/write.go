@@ -11,6 +11,7 @@ import (
 	"keybind/internal/fault"
 	"keybind/internal/sshkey"
 	"keybind/internal/store"
+	"keybind/internal/text"
 )
 
 // Reason says why the cloud did not do a key pair write.
@@ -184,7 +185,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, regionID, name s
 type InUseError struct{ Detail Detail }
 
 func (e *InUseError) Error() string {
-	return fmt.Sprintf("keypairs: %s is used by %d instances", e.Detail.KeyPair.Name, e.Detail.InUse)
+	return fmt.Sprintf("keypairs: %s is used by %s", e.Detail.KeyPair.Name, text.Plural(e.Detail.InUse, "instance", "instances"))
 }
 
 // FaultKind implements fault.Kinded.
@@ -210,7 +211,7 @@ func (s *Service) Delete(ctx context.Context, actor auth.Actor, regionID, name s
 	if d.InUse > 0 && confirmed < d.InUse {
 		return d, &InUseError{Detail: d}
 	}
-	detail := fmt.Sprintf("MD5 %s; used by %d instances", d.KeyPair.Fingerprint, d.InUse)
+	detail := fmt.Sprintf("MD5 %s; used by %s", d.KeyPair.Fingerprint, text.Plural(d.InUse, "instance", "instances"))
 	if d.InUse > 0 {
 		detail += " (confirmed: they keep the key until it is replaced)"
 	}

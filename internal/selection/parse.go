@@ -44,13 +44,7 @@ func ParseIDs(text string) ([]string, error) {
 			return nil, &ParseError{Invalid: []string{"the text starts with [ but is not a JSON array of strings"}, Count: 1}
 		}
 	} else {
-		tokens = strings.FieldsFunc(text, func(r rune) bool {
-			switch r {
-			case ',', ';', ' ', '\t', '\n', '\r':
-				return true
-			}
-			return false
-		})
+		tokens = splitTokens(text)
 	}
 	seen := make(map[string]bool, len(tokens))
 	var ids []string
@@ -79,6 +73,76 @@ func ParseIDs(text string) ([]string, error) {
 		return nil, &ParseError{TooMany: true}
 	}
 	return ids, nil
+}
+
+// splitTokens splits text at newlines, commas, semicolons and spaces.
+func splitTokens(text string) []string {
+	return strings.FieldsFunc(text, func(r rune) bool {
+		switch r {
+		case ',', ';', ' ', '\t', '\n', '\r':
+			return true
+		}
+		return false
+	})
+}
+
+// Paste is what a pasted list holds: its instance IDs, and the lines that
+// hold none.
+type Paste struct {
+	IDs          []string // in first-seen order, duplicates dropped
+	Ignored      []string // the first 10 lines (or JSON entries) without an instance ID, shortened
+	IgnoredCount int
+}
+
+// ParsePaste reads instance IDs as ParseIDs does, but a paste that also
+// holds other text keeps its IDs: a line without any instance ID (a
+// spreadsheet's header, a comment) is ignored and listed, and on a line
+// with one the other columns (a name, a status) are dropped. Only more
+// than MaxPaste IDs fails.
+func ParsePaste(text string) (Paste, error) {
+	text = strings.TrimSpace(strings.TrimPrefix(text, "\ufeff"))
+	var p Paste
+	ignore := func(line string) {
+		p.IgnoredCount++
+		if len(p.Ignored) < 10 {
+			p.Ignored = append(p.Ignored, truncate(line, 60))
+		}
+	}
+	seen := map[string]bool{}
+	keep := func(tokens []string) bool {
+		found := false
+		for _, t := range tokens {
+			id := strings.Trim(strings.TrimSpace(t), `"'`)
+			if !cloud.ValidInstanceID(id) {
+				continue
+			}
+			found = true
+			if !seen[id] {
+				seen[id] = true
+				p.IDs = append(p.IDs, id)
+			}
+		}
+		return found
+	}
+	var list []string
+	if strings.HasPrefix(text, "[") && json.Unmarshal([]byte(text), &list) == nil {
+		for _, entry := range list {
+			if !keep([]string{entry}) && strings.TrimSpace(entry) != "" {
+				ignore(entry)
+			}
+		}
+	} else {
+		for _, line := range strings.Split(text, "\n") {
+			line = strings.TrimSpace(line)
+			if line != "" && !keep(splitTokens(line)) {
+				ignore(line)
+			}
+		}
+	}
+	if len(p.IDs) > MaxPaste {
+		return Paste{}, &ParseError{TooMany: true}
+	}
+	return p, nil
 }
 
 func truncate(s string, n int) string {

@@ -80,3 +80,41 @@ func TestParseErrorListsAtMostTen(t *testing.T) {
 		t.Errorf("Count = %d, listed %d; want 25 counted and 10 listed", perr.Count, len(perr.Invalid))
 	}
 }
+
+// TestParsePasteKeepsIDsAndListsIgnoredLines: a spreadsheet column with its
+// header, a CSV with more columns, a stray note: the IDs are kept, and the
+// lines without one are listed.
+func TestParsePasteKeepsIDsAndListsIgnoredLines(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		ids     []string
+		ignored []string
+	}{
+		{"header line", "Instance ID\ni-abc\ni-def\n", []string{"i-abc", "i-def"}, []string{"Instance ID"}},
+		{"csv columns", "id,name,status\ni-abc,web-1,Running\r\ni-def,\"db, primary\",Stopped", []string{"i-abc", "i-def"}, []string{"id,name,status"}},
+		{"one line, many IDs", "i-abc i-def, i-abc", []string{"i-abc", "i-def"}, nil},
+		{"nothing but noise", "<script>alert(1)</script>\nI-ABC", nil, []string{"<script>alert(1)</script>", "I-ABC"}},
+		{"json with a stray entry", `["i-abc", "web-1", ""]`, []string{"i-abc"}, []string{"web-1"}},
+		{"text that starts with [ but is not json", "[ids]\ni-abc", []string{"i-abc"}, []string{"[ids]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ParsePaste(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(p.IDs, tt.ids) || !slices.Equal(p.Ignored, tt.ignored) || p.IgnoredCount != len(tt.ignored) {
+				t.Errorf("ParsePaste(%q) = %q, ignored %q (%d); want %q, ignored %q", tt.in, p.IDs, p.Ignored, p.IgnoredCount, tt.ids, tt.ignored)
+			}
+		})
+	}
+	var b strings.Builder
+	for i := range MaxPaste + 1 {
+		fmt.Fprintf(&b, "i-%d\n", i)
+	}
+	var perr *ParseError
+	if _, err := ParsePaste(b.String()); !errors.As(err, &perr) || !perr.TooMany {
+		t.Errorf("%d IDs: err = %v, want TooMany", MaxPaste+1, err)
+	}
+}

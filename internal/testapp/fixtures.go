@@ -5,9 +5,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"keybind/internal/jobs"
 	"keybind/internal/sandbox"
 	"keybind/internal/store"
 )
@@ -20,15 +22,7 @@ const Region = "cn-hangzhou"
 // key. nameB, when not empty, renames b (for hostile-name tests).
 func (a *App) ThreeInstances(tb testing.TB, nameB string) (idA, idB, idC string) {
 	tb.Helper()
-	var ids []string
-	for _, in := range a.Sandbox.Instances(Region) {
-		if in.OSType == "linux" && in.IoOptimized && in.LockReason == "" && len(ids) < 3 {
-			ids = append(ids, in.InstanceID)
-		}
-	}
-	if len(ids) != 3 {
-		tb.Fatalf("the sandbox has %d Linux instances in %s, want 3", len(ids), Region)
-	}
+	ids := a.LinuxInstances(tb, 3)
 	str := func(s string) *string { return &s }
 	updates := []sandbox.InstanceUpdate{
 		{Status: str(sandbox.StatusRunning), KeyPairName: str("ci-runner")},
@@ -44,6 +38,30 @@ func (a *App) ThreeInstances(tb testing.TB, nameB string) (idA, idB, idC string)
 		}
 	}
 	return ids[0], ids[1], ids[2]
+}
+
+// LinuxInstances returns the first n instances of Region that can take a
+// key pair (Linux, I/O optimized, not locked).
+func (a *App) LinuxInstances(tb testing.TB, n int) []string {
+	tb.Helper()
+	var ids []string
+	for _, in := range a.Sandbox.Instances(Region) {
+		if in.OSType == "linux" && in.IoOptimized && in.LockReason == "" && len(ids) < n {
+			ids = append(ids, in.InstanceID)
+		}
+	}
+	if len(ids) != n {
+		tb.Fatalf("the sandbox has %d Linux instances in %s, want %d", len(ids), Region, n)
+	}
+	return ids
+}
+
+// SetInstance sets an instance of Region's status and key pair.
+func (a *App) SetInstance(tb testing.TB, id, status, key string) {
+	tb.Helper()
+	if _, err := a.Sandbox.UpdateInstance(Region, id, sandbox.InstanceUpdate{Status: &status, KeyPairName: &key}); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // FirstKey is the name of the first key pair the sandbox seeded in Region.
@@ -79,4 +97,53 @@ func Count(tb testing.TB, doc *goquery.Document, testid string) int {
 		tb.Fatalf("[data-testid=%s] = %q, want a number", testid, s)
 	}
 	return n
+}
+
+// BoundJob creates a bind job of FirstKey over the first n instances of
+// Region, as helen, with the key call failing (not retryable) on the first
+// `failed` instances that can take a key, and runs the engine until the job
+// is no longer in motion. It returns the job and the failed instances.
+func (a *App) BoundJob(tb testing.TB, n, failed int) (int64, []string) {
+	tb.Helper()
+	ctx := context.Background()
+	key := a.FirstKey(tb)
+	var ids, fail []string
+	for _, in := range a.Sandbox.Instances(Region) {
+		if len(ids) == n {
+			break
+		}
+		ids = append(ids, in.InstanceID)
+		if len(fail) < failed && in.OSType == "linux" && in.IoOptimized && in.LockReason == "" && in.KeyPairName != key {
+			fail = append(fail, in.InstanceID)
+		}
+	}
+	found, _, err := a.Gateway.InstancesByID(ctx, Region, ids)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(fail) > 0 {
+		a.Sandbox.AddFault(sandbox.Fault{Action: "AttachKeyPair", Kind: sandbox.FaultFailInstances, InstanceIDs: fail, Code: "InvalidInstance.NotSupported"})
+		defer a.Sandbox.ClearFaults()
+	}
+	plan := jobs.PlanBind(Region, key, ids, found)
+	id, _, err := a.Engine.Create(ctx, jobs.CreateRequest{IdempotencyKey: "bound-job-" + strconv.Itoa(n) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36),
+		Actor: jobs.Actor{UserID: a.Helpdesk.ID, Username: a.Helpdesk.Name, Role: string(a.Helpdesk.Role), Via: "test"}, Plan: plan})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for range 100 {
+		if err := a.Engine.Step(ctx); err != nil {
+			tb.Fatal(err)
+		}
+		j, err := a.Engine.Job(ctx, id)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if !j.InMotion() {
+			return id, fail
+		}
+		a.Clock.Advance(2 * time.Second)
+	}
+	tb.Fatalf("job %d still in motion after 100 rounds", id)
+	return id, fail
 }

@@ -8,11 +8,18 @@ package text
 import "fmt"
 
 // Plural is n with the noun that fits it: "1 instance", "3 instances".
+// one and many may carry more words: "instance was", "instances were".
 func Plural(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, Noun(n, one, many))
+}
+
+// Noun is the words that fit n, without the number, for a sentence that
+// says the number elsewhere or not at all: Noun(n, "it", "them").
+func Noun(n int, one, many string) string {
 	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
+		return one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return many
 }
 
 // FirstFew keeps the first n entries of list and says how many more there

@@ -1,0 +1,81 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+)
+
+// TestFindJobsFilters: the job list's filters by state, person, region,
+// instance and search select the jobs whose items and fields say so.
+func TestFindJobsFilters(t *testing.T) {
+	e, matrix, _ := matrixEngine(t) // alice's; has everything: failures, decisions, waiting, in progress
+	ctx := context.Background()
+	// done: bob's job in ap-south-1 whose one item is in effect; waiting: bob's job with a reboot nobody asked for.
+	add := func(by Actor, region, reason, instance string, key KeyState, restart RestartState, finished bool) int64 {
+		t.Helper()
+		var id int64
+		err := e.st.WithTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			id, _, err = insertJob(ctx, tx, Job{Kind: KindBind, Region: region, KeyPair: "ops", IdempotencyKey: fmt.Sprint("k-", instance),
+				CreatedBy: by, CreatedAt: gridNow, Reason: reason, Policy: RestartPolicy{WaveSize: 1}})
+			if err != nil {
+				return err
+			}
+			if err := insertItems(ctx, tx, []Item{{JobID: id, InstanceID: instance, Key: key, Restart: restart, UpdatedAt: gridNow}}); err != nil {
+				return err
+			}
+			if finished {
+				return setFinished(ctx, tx, id, gridNow, gridNow)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	bob := Actor{UserID: 2, Username: "bob"}
+	done := add(bob, "ap-south-1", "CHG-77 new laptop", "i-done", KeyDone, RestartKeyInEffect, true)
+	waiting := add(bob, "cn-hangzhou", "", "i-wait", KeyDone, RestartNeedsReboot, true)
+	if err := e.st.WithTx(ctx, func(tx *sql.Tx) error { return setFinished(ctx, tx, matrix, gridNow, gridNow) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		f    JobFilter
+		want []int64
+	}{
+		{"all", JobFilter{}, []int64{waiting, done, matrix}},
+		{"unfinished", JobFilter{State: JobsUnfinished}, []int64{waiting, matrix}},
+		{"in progress", JobFilter{State: JobsInProgress}, nil},
+		{"decision", JobFilter{State: JobsDecision}, []int64{matrix}},
+		{"waiting", JobFilter{State: JobsWaiting}, []int64{waiting, matrix}},
+		{"failed", JobFilter{State: JobsFailed}, []int64{matrix}},
+		{"done", JobFilter{State: JobsDone}, []int64{done}},
+		{"by bob", JobFilter{CreatedBy: "bob"}, []int64{waiting, done}},
+		{"not alice's", JobFilter{NotByUserID: 1, State: JobsUnfinished}, []int64{waiting}},
+		{"region", JobFilter{Region: "ap-south-1"}, []int64{done}},
+		{"instance", JobFilter{InstanceID: "i-m0003"}, []int64{matrix}},
+		{"reason, any case", JobFilter{Search: "chg-77"}, []int64{done}},
+		{"job number", JobFilter{Search: fmt.Sprint("#", waiting)}, []int64{waiting}},
+		{"wildcards literally", JobFilter{Search: "%"}, nil},
+	} {
+		list, total, err := e.FindJobs(ctx, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, j := range list {
+			got = append(got, j.ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) || total != len(tc.want) {
+			t.Errorf("%s: jobs %v (total %d), want %v", tc.name, got, total, tc.want)
+		}
+	}
+	reasons, err := e.Reasons(ctx, []int64{done, waiting})
+	if err != nil || len(reasons) != 1 || reasons[done] != "CHG-77 new laptop" {
+		t.Errorf("Reasons = %v, %v", reasons, err)
+	}
+}
