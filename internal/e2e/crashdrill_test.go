@@ -75,16 +75,25 @@ func TestCrashDrill(t *testing.T) {
 	if took < 100 {
 		t.Fatalf("the job took %d instances; the drill wants more", took)
 	}
+	// After each restart the job is there, whole: nothing recorded was lost.
+	whole := func(b string) {
+		t.Helper()
+		if c := counts(b); int(c["total"].(float64))-int(c["excluded"].(float64)) != took {
+			t.Fatalf("after a restart the job has %v, want %d instances taken", c, took)
+		}
+	}
 
 	waitFor(t, "the first AttachKeyPair", func() bool { return calls(t, sandboxURL)["AttachKeyPair"] >= 1 })
 	kill("while binding")
 	base = serve()
+	whole(base)
 	waitFor(t, "the first restarts", func() bool {
 		n := calls(t, sandboxURL)
 		return n["RebootInstances"]+n["StartInstances"] >= 1
 	})
 	kill("while the first restarts are out")
 	base = serve()
+	whole(base)
 	time.Sleep(1500 * time.Millisecond) // a point in the windows; what is asserted does not depend on it
 	kill("while the windows are worked")
 	base = serve()
