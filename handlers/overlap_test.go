@@ -61,7 +61,7 @@ func TestOverlappingSelectionIsRefusedOnTheReview(t *testing.T) {
 	}
 
 	stepUntil(t, app, func() bool {
-		return alice.Get(job+"/grid").Doc.Find(`[data-testid="job-grid"]`).AttrOr("data-in-motion", "") == "false"
+		return alice.Get(job+"/grid").Doc.Find(`[data-testid="grid-poll"]`).AttrOr("data-in-motion", "") == "false"
 	})
 	sel(helen)
 	r = helen.Get(review)

@@ -18,7 +18,7 @@ import (
 // (KEYBIND_REQUIRE_BROWSER=1), where a missing browser is a failure.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	return browserFor(t, 3*time.Minute)
+	return browserFor(t, 5*time.Minute) // a guard against a hung browser, not a measure: the machine may be busy
 }
 
 // browserFor is browser for a test that may take longer.

@@ -25,7 +25,6 @@ func TestCrashDrill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs keybind processes")
 	}
-	t.Parallel() // a minute and a half, mostly waiting for the restart grace
 	sb := start(t, nil, "sandbox", "--addr", "127.0.0.1:0", "--instances", "200", "--seed", "11", "--transition", "2s")
 	sandboxURL := sb.waitLine(t, sandboxURLLine)
 	const pw = "Quartz-Meadow-Orbit-58"
