@@ -73,7 +73,7 @@ func (h *Account) ChangePassword(c echo.Context) error {
 		return apperr.Conflict("You sign in through single sign-on; keybind keeps no password for you.")
 	case errors.As(err, &te):
 		c.Response().Header().Set("Retry-After", retryAfter(te.RetryAfter))
-		return h.render(c, http.StatusTooManyRequests, map[string]string{"current": fmt.Sprintf("Too many wrong passwords. Try again in %s.", humanWait(te.RetryAfter))})
+		return h.render(c, http.StatusTooManyRequests, map[string]string{"current": fmt.Sprintf("Too many wrong passwords. Try again in %s.", humanWait(c, te.RetryAfter))})
 	case err != nil:
 		return err
 	}

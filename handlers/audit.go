@@ -125,6 +125,7 @@ var auditHeader = []string{"time_utc", "user", "role", "via", "client_ip", "acti
 
 // ExportCSV writes every entry the filter selects as CSV.
 func (h *Audit) ExportCSV(c echo.Context) error {
+	utcTimes(c)
 	_, sf, errs := parseAuditFilter(c)
 	if len(errs) > 0 {
 		return apperr.Invalid("Check the filter.", errs)
@@ -158,6 +159,7 @@ func (h *Audit) ExportCSV(c echo.Context) error {
 
 // ExportJSON writes every entry the filter selects as a JSON array.
 func (h *Audit) ExportJSON(c echo.Context) error {
+	utcTimes(c)
 	_, sf, errs := parseAuditFilter(c)
 	if len(errs) > 0 {
 		return apperr.Invalid("Check the filter.", errs)

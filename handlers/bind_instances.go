@@ -203,7 +203,7 @@ func (h *BindInstances) list(c echo.Context, lr listRequest) (views.InstanceList
 		return l, nil
 	}
 	l.Pager.Total = res.Total
-	l.Listed = ago(res.FetchedAt, h.clock.Now())
+	l.Listed = ago(c, res.FetchedAt, h.clock.Now())
 	q := lr.query()
 	q.Set("page", strconv.Itoa(lr.page))
 	q.Set("refresh", "1")

@@ -42,7 +42,7 @@ func (h *BindKeys) Show(c echo.Context) error {
 		Query: s.query, Error: s.err}
 	for _, k := range s.res.Items {
 		p.Keys = append(p.Keys, views.KeyRow{
-			Name: k.Name, Fingerprint: k.Fingerprint, Created: formatTime(k.CreatedAt), InUse: -1,
+			Name: k.Name, Fingerprint: k.Fingerprint, Created: formatTime(c, k.CreatedAt), InUse: -1,
 			UseURL: bindURL(s.region.ID, k.Name),
 		})
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers/request"
-	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/jobs"
 	"keybind/views"
@@ -36,15 +35,15 @@ const dashboardJobs = 10
 
 // Show renders the dashboard.
 func (h *Dashboard) Show(c echo.Context) error {
-	d := views.DashboardPage{Page: page(c, "Dashboard", "dashboard")}
+	d := views.DashboardPage{Page: page(c, request.T(c, "dashboard.title"), "dashboard")}
 	ctx := c.Request().Context()
 	if u := request.Get(c).User; u.Role.Can(auth.PermViewJobs) {
 		d.ShowJobs = true
 		var err error
-		if d.Mine, d.MineTotal, err = h.unfinished(ctx, jobs.JobFilter{CreatedBy: u.Name}); err != nil {
+		if d.Mine, d.MineTotal, err = h.unfinished(c, jobs.JobFilter{CreatedBy: u.Name}); err != nil {
 			return err
 		}
-		if d.Team, d.TeamTotal, err = h.unfinished(ctx, jobs.JobFilter{NotByUserID: u.ID}); err != nil {
+		if d.Team, d.TeamTotal, err = h.unfinished(c, jobs.JobFilter{NotByUserID: u.ID}); err != nil {
 			return err
 		}
 		d.MineURL = "/jobs?" + jobsQuery(jobs.JobFilter{State: jobs.JobsUnfinished, CreatedBy: u.Name}).Encode()
@@ -53,7 +52,7 @@ func (h *Dashboard) Show(c echo.Context) error {
 	regions, err := h.cloud.Regions(ctx)
 	if err != nil {
 		request.Get(c).Logger.Warn("list regions", "err", err)
-		d.Error = apperr.CloudMessage(err)
+		d.Error = cloudMessage(c, err)
 	}
 	for _, r := range regions {
 		d.Regions = append(d.Regions, views.Region{ID: r.ID, Name: r.Name, Available: r.Available})
@@ -62,15 +61,15 @@ func (h *Dashboard) Show(c echo.Context) error {
 }
 
 // unfinished lists the newest unfinished jobs the filter selects.
-func (h *Dashboard) unfinished(ctx context.Context, f jobs.JobFilter) ([]views.JobListRow, int, error) {
+func (h *Dashboard) unfinished(c echo.Context, f jobs.JobFilter) ([]views.JobListRow, int, error) {
 	f.State, f.PageSize = jobs.JobsUnfinished, dashboardJobs
-	list, total, err := h.jobs.FindJobs(ctx, f)
+	list, total, err := h.jobs.FindJobs(c.Request().Context(), f)
 	if err != nil {
 		return nil, 0, err
 	}
 	rows := make([]views.JobListRow, len(list))
 	for i, j := range list {
-		rows[i] = jobListRow(j)
+		rows[i] = jobListRow(c, j)
 	}
 	return rows, total, nil
 }

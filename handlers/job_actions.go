@@ -174,9 +174,9 @@ func (h *JobActions) Cancel(c echo.Context) error {
 			return err
 		}
 		if htmx.Is(c) {
-			return render(c, http.StatusOK, views.JobCancelDialog(jobSummary(j), request.Get(c).CSRFToken))
+			return render(c, http.StatusOK, views.JobCancelDialog(jobSummary(c, j), request.Get(c).CSRFToken))
 		}
-		p := views.JobCancelConfirmPage{Page: page(c, "Cancel job "+strconv.FormatInt(j.ID, 10), "jobs"), Job: jobSummary(j)}
+		p := views.JobCancelConfirmPage{Page: page(c, "Cancel job "+strconv.FormatInt(j.ID, 10), "jobs"), Job: jobSummary(c, j)}
 		return render(c, http.StatusOK, views.JobCancelConfirm(p))
 	}
 	return h.control(c, h.engine.Cancel, "Cancelled the job: nothing new is sent; what was sent finishes.")

@@ -47,7 +47,7 @@ func (h *JobShow) all(c echo.Context) (views.JobGridData, error) {
 	if err != nil {
 		return views.JobGridData{}, err
 	}
-	g := views.JobGridData{Job: jobSummary(j)}
+	g := views.JobGridData{Job: jobSummary(c, j)}
 	for _, it := range items {
 		g.Rows = append(g.Rows, jobRow(it))
 	}
@@ -56,6 +56,7 @@ func (h *JobShow) all(c echo.Context) (views.JobGridData, error) {
 
 // ExportCSV writes the job's grid as CSV, row for row, every row.
 func (h *JobShow) ExportCSV(c echo.Context) error {
+	utcTimes(c)
 	g, err := h.all(c)
 	if err != nil {
 		return err
@@ -76,6 +77,7 @@ func (h *JobShow) ExportCSV(c echo.Context) error {
 
 // ExportJSON writes the job's grid as JSON: the summary and every row.
 func (h *JobShow) ExportJSON(c echo.Context) error {
+	utcTimes(c)
 	g, err := h.all(c)
 	if err != nil {
 		return err
@@ -119,6 +121,7 @@ var jobsHeader = []string{"id", "title", "created_utc", "created_by", "region", 
 
 // ExportCSV writes every job of the history as CSV, newest first.
 func (h *JobsList) ExportCSV(c echo.Context) error {
+	utcTimes(c)
 	all, err := h.all(c)
 	if err != nil {
 		return err
@@ -141,6 +144,7 @@ func (h *JobsList) ExportCSV(c echo.Context) error {
 
 // ExportJSON writes every job of the history as JSON, newest first.
 func (h *JobsList) ExportJSON(c echo.Context) error {
+	utcTimes(c)
 	all, err := h.all(c)
 	if err != nil {
 		return err
@@ -166,7 +170,7 @@ func (h *JobsList) all(c echo.Context) ([]views.JobSummary, error) {
 			return nil, err
 		}
 		for _, j := range list {
-			out = append(out, jobSummary(j))
+			out = append(out, jobSummary(c, j))
 		}
 		if len(list) == 0 || len(out) >= total {
 			return out, nil

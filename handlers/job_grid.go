@@ -79,11 +79,11 @@ func pageSig(p jobs.GridPage) string {
 }
 
 // jobGrid maps a grid page to the grid's view model.
-func jobGrid(p jobs.GridPage) views.JobGridData {
+func jobGrid(c echo.Context, p jobs.GridPage) views.JobGridData {
 	j, q := p.Job, p.Query
 	base := jobURL(j.ID)
 	vals := gridValues(q)
-	g := views.JobGridData{Job: jobSummary(j), InMotion: j.InMotion(), Group: string(q.Group), Search: q.Search,
+	g := views.JobGridData{Job: jobSummary(c, j), InMotion: j.InMotion(), Group: string(q.Group), Search: q.Search,
 		Matching: p.Matching, Rev: j.Rev, Announce: announce(j, p.Groups),
 		Pager: components.PagerProps{Page: q.Page, PageSize: q.PageSize, Total: p.Matching, BaseURL: base, Query: vals, Label: "instances"}}
 	g.Job.HeldUp = p.HeldUp.Words()

@@ -97,7 +97,7 @@ func (h *JobShow) Changes(c echo.Context) error {
 			return err
 		}
 	}
-	ch.Grid = jobGrid(p)
+	ch.Grid = jobGrid(c, p)
 	for i, it := range p.Items {
 		if !ch.PageChanged && it.Rev > since {
 			ch.Changed = append(ch.Changed, ch.Grid.Rows[i])
@@ -116,7 +116,7 @@ func (h *JobShow) read(c echo.Context) (views.JobGridData, jobs.GridPage, error)
 	if err != nil {
 		return views.JobGridData{}, p, err
 	}
-	return jobGrid(p), p, nil
+	return jobGrid(c, p), p, nil
 }
 
 // jobRow maps one item to its grid row, in the domain's words.
@@ -133,12 +133,12 @@ func jobRow(it jobs.Item) views.JobRow {
 }
 
 // jobSummary maps the job's header and counts.
-func jobSummary(j jobs.Job) views.JobSummary {
+func jobSummary(ec echo.Context, j jobs.Job) views.JobSummary {
 	c := j.Counts
 	s := views.JobSummary{
 		RollbackOf: j.ParentID, CanRollback: !j.InMotion() && c.Bound > 0,
 		ID: j.ID, Kind: string(j.Kind), Region: j.Region, Key: j.KeyPair, CreatedBy: j.CreatedBy.Username,
-		Created: formatTime(j.CreatedAt), Reason: j.Reason, State: j.StateWords(), StateTone: stateTone(j.State),
+		Created: formatTime(ec, j.CreatedAt), Reason: j.Reason, State: j.StateWords(), StateTone: stateTone(j.State),
 		Title: j.Title(), After: j.AfterWords(),
 		CanPause:  j.FinishedAt.IsZero() && j.Paused.At.IsZero() && j.CancelledAt.IsZero(),
 		CanResume: !j.Paused.At.IsZero() && j.CancelledAt.IsZero(),

@@ -77,14 +77,14 @@ func (h *JobsList) Show(c echo.Context) error {
 	}
 	p.Pager.Total, p.Filtered = total, len(q) > 0
 	for _, j := range list {
-		p.Jobs = append(p.Jobs, jobListRow(j))
+		p.Jobs = append(p.Jobs, jobListRow(c, j))
 	}
 	return render(c, http.StatusOK, views.Jobs(p))
 }
 
 // jobListRow maps a job to its line in the job list and on the dashboard.
-func jobListRow(j jobs.Job) views.JobListRow {
-	s := jobSummary(j)
+func jobListRow(c echo.Context, j jobs.Job) views.JobListRow {
+	s := jobSummary(c, j)
 	return views.JobListRow{ID: j.ID, Title: s.Title, CreatedBy: s.CreatedBy, Created: s.Created, Region: j.Region, Key: j.KeyPair,
 		Reason: j.Reason, Counts: s.Counts, State: s.State, StateTone: s.StateTone, Waits: waitsFor(j)}
 }

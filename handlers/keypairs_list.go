@@ -62,10 +62,10 @@ func (h *KeyPairsList) Show(c echo.Context) error {
 		p.UsageError = "keybind is counting the instances that use each key pair (shown as —). Reload the page in a moment."
 	}
 	if !usage.CountedAt.IsZero() {
-		p.UsageCounted = ago(usage.CountedAt, h.clock.Now())
+		p.UsageCounted = ago(c, usage.CountedAt, h.clock.Now())
 	}
 	for _, k := range res.Items {
-		row := views.KeyPairRow{Name: k.Name, MD5: k.Fingerprint, Created: formatTime(k.CreatedAt), InUse: -1,
+		row := views.KeyPairRow{Name: k.Name, MD5: k.Fingerprint, Created: formatTime(c, k.CreatedAt), InUse: -1,
 			URL: keyPairURL(region.ID, k.Name), BindURL: bindURL(region.ID, k.Name)}
 		if !usage.CountedAt.IsZero() {
 			row.InUse = usage.Counts[k.Name]

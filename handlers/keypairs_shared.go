@@ -26,7 +26,7 @@ type KeyPairReader interface {
 // keyPairDetail maps a key pair and its usage to the view model.
 func keyPairDetail(c echo.Context, d keypairs.Detail) views.KeyPairDetail {
 	kp, region := d.KeyPair, d.Region
-	v := views.KeyPairDetail{Region: region.ID, RegionName: region.Name, Name: kp.Name, Created: formatTime(kp.CreatedAt),
+	v := views.KeyPairDetail{Region: region.ID, RegionName: region.Name, Name: kp.Name, Created: formatTime(c, kp.CreatedAt),
 		MD5: kp.Fingerprint, PublicKey: kp.PublicKey, URL: keyPairURL(region.ID, kp.Name),
 		BindURL: bindURL(region.ID, kp.Name), ListURL: keyListURL(region.ID), InUse: d.InUse}
 	describeKey(&v, kp.PublicKey)

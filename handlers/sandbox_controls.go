@@ -59,7 +59,7 @@ func (h *SandboxControls) render(c echo.Context, status int, errs map[string]str
 	if err != nil {
 		return err
 	}
-	p := views.SandboxPage{Page: page(c, "Sandbox", "sandbox"), Now: formatTime(sb.Now()), Actions: sandbox.Actions(), Kinds: faultKinds, Errors: errs}
+	p := views.SandboxPage{Page: page(c, "Sandbox", "sandbox"), Now: formatTime(c, sb.Now()), Actions: sandbox.Actions(), Kinds: faultKinds, Errors: errs}
 	for _, f := range sb.Faults() {
 		action := f.Action
 		if action == "" {

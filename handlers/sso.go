@@ -65,7 +65,7 @@ func (h *SSO) Callback(c echo.Context) error {
 	if ok, wait := h.limiter.Allow(c.RealIP()); !ok {
 		c.Response().Header().Set("Retry-After", retryAfter(wait))
 		return h.page(c, http.StatusTooManyRequests, "sso_throttled", "Too many sign-ins",
-			fmt.Sprintf("Too many sign-in attempts from your address. Try again in %s.", humanWait(wait)))
+			fmt.Sprintf("Too many sign-in attempts from your address. Try again in %s.", humanWait(c, wait)))
 	}
 	st := request.Get(c)
 	flow := h.flows.Take(c.Request(), c.Response())

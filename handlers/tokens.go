@@ -51,24 +51,24 @@ func tokensPanel(c echo.Context, tm TokenManager, p views.TokensPanel) (templ.Co
 	p.CSRFToken, p.Max, p.MaxDays = request.Get(c).CSRFToken, auth.MaxTokensPerUser, maxTokenDays
 	p.Rows = make([]views.APITokenRow, 0, len(list))
 	for _, tok := range list {
-		p.Rows = append(p.Rows, views.APITokenRow{ID: tok.ID, Name: tok.Name, Hint: tok.Hint, Created: formatTime(tok.CreatedAt),
-			Expires: expiresText(tok.ExpiresAt), LastUsed: neverOr(tok.LastUsedAt), Expired: tok.Expired(now)})
+		p.Rows = append(p.Rows, views.APITokenRow{ID: tok.ID, Name: tok.Name, Hint: tok.Hint, Created: formatTime(c, tok.CreatedAt),
+			Expires: expiresText(c, tok.ExpiresAt), LastUsed: neverOr(c, tok.LastUsedAt), Expired: tok.Expired(now)})
 	}
 	return views.Tokens(p), nil
 }
 
-func expiresText(t time.Time) string {
+func expiresText(c echo.Context, t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return formatTime(t)
+	return formatTime(c, t)
 }
 
-func neverOr(t time.Time) string {
+func neverOr(c echo.Context, t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return formatTime(t)
+	return formatTime(c, t)
 }
 
 // Create makes a token and shows the account page with it, this once.
@@ -97,7 +97,7 @@ func (t *Tokens) Create(c echo.Context) error {
 	request.Get(c).Logger.Info("API token created", "token", tok.ID)
 	created := &views.CreatedToken{Name: tok.Name, Token: raw, Expires: "never expires"}
 	if !tok.ExpiresAt.IsZero() {
-		created.Expires = "expires " + formatTime(tok.ExpiresAt)
+		created.Expires = "expires " + formatTime(c, tok.ExpiresAt)
 	}
 	return t.show(c, http.StatusOK, views.TokensPanel{Created: created})
 }

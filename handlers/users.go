@@ -50,7 +50,7 @@ func (h *Users) render(c echo.Context, status int, form views.NewUserForm, errs 
 	me := request.Get(c).User
 	for _, u := range users {
 		p.Users = append(p.Users, views.UserRow{Name: u.Name, Role: string(u.Role), Disabled: u.Disabled,
-			Created: formatTime(u.CreatedAt), PasswordChanged: formatTime(u.PasswordChangedAt), Self: me != nil && me.ID == u.ID})
+			Created: formatTime(c, u.CreatedAt), PasswordChanged: formatTime(c, u.PasswordChangedAt), Self: me != nil && me.ID == u.ID})
 	}
 	return render(c, status, views.Users(p))
 }

@@ -10,8 +10,17 @@
     var msg = document.createElement("div");
     msg.className = "flash flash-error";
     msg.setAttribute("role", "alert");
-    msg.textContent = "keybind could not be reached. Check your connection and try again.";
+    msg.textContent = region.dataset.sendError || "keybind could not be reached. Check your connection and try again.";
     region.appendChild(msg);
+  });
+  // The sign-in form tells the server the browser's time zone, the
+  // default for times shown to a person who has not chosen one.
+  document.querySelectorAll("input[data-browser-tz]").forEach(function (input) {
+    try {
+      input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) {
+      input.value = "";
+    }
   });
   // Forms marked data-submit-once disable their submit buttons once sent, so
   // a double click cannot send them twice (creating a key pair twice would

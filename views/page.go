@@ -4,11 +4,24 @@
 package views
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 
 	"github.com/a-h/templ"
+
+	"keybind/internal/i18n"
 )
+
+// T is the message id in the language of the request being rendered, with
+// its placeholders as name, value pairs (i18n.Localizer.T).
+func T(ctx context.Context, id string, kv ...any) string { return i18n.T(ctx, id, kv...) }
+
+// N formats a number for the language being rendered: 1,234.
+func N(ctx context.Context, n int) string { return i18n.From(ctx).Number(n) }
+
+// RoleName is a role ("admin", "helpdesk") in the person's language.
+func RoleName(ctx context.Context, role string) string { return T(ctx, "role."+role) }
 
 // Page is what the layout needs on every page.
 type Page struct {
@@ -20,6 +33,7 @@ type Page struct {
 	SandboxControls bool
 	Flashes         []Flash
 	CSRFToken       string
+	Path            string // this page's address, where the language switch comes back to
 }
 
 // User is the signed-in user as the layout shows them.

@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	app.GET("/login", login.Show)
 	app.POST("/login", login.Submit, s.knownDevice)
 	app.POST("/logout", login.Logout)
+	app.POST("/language", handlers.NewLanguage(s.deps.Auth).Switch)
 	s.ssoRoutes(app)
 
 	// Everything else: a signed-in user, and the permission named per route.
@@ -128,7 +129,7 @@ func (s *Server) ssoRoutes(app *echo.Group) {
 
 // loginOptions are the ways in the sign-in page offers.
 func (s *Server) loginOptions() handlers.LoginOptions {
-	o := handlers.LoginOptions{PasswordLogin: s.deps.Auth.PasswordLoginOn()}
+	o := handlers.LoginOptions{PasswordLogin: s.deps.Auth.PasswordLoginOn(), Prefs: s.deps.Auth}
 	if s.deps.SSO != nil {
 		o.SSOName, o.EndSession = s.deps.SSO.ProviderName(), s.deps.SSO
 	}

@@ -19,6 +19,7 @@ import (
 	"keybind/internal/auth"
 	"keybind/internal/binding"
 	"keybind/internal/cloud"
+	"keybind/internal/i18n"
 	"keybind/internal/inventory"
 	"keybind/internal/jobs"
 	"keybind/internal/keypairs"
@@ -196,6 +197,7 @@ func (s *Server) baseState(next echo.HandlerFunc) echo.HandlerFunc {
 			Sandbox:  s.cfg.Sandbox,
 			Controls: s.deps.Sandbox != nil,
 			Logger:   s.log.With("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			Loc:      i18n.New(requestLang(c)),
 		})
 		return next(c)
 	}

@@ -1,0 +1,152 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"keybind/internal/testapp"
+)
+
+func htmlLang(r *testapp.Response) string {
+	v, _ := r.Doc.Find("html").Attr("lang")
+	return v
+}
+
+// The language follows Accept-Language until the person chooses one.
+func TestLanguageFromAcceptLanguage(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	for _, tt := range []struct{ accept, lang, heading string }{
+		{"", "en", "Sign in"},
+		{"zh-CN,zh;q=0.9,en;q=0.8", "zh-CN", "登录"},
+		{"fr-FR,fr;q=0.9", "en", "Sign in"},
+		{"zh-TW", "zh-CN", "登录"},
+	} {
+		c := app.Client(t)
+		c.Lang = tt.accept
+		r := c.Get("/login")
+		if got := htmlLang(r); got != tt.lang {
+			t.Errorf("Accept-Language %q: <html lang=%q>, want %q", tt.accept, got, tt.lang)
+		}
+		if got := strings.TrimSpace(r.Doc.Find("h1").Text()); got != tt.heading {
+			t.Errorf("Accept-Language %q: heading %q, want %q", tt.accept, got, tt.heading)
+		}
+	}
+}
+
+// The switch on the sign-in page sets the cookie; after sign-in the choice
+// is the person's, kept in another browser too, and the switch in the
+// header changes it back.
+func TestLanguageSwitchIsRemembered(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	c := app.Client(t)
+	page := c.Get("/login")
+	sw := page.Doc.Find(`[data-testid="lang-switch"] button[value="zh-CN"]`)
+	if sw.Length() != 1 || strings.TrimSpace(sw.Text()) != "简体中文" {
+		t.Fatalf("sign-in page: want a switch to 简体中文, got %d buttons", sw.Length())
+	}
+	r := c.PostForm("/language", url.Values{"lang": {"zh-CN"}, "back": {"/login"}})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
+		t.Fatalf("switch: %d to %q, want 303 to /login", r.StatusCode, r.Header.Get("Location"))
+	}
+	if got := htmlLang(c.Get("/login")); got != "zh-CN" {
+		t.Fatalf("after the switch: lang %q, want zh-CN", got)
+	}
+	if r := c.PostForm("/login", url.Values{"username": {"helen"}, "password": {testapp.HelpdeskPassword}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", r.StatusCode)
+	}
+	dash := c.Get("/")
+	if got := htmlLang(dash); got != "zh-CN" {
+		t.Errorf("dashboard after sign-in: lang %q, want zh-CN", got)
+	}
+	if got := strings.TrimSpace(dash.Doc.Find("h1").Text()); got != "概览" {
+		t.Errorf("dashboard heading %q, want 概览", got)
+	}
+
+	// Another browser, English by its header: the saved choice wins.
+	other := app.Client(t)
+	other.Lang = "en-US"
+	other.Get("/login")
+	other.PostForm("/login", url.Values{"username": {"helen"}, "password": {testapp.HelpdeskPassword}})
+	if got := htmlLang(other.Get("/")); got != "zh-CN" {
+		t.Errorf("second browser: lang %q, want the saved zh-CN", got)
+	}
+	// The header's switch, signed in, changes the saved choice.
+	back := other.Get("/jobs")
+	btn := back.Doc.Find(`[data-testid="lang-switch"] button[value="en"]`)
+	if btn.Length() != 1 {
+		t.Fatal("signed-in page: no switch to English in the header")
+	}
+	path, _ := back.Doc.Find(`[data-testid="lang-switch"] input[name="back"]`).Attr("value")
+	if path != "/jobs" {
+		t.Errorf("switch comes back to %q, want /jobs", path)
+	}
+	other.PostForm("/language", url.Values{"lang": {"en"}, "back": {path}})
+	if got := htmlLang(c.Get("/")); got != "en" {
+		t.Errorf("first browser after the change: lang %q, want en", got)
+	}
+	// Nothing but the offered languages, and no open redirect.
+	if r := other.PostForm("/language", url.Values{"lang": {"fr"}}); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("lang=fr: status %d, want 400", r.StatusCode)
+	}
+	if r := other.PostForm("/language", url.Values{"lang": {"en"}, "back": {"//evil.example/"}}); r.Header.Get("Location") != "/" {
+		t.Errorf("back=//evil.example/: Location %q, want /", r.Header.Get("Location"))
+	}
+}
+
+// The browser's time zone, sent with the sign-in form, becomes the
+// person's; pages show times in it, exports stay in UTC.
+func TestTimeZoneFromBrowserAtFirstSignIn(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	c := app.Client(t)
+	c.Get("/login")
+	c.PostForm("/login", url.Values{"username": {"helen"}, "password": {testapp.HelpdeskPassword}, "tz": {"Asia/Shanghai"}})
+	prefs, err := app.Auth.Prefs(t.Context(), &app.Helpdesk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prefs["time_zone"] != "Asia/Shanghai" {
+		t.Fatalf("saved time zone %q, want Asia/Shanghai", prefs["time_zone"])
+	}
+	page := c.Get("/keypairs?region=cn-hangzhou")
+	if !regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d CST`).MatchString(page.Doc.Find("main").Text()) {
+		t.Errorf("key pairs page shows no time in CST: %.400s", page.Doc.Find("main table").Text())
+	}
+	// A later sign-in does not overwrite the saved zone.
+	c2 := app.Client(t)
+	c2.Get("/login")
+	c2.PostForm("/login", url.Values{"username": {"helen"}, "password": {testapp.HelpdeskPassword}, "tz": {"Europe/Paris"}})
+	prefs, _ = app.Auth.Prefs(t.Context(), &app.Helpdesk)
+	if prefs["time_zone"] != "Asia/Shanghai" {
+		t.Errorf("second sign-in changed the zone to %q", prefs["time_zone"])
+	}
+}
+
+// The JSON API keeps its codes and answers its message in the language of
+// Accept-Language.
+func TestAPIMessageFollowsAcceptLanguage(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	for _, tt := range []struct{ accept, message string }{
+		{"en", "Send a personal API token"},
+		{"zh-CN", "请在 Authorization 请求头中发送个人 API 令牌"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, app.URL+"/api/v1/jobs", nil)
+		req.Header.Set("Accept-Language", tt.accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Code, Message string }
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body.Code != "unauthorized" || !strings.HasPrefix(body.Message, tt.message) {
+			t.Errorf("%s: code %q message %q, want unauthorized and %q…", tt.accept, body.Code, body.Message, tt.message)
+		}
+	}
+}
