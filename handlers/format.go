@@ -7,6 +7,7 @@ import (
 
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
+	"keybind/internal/jobs"
 )
 
 // formatTime shows a time in the person's time zone (UTC unless they chose
@@ -39,4 +40,33 @@ func utcTimes(c echo.Context) {
 // person's language.
 func cloudMessage(c echo.Context, err error) string {
 	return request.Loc(c).English(apperr.CloudMessage(err))
+}
+
+// excludeLabel says why an instance is left out, in the person's language.
+func excludeLabel(c echo.Context, r jobs.ExcludeReason) string {
+	if r == jobs.ExcludedNone {
+		return ""
+	}
+	return request.T(c, "exclude."+string(r))
+}
+
+// sentences joins whole sentences, skipping empty ones, with the space the
+// language puts between them (none in Chinese).
+func sentences(c echo.Context, list []string) string {
+	var out []string
+	for _, s := range list {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return request.Loc(c).Sentences(out)
+}
+
+// firstFew keeps the first n entries of list and says how many more
+// there are, in the person's language.
+func firstFew(c echo.Context, list []string, n int) []string {
+	if len(list) <= n {
+		return list
+	}
+	return append(list[:n:n], request.T(c, "list.more", "Count", len(list)-n))
 }

@@ -240,6 +240,15 @@ func Has(id string) bool {
 	return ok
 }
 
+// Sentences joins whole sentences as the language writes them: with a
+// space in English, with nothing in Chinese (its full stop is wide).
+func (l *Localizer) Sentences(list []string) string {
+	if l.code == Chinese {
+		return strings.Join(list, "")
+	}
+	return strings.Join(list, " ")
+}
+
 // Number formats n for the language: 1,234.
 func (l *Localizer) Number(n int) string { return l.printer.Sprintf("%d", n) }
 

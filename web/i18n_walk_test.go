@@ -1,0 +1,164 @@
+package web_test
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"keybind/internal/testapp"
+)
+
+// allowedLatin are the words a Chinese page may show in Latin letters:
+// names of products, protocols and formats, and units. Anything read from
+// the cloud or typed by people (instance names, key pair names, user names,
+// IDs) is marked translate="no" or is in <code>, and is skipped.
+var allowedLatin = map[string]bool{
+	"keybind": true, "ECS": true, "SSH": true, "RSA": true, "HTTP": true, "ID": true, "IDs": true, "API": true,
+	"CSV": true, "JSON": true, "UTC": true, "CST": true, "IP": true, "IPv": true, "Linux": true, "Windows": true,
+	"Alibaba": true, "Cloud": true, "OpenSSH": true, "MD": true, "SHA": true, "PEM": true, "kb": true,
+	"Bearer": true, "Authorization": true, "ed": true, "key": true, "value": true, "htmx": true, "RAM": true,
+	"STS": true, "MB": true, "KiB": true, "SSO": true, "OpenID": true, "Connect": true, "Enter": true, "Esc": true,
+	"tag": true, "OS": true, "VPC": true, "vCPU": true,
+}
+
+var latinWord = regexp.MustCompile(`[A-Za-z][A-Za-z]+`)
+
+// untranslated returns the Latin-letter words of a page that are not
+// allowed, with a little context, skipping what is data (code, elements
+// marked translate="no", elements in another language such as the language
+// switch's buttons).
+func untranslated(doc *goquery.Document) []string {
+	doc.Find(`script, style, code, pre, kbd, samp, [translate="no"], body [lang], title`).Remove()
+	var out []string
+	check := func(where, s string) {
+		for _, w := range latinWord.FindAllString(s, -1) {
+			if !allowedLatin[w] {
+				out = append(out, fmt.Sprintf("%s %q in %q", where, w, snippet(s, w)))
+			}
+		}
+	}
+	doc.Find("body *").Each(func(_ int, el *goquery.Selection) {
+		for _, n := range el.Nodes {
+			for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+				if ch.Type == 1 { // text node
+					check("text", ch.Data)
+				}
+			}
+		}
+		for _, attr := range []string{"placeholder", "title", "aria-label", "alt", "data-send-error"} {
+			if v, ok := el.Attr(attr); ok {
+				check(attr, v)
+			}
+		}
+		if el.Is(`input[type="submit"], input[type="button"]`) {
+			v, _ := el.Attr("value")
+			check("value", v)
+		}
+	})
+	return out
+}
+
+func snippet(s, w string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	i := strings.Index(s, w)
+	return s[max(0, i-30):min(len(s), i+len(w)+30)]
+}
+
+// Every page, walked in Simplified Chinese, shows no untranslated English:
+// the route table is walked, so a new page without an address here fails.
+func TestEveryPageInChinese(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 30})
+	jobID, failed := app.BoundJob(t, 12, 2)
+	key := app.FirstKey(t)
+	region := testapp.Region
+	ids := app.LinuxInstances(t, 3)
+
+	admin := app.SignIn(t, "admin", testapp.AdminPassword)
+	admin.Lang = "zh-CN"
+	admin.Get("/")
+	rk := url.Values{"region": {region}, "key": {key}}.Encode()
+	admin.PostHTMX("/bind/selection/paste", url.Values{"region": {region}, "key": {key}, "ids": {strings.Join(ids, "\n")}})
+
+	job := fmt.Sprint(jobID)
+	pages := map[string][]string{
+		"/":                     {"/"},
+		"/account":              {"/account"},
+		"/bind":                 {"/bind"},
+		"/bind/key":             {"/bind/key?region=" + region},
+		"/bind/instances":       {"/bind/instances?" + rk, "/bind/instances?" + rk + "&status=Stopped"},
+		"/bind/review":          {"/bind/review?" + rk},
+		"/unbind/review":        {"/unbind/review?" + rk},
+		"/jobs":                 {"/jobs", "/jobs?state=unfinished"},
+		"/jobs/:id":             {"/jobs/" + job, "/jobs/" + job + "?group=failed", "/jobs/" + job + "?q=" + failed[0]},
+		"/jobs/:id/grid":        {"/jobs/" + job + "/grid"},
+		"/jobs/:id/changes":     {"/jobs/" + job + "/changes?rev=0"},
+		"/jobs/:id/rollback":    {"/jobs/" + job + "/rollback"},
+		"/keypairs":             {"/keypairs?region=" + region},
+		"/keypairs/key":         {"/keypairs/key?" + url.Values{"region": {region}, "name": {key}}.Encode()},
+		"/keypairs/import":      {"/keypairs/import?region=" + region},
+		"/keypairs/create":      {"/keypairs/create?region=" + region},
+		"/users":                {"/users"},
+		"/audit":                {"/audit"},
+		"/sandbox":              {"/sandbox"},
+		"/login":                {},
+		"/healthz":              {},
+		"/readyz":               {},
+		"/favicon.ico":          {},
+		"/static/*":             {},
+		"/jobs/export.csv":      {},
+		"/jobs/export.json":     {},
+		"/jobs/:id/export.csv":  {},
+		"/jobs/:id/export.json": {},
+		"/audit/export.csv":     {},
+		"/audit/export.json":    {},
+	}
+	var missing []string
+	for _, r := range app.Web.Routes() {
+		if r.Method != "GET" || strings.HasPrefix(r.Path, "/api/") {
+			continue
+		}
+		if _, ok := pages[r.Path]; !ok {
+			missing = append(missing, r.Path)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("pages with no address to walk: %v", missing)
+	}
+	var paths []string
+	for _, list := range pages {
+		paths = append(paths, list...)
+	}
+	sort.Strings(paths)
+	anon := app.Client(t)
+	anon.Lang = "zh-CN"
+	walk := []struct {
+		c    *testapp.Client
+		path string
+	}{{anon, "/login"}, {anon, "/login?changed=1"}, {admin, "/no/such/page"}, {admin, "/jobs/999999"}}
+	for _, p := range paths {
+		walk = append(walk, struct {
+			c    *testapp.Client
+			path string
+		}{admin, p})
+	}
+	for _, w := range walk {
+		r := w.c.Get(w.path)
+		if r.Doc == nil {
+			t.Errorf("%s: %d, not HTML", w.path, r.StatusCode)
+			continue
+		}
+		if lang, _ := r.Doc.Find("html").Attr("lang"); r.Doc.Find("html").Length() > 0 && strings.Contains(r.Body, "<html") && lang != "zh-CN" {
+			t.Errorf("%s: <html lang=%q>, want zh-CN", w.path, lang)
+		}
+		if bad := untranslated(r.Doc); len(bad) > 0 {
+			bad = slices.Compact(bad)
+			t.Errorf("%s (%d): %d untranslated words:\n  %s", w.path, r.StatusCode, len(bad), strings.Join(bad[:min(len(bad), 40)], "\n  "))
+		}
+	}
+}
