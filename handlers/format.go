@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -70,3 +71,5 @@ func firstFew(c echo.Context, list []string, n int) []string {
 	}
 	return append(list[:n:n], request.T(c, "list.more", "Count", len(list)-n))
 }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

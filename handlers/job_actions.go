@@ -13,6 +13,7 @@ import (
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
+	"keybind/internal/i18n"
 	"keybind/internal/jobs"
 	"keybind/internal/text"
 	"keybind/views"
@@ -229,7 +230,7 @@ func (h *JobActions) confirm(c echo.Context, j jobs.Job, op jobs.RestartOp, acti
 	if htmx.Is(c) {
 		return render(c, http.StatusOK, views.RestartDialog(p))
 	}
-	return render(c, http.StatusOK, views.RestartConfirmPage(page(c, p.Heading(), "jobs"), p))
+	return render(c, http.StatusOK, views.RestartConfirmPage(page(c, p.Heading(i18n.With(c.Request().Context(), request.Loc(c))), "jobs"), p))
 }
 
 // nothingToDo words the engine's "nothing to do" for this action.
