@@ -49,7 +49,7 @@ func (h *JobShow) all(c echo.Context) (views.JobGridData, error) {
 	}
 	g := views.JobGridData{Job: jobSummary(c, j)}
 	for _, it := range items {
-		g.Rows = append(g.Rows, jobRow(it))
+		g.Rows = append(g.Rows, jobRow(c, it))
 	}
 	return g, nil
 }

@@ -120,11 +120,12 @@ func (h *JobShow) read(c echo.Context) (views.JobGridData, jobs.GridPage, error)
 }
 
 // jobRow maps one item to its grid row, in the domain's words.
-func jobRow(it jobs.Item) views.JobRow {
+func jobRow(c echo.Context, it jobs.Item) views.JobRow {
 	v := it.View()
+	result, detail := itemResult(c, it)
 	row := views.JobRow{ID: it.InstanceID, Name: it.Name, PrevKey: it.PreviousKey, TargetKey: it.ExpectKey,
-		Result: v.Result, ResultTone: resultTone(it.Key), ResultDetail: v.ResultDetail, Waiting: it.RetryWords(),
-		Restart: it.RestartWords(), RestartTone: restartTone(it.Restart),
+		Result: result, ResultTone: resultTone(it.Key), ResultDetail: detail, Waiting: retryWords(c, it),
+		Restart: restartLabel(c, it), RestartTone: restartTone(it.Restart),
 		CanReboot: v.CanReboot, CanStart: v.CanStart, NeedsDecision: v.NeedsDecision, Unchanged: it.Key == jobs.KeyExcluded}
 	if row.Name == "" {
 		row.Name = it.InstanceID
@@ -138,8 +139,8 @@ func jobSummary(ec echo.Context, j jobs.Job) views.JobSummary {
 	s := views.JobSummary{
 		RollbackOf: j.ParentID, CanRollback: !j.InMotion() && c.Bound > 0,
 		ID: j.ID, Kind: string(j.Kind), Region: j.Region, Key: j.KeyPair, CreatedBy: j.CreatedBy.Username,
-		Created: formatTime(ec, j.CreatedAt), Reason: j.Reason, State: j.StateWords(), StateTone: stateTone(j.State),
-		Title: j.Title(), After: j.AfterWords(),
+		Created: formatTime(ec, j.CreatedAt), Reason: j.Reason, State: jobStateWords(ec, j), StateTone: stateTone(j.State),
+		Title: jobTitle(ec, j), After: jobAfterWords(ec, j),
 		CanPause:  j.FinishedAt.IsZero() && j.Paused.At.IsZero() && j.CancelledAt.IsZero(),
 		CanResume: !j.Paused.At.IsZero() && j.CancelledAt.IsZero(),
 		CanCancel: j.FinishedAt.IsZero() && j.CancelledAt.IsZero(),

@@ -1,12 +1,12 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
 	"github.com/a-h/templ"
 
-	"keybind/internal/text"
 	"keybind/views/components"
 )
 
@@ -170,11 +170,11 @@ func cardTestID(group string) string {
 
 // readyWords is what a bulk button acts on: "all 174 bound Running
 // instances", "1 bound Running instance".
-func readyWords(n int, one, many string) string {
+func readyWords(ctx context.Context, id string, n int) string {
 	if n > 1 {
-		return "all " + text.Plural(n, one, many)
+		return T(ctx, id+"_every", "Count", n)
 	}
-	return text.Plural(n, one, many)
+	return T(ctx, id, "Count", n)
 }
 
 func currentIf(on bool) string {
