@@ -139,7 +139,7 @@ func (h *Audit) ExportCSV(c echo.Context) error {
 		if !started {
 			started = true
 			w.WriteHeader(http.StatusOK)
-			if err := out.Row(auditHeader...); err != nil {
+			if err := out.Row(csvHeader(c, auditHeader)...); err != nil {
 				return err
 			}
 		}
@@ -150,7 +150,7 @@ func (h *Audit) ExportCSV(c echo.Context) error {
 		return err
 	}
 	if !started {
-		if err := out.Row(auditHeader...); err != nil {
+		if err := out.Row(csvHeader(c, auditHeader)...); err != nil {
 			return err
 		}
 	}
@@ -159,7 +159,7 @@ func (h *Audit) ExportCSV(c echo.Context) error {
 
 // ExportJSON writes every entry the filter selects as a JSON array.
 func (h *Audit) ExportJSON(c echo.Context) error {
-	utcTimes(c)
+	stableWords(c)
 	_, sf, errs := parseAuditFilter(c)
 	if len(errs) > 0 {
 		return apperr.Invalid("Check the filter.", errs)

@@ -8,6 +8,7 @@ import (
 
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
+	"keybind/internal/i18n"
 	"keybind/internal/jobs"
 )
 
@@ -73,3 +74,22 @@ func firstFew(c echo.Context, list []string, n int) []string {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// stableWords makes the rest of the request speak English in UTC: JSON
+// exports are read by programs, like the API.
+func stableWords(c echo.Context) {
+	request.Get(c).Loc = i18n.New(i18n.English)
+}
+
+// csvHeader is a CSV export's header row in the person's language: the
+// English one names columns as programs read them.
+func csvHeader(c echo.Context, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		if n == "id" { // a reserved word of the catalogue's format
+			n = "job_number"
+		}
+		out[i] = request.T(c, "csv."+n)
+	}
+	return out
+}

@@ -64,7 +64,7 @@ func (h *JobShow) ExportCSV(c echo.Context) error {
 	attachment(c, "text/csv; charset=utf-8", fmt.Sprintf("keybind-job-%d.csv", g.Job.ID))
 	w := export.NewCSV(c.Response())
 	c.Response().WriteHeader(http.StatusOK)
-	if err := w.Row(jobRowHeader...); err != nil {
+	if err := w.Row(csvHeader(c, jobRowHeader)...); err != nil {
 		return err
 	}
 	for _, r := range g.Rows {
@@ -77,7 +77,7 @@ func (h *JobShow) ExportCSV(c echo.Context) error {
 
 // ExportJSON writes the job's grid as JSON: the summary and every row.
 func (h *JobShow) ExportJSON(c echo.Context) error {
-	utcTimes(c)
+	stableWords(c)
 	g, err := h.all(c)
 	if err != nil {
 		return err
@@ -129,7 +129,7 @@ func (h *JobsList) ExportCSV(c echo.Context) error {
 	attachment(c, "text/csv; charset=utf-8", "keybind-jobs.csv")
 	w := export.NewCSV(c.Response())
 	c.Response().WriteHeader(http.StatusOK)
-	if err := w.Row(jobsHeader...); err != nil {
+	if err := w.Row(csvHeader(c, jobsHeader)...); err != nil {
 		return err
 	}
 	for _, s := range all {
@@ -144,7 +144,7 @@ func (h *JobsList) ExportCSV(c echo.Context) error {
 
 // ExportJSON writes every job of the history as JSON, newest first.
 func (h *JobsList) ExportJSON(c echo.Context) error {
-	utcTimes(c)
+	stableWords(c)
 	all, err := h.all(c)
 	if err != nil {
 		return err

@@ -125,10 +125,16 @@ func jobRow(c echo.Context, it jobs.Item) views.JobRow {
 	result, detail := itemResult(c, it)
 	row := views.JobRow{ID: it.InstanceID, Name: it.Name, PrevKey: it.PreviousKey, TargetKey: it.ExpectKey,
 		Result: result, ResultTone: resultTone(it.Key), ResultDetail: detail, Waiting: retryWords(c, it),
+		ResultCode: it.KeyCode, ResultWords: detail,
 		Restart: restartLabel(c, it), RestartTone: restartTone(it.Restart),
 		CanReboot: v.CanReboot, CanStart: v.CanStart, NeedsDecision: v.NeedsDecision, Unchanged: it.Key == jobs.KeyExcluded}
 	if row.Name == "" {
 		row.Name = it.InstanceID
+	}
+	if it.Key == jobs.KeyFailed && it.KeyCode != "" {
+		row.ResultWords = cloudCodeWords(c, it.KeyCode, it.KeyMessage)
+	} else {
+		row.ResultCode = ""
 	}
 	return row
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers/request"
+	"keybind/internal/i18n"
 	"keybind/internal/jobs"
 )
 
@@ -103,7 +104,7 @@ func itemResult(c echo.Context, it jobs.Item) (string, string) {
 
 // codeDetail is a cloud error code with its explanation: "Code: words".
 func codeDetail(c echo.Context, code, msg string) string {
-	msg = request.Loc(c).English(msg)
+	msg = cloudCodeWords(c, code, msg)
 	if code == "" {
 		return msg
 	}
@@ -198,4 +199,14 @@ func groupLabel(c echo.Context, g jobs.Group) string {
 		return request.T(c, "group.all")
 	}
 	return request.T(c, "group."+string(g))
+}
+
+// cloudCodeWords explains an ECS error code in the person's language when
+// the catalogue knows the code, else shows msg (the cloud's or the
+// gateway's words), translated when the catalogue has them.
+func cloudCodeWords(c echo.Context, code, msg string) string {
+	if code != "" && i18n.Has("ecs."+code) {
+		return request.T(c, "ecs."+code)
+	}
+	return request.Loc(c).English(msg)
 }

@@ -45,6 +45,8 @@ type JobRow struct {
 	Result        string // bound, failed, excluded, pending …
 	ResultTone    components.Tone
 	ResultDetail  string // code and plain-language message
+	ResultCode    string // the cloud's error code, shown as an identifier
+	ResultWords   string // the detail without the code
 	Waiting       string // why it waits to be tried again, with attempts and next try
 	Restart       string // restart state in words
 	RestartTone   components.Tone

@@ -7,6 +7,7 @@ import (
 
 	"keybind/handlers"
 	"keybind/handlers/request"
+	"keybind/internal/cloud"
 	"keybind/internal/i18n"
 )
 
@@ -42,4 +43,19 @@ func (s *Server) personalise(c echo.Context) {
 	}
 	zone, _ := i18n.LoadZone(prefs[handlers.PrefTimeZone])
 	st.Loc = i18n.New(code).InZone(zone)
+	cloudNames(c, code)
+}
+
+// cloudNames asks the cloud for names (regions') in the page's language;
+// the JSON API keeps English names.
+func cloudNames(c echo.Context, code string) {
+	r := c.Request()
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		return
+	}
+	lang := cloud.LangEnglish
+	if code == i18n.Chinese {
+		lang = cloud.LangChinese
+	}
+	c.SetRequest(r.WithContext(cloud.WithLanguage(r.Context(), lang)))
 }
