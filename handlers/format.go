@@ -93,3 +93,14 @@ func csvHeader(c echo.Context, names []string) []string {
 	}
 	return out
 }
+
+// ruleWords says which rule a field broke (auth.ValidationError), as a
+// sentence in the person's language: "The username must start with a
+// letter."
+func ruleWords(c echo.Context, field, rule string) string {
+	id := "rule.field_" + field
+	if !i18n.Has(id) {
+		id = "rule.field_value"
+	}
+	return request.T(c, id, "Rule", request.Loc(c).English(rule))
+}

@@ -33,7 +33,7 @@ var latinWord = regexp.MustCompile(`[A-Za-z][A-Za-z]+`)
 
 // dataPattern finds identifiers in running text: instance IDs, region and
 // zone IDs, instance types, IP-less host names.
-var dataPattern = regexp.MustCompile(`\bi-[a-z0-9…]+|\b[a-z]{2}-[a-z]+(-[0-9a-z]+)?\b|\becs\.[a-z0-9.-]+`)
+var dataPattern = regexp.MustCompile(`/[a-z0-9/.*-]+|\bi-[a-z0-9…]+|\b[a-z]{2}-[a-z]+(-[0-9a-z]+)?\b|\becs\.[a-z0-9.-]+`)
 
 // untranslated returns the Latin-letter words of a page that are not
 // allowed, with a little context, skipping what is data (code, elements

@@ -36,9 +36,10 @@ func (s *Server) routes() {
 	gw, engine, sv := s.deps.Cloud, s.deps.Jobs, s.svc
 	user.GET("/", handlers.NewDashboard(sv.regions, s.deps.Jobs).Show)
 
-	account := handlers.NewAccount(s.deps.Auth, s.deps.Auth.Tokens())
+	account := handlers.NewAccount(s.deps.Auth, s.deps.Auth.Tokens(), s.deps.Auth)
 	user.GET("/account", account.Show)
 	user.POST("/account/password", account.ChangePassword)
+	user.POST("/account/preferences", account.SavePreferences)
 
 	// Binding: region → key pair → instances → review → job.
 	region := handlers.NewBindRegion(sv.regions, s.deps.Auth)
