@@ -45,7 +45,7 @@ func (h *KeyPairCreate) Show(c echo.Context) error {
 }
 
 func (h *KeyPairCreate) form(c echo.Context, status int, r cloud.Region, name string, errs map[string]string, msg string) error {
-	p := views.KeyCreatePage{Page: page(c, "Create a key pair", "keypairs"), Region: r.ID, RegionName: r.Name,
+	p := views.KeyCreatePage{Page: page(c, request.T(c, "kpw.title_create"), "keypairs"), Region: r.ID, RegionName: r.Name,
 		Name: name, Errors: errs, Error: msg}
 	return render(c, status, views.KeyCreate(p))
 }
@@ -83,16 +83,16 @@ func (h *KeyPairCreate) refused(c echo.Context, name string, err error) error {
 	if rerr != nil {
 		return err
 	}
-	if errs, ie := inputErrors(err); ie != nil {
+	if errs, ie := inputErrors(c, err); ie != nil {
 		return h.form(c, http.StatusUnprocessableEntity, region, name, errs, "")
 	}
-	advice := "If " + name + " appears in the key pair list, its private key was lost on the way: delete it and create a new one."
-	fields, status, msg, ok := keyWriteFailed(err, "created", name, region, advice)
+	advice := request.T(c, "kpw.advice_created", "Key", name)
+	fields, status, msg, ok := keyWriteFailed(c, err, "created", name, region, advice)
 	if !ok {
 		return err
 	}
 	if fields["name"] != "" && isReason(err, keypairs.ReasonNameTaken) {
-		fields["name"] += " (If you just created it but never saw its private key, that key is lost: have an administrator delete " + name + ".)"
+		fields["name"] = request.Loc(c).Sentences([]string{fields["name"], request.T(c, "kpw.taken_lost", "Key", name)})
 	}
 	return h.form(c, status, region, name, fields, msg)
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 
@@ -44,7 +43,7 @@ func (h *KeyPairImport) Show(c echo.Context) error {
 }
 
 func (h *KeyPairImport) render(c echo.Context, status int, r cloud.Region, f views.KeyImportForm, errs map[string]string, msg string, private bool) error {
-	p := views.KeyImportPage{Page: page(c, "Import a public key", "keypairs"), Region: r.ID, RegionName: r.Name,
+	p := views.KeyImportPage{Page: page(c, request.T(c, "bind.import_key"), "keypairs"), Region: r.ID, RegionName: r.Name,
 		Form: f, Errors: errs, Error: msg, PrivateKey: private, MaxKeyBytes: sshkey.MaxLen}
 	return render(c, status, views.KeyImport(p))
 }
@@ -76,9 +75,9 @@ func (h *KeyPairImport) Import(c echo.Context) error {
 		}
 		return redirect(c, keyPairURL(c.FormValue("region"), res.KeyPair.Name))
 	}
-	errs, ie := inputErrors(err)
+	errs, ie := inputErrors(c, err)
 	if ie != nil && errors.Is(ie.PublicKey, errFileTooBig) {
-		errs["public_key"] = fmt.Sprintf("This file is too large to be a public key (a .pub file is well under %d KB). Choose the file whose name ends in .pub.", sshkey.MaxLen>>10)
+		errs["public_key"] = request.T(c, "kpw.file_too_large", "KB", sshkey.MaxLen>>10)
 	}
 	region, rerr := h.regions.Region(c.Request().Context(), c.FormValue("region"))
 	if errs == nil && !isKeyWriteError(err) || rerr != nil {
@@ -91,7 +90,7 @@ func (h *KeyPairImport) Import(c echo.Context) error {
 	if ie != nil {
 		return h.render(c, http.StatusUnprocessableEntity, region, form, errs, "", ie.PrivateKeyGiven())
 	}
-	fields, status, msg, _ := keyWriteFailed(err, "imported", name, region, "Look for it in the key pair list before you try again.")
+	fields, status, msg, _ := keyWriteFailed(c, err, "imported", name, region, request.T(c, "kpw.advice_imported"))
 	return h.render(c, status, region, form, fields, msg, false)
 }
 

@@ -81,6 +81,6 @@ func (h *KeyPairsList) Show(c echo.Context) error {
 // region preselected.
 func (h *KeyPairsList) chooseRegion(c echo.Context) error {
 	rc := chooseRegion(c, h.regions, h.prefs)
-	p := views.KeyPairRegionPage{Page: page(c, "Key pairs", "keypairs"), Regions: rc.regions, Selected: rc.selected, Error: rc.err}
+	p := views.KeyPairRegionPage{Page: page(c, request.T(c, "nav.keypairs"), "keypairs"), Regions: rc.regions, Selected: rc.selected, Error: rc.err}
 	return render(c, http.StatusOK, views.KeyPairRegion(p))
 }

@@ -24,7 +24,7 @@ var allowedLatin = map[string]bool{
 	"Alibaba": true, "Cloud": true, "OpenSSH": true, "MD": true, "SHA": true, "PEM": true, "kb": true,
 	"Bearer": true, "Authorization": true, "ed": true, "key": true, "value": true, "htmx": true, "RAM": true,
 	"STS": true, "MB": true, "KiB": true, "SSO": true, "OpenID": true, "Connect": true, "Enter": true, "Esc": true,
-	"tag": true, "OS": true, "VPC": true, "vCPU": true,
+	"tag": true, "OS": true, "VPC": true, "vCPU": true, "IANA": true, "Asia": true, "Shanghai": true,
 	// examples of data in placeholders
 	"web": true, "db": true, "env": true, "prod": true, "ops": true, "CHG": true, "bp": true,
 }
