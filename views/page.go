@@ -21,7 +21,12 @@ func T(ctx context.Context, id string, kv ...any) string { return i18n.T(ctx, id
 func N(ctx context.Context, n int) string { return i18n.From(ctx).Number(n) }
 
 // RoleName is a role ("admin", "helpdesk") in the person's language.
-func RoleName(ctx context.Context, role string) string { return T(ctx, "role."+role) }
+func RoleName(ctx context.Context, role string) string {
+	if id := "role." + role; i18n.Has(id) {
+		return T(ctx, id)
+	}
+	return role
+}
 
 // Page is what the layout needs on every page.
 type Page struct {

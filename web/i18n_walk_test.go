@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -26,7 +27,9 @@ var allowedLatin = map[string]bool{
 	"STS": true, "MB": true, "KiB": true, "SSO": true, "OpenID": true, "Connect": true, "Enter": true, "Esc": true,
 	"tag": true, "OS": true, "VPC": true, "vCPU": true, "IANA": true, "Asia": true, "Shanghai": true,
 	// examples of data in placeholders
-	"web": true, "db": true, "env": true, "prod": true, "ops": true, "CHG": true, "bp": true,
+	"web": true, "db": true, "alice": true,
+	// command-line and key format names
+	"ssh": true, "chmod": true, "rsa": true, "ecdsa": true, "keygen": true, "lf": true, "env": true, "prod": true, "ops": true, "CHG": true, "bp": true,
 }
 
 var latinWord = regexp.MustCompile(`[A-Za-z][A-Za-z]+`)
@@ -40,16 +43,21 @@ var dataPattern = regexp.MustCompile(`/[a-z0-9/.*-]+|\bi-[a-z0-9…]+|\b[a-z]{2}
 // marked translate="no", elements in another language such as the language
 // switch's buttons).
 func untranslated(doc *goquery.Document, data []string) []string {
-	doc.Find(`script, style, code, pre, kbd, samp, [translate="no"], body [lang], title`).Remove()
+	doc.Find(`script, style, code, pre, kbd, samp, textarea, [translate="no"], body [lang], title`).Remove()
 	var out []string
 	check := func(where, s string) {
 		for _, d := range data {
 			s = strings.ReplaceAll(s, d, " ")
 		}
 		s = dataPattern.ReplaceAllString(s, " ")
-		for _, w := range latinWord.FindAllString(s, -1) {
-			if !allowedLatin[w] {
-				out = append(out, fmt.Sprintf("%s %q in %q", where, w, snippet(s, w)))
+		for _, tok := range strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r > 0x2000 }) {
+			if identifier(tok) {
+				continue
+			}
+			for _, w := range latinWord.FindAllString(tok, -1) {
+				if !allowedLatin[w] {
+					out = append(out, fmt.Sprintf("%s %q in %q", where, w, snippet(s, w)))
+				}
 			}
 		}
 	}
@@ -72,6 +80,22 @@ func untranslated(doc *goquery.Document, data []string) []string {
 		}
 	})
 	return out
+}
+
+// identifier reports whether a token is a name rather than a word: it has
+// digits, '@', '_' or '.' inside, or capitals inside (AttachKeyPair).
+func identifier(tok string) bool {
+	tok = strings.TrimRight(strings.TrimLeft(tok, "(\"'"), ".,;:()!?\"'")
+	if strings.ContainsAny(tok, "0123456789@_.") {
+		return true
+	}
+	caps := 0
+	for i, r := range tok {
+		if i > 0 && unicode.IsUpper(r) {
+			caps++
+		}
+	}
+	return caps > 0 && !strings.ContainsAny(tok, "-")
 }
 
 func snippet(s, w string) string {
@@ -103,6 +127,13 @@ func TestEveryPageInChinese(t *testing.T) {
 	admin.Get("/")
 	rk := url.Values{"region": {region}, "key": {key}}.Encode()
 	admin.PostHTMX("/bind/selection/paste", url.Values{"region": {region}, "key": {key}, "ids": {strings.Join(ids, "\n")}})
+	var haveKey []string
+	for _, in := range app.Sandbox.Instances(region) {
+		if in.KeyPairName == key {
+			haveKey = append(haveKey, in.InstanceID)
+		}
+	}
+	admin.PostHTMX("/bind/selection/paste", url.Values{"region": {region}, "key": {key}, "mode": {"unbind"}, "ids": {strings.Join(haveKey, "\n")}})
 
 	job := fmt.Sprint(jobID)
 	pages := map[string][]string{
@@ -180,4 +211,74 @@ func TestEveryPageInChinese(t *testing.T) {
 			t.Errorf("%s (%d): %d untranslated words:\n  %s", w.path, r.StatusCode, len(bad), strings.Join(bad[:min(len(bad), 40)], "\n  "))
 		}
 	}
+}
+
+// The pages and messages that answer actions, in Chinese: confirmations,
+// forms shown again with their errors, one-time secrets, flash messages.
+func TestActionAnswersInChinese(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 30})
+	jobID, _ := app.BoundJob(t, 12, 2)
+	key := app.FirstKey(t)
+	region := testapp.Region
+	data := []string{"admin", "helen", "zoe", "ci-bot", "nightly", `"Instance ID"`, `"nothing here"`, `"header"`}
+	for _, k := range app.Sandbox.KeyPairs(region) {
+		data = append(data, k.Name)
+	}
+	for _, in := range app.Sandbox.Instances(region) {
+		data = append(data, in.InstanceName)
+	}
+	slices.SortFunc(data, func(a, b string) int { return len(b) - len(a) })
+
+	c := app.SignIn(t, "admin", testapp.AdminPassword)
+	c.Lang = "zh-CN"
+	c.Get("/")
+	job := fmt.Sprint(jobID)
+	ids := app.LinuxInstances(t, 3)
+	rk := url.Values{"region": {region}, "key": {key}}
+	check := func(what string, r *testapp.Response) {
+		t.Helper()
+		if r.Doc == nil {
+			t.Errorf("%s: %d, not HTML", what, r.StatusCode)
+			return
+		}
+		if bad := untranslated(r.Doc, data); len(bad) > 0 {
+			t.Errorf("%s (%d): %d untranslated words:\n  %s", what, r.StatusCode, len(bad), strings.Join(bad[:min(len(bad), 20)], "\n  "))
+		}
+	}
+	follow := func(what string, r *testapp.Response) {
+		t.Helper()
+		if loc := r.Header.Get("Location"); loc != "" {
+			check(what+" → "+loc, c.Get(loc))
+			return
+		}
+		check(what, r)
+	}
+	check("restart confirmation", c.PostForm("/jobs/"+job+"/reboot-all", nil))
+	check("cancel confirmation", c.PostForm("/jobs/"+job+"/cancel", nil))
+	follow("pause", c.PostForm("/jobs/"+job+"/pause", nil))
+	follow("resume", c.PostForm("/jobs/"+job+"/resume", nil))
+	check("paste with an error", c.PostHTMX("/bind/selection/paste", url.Values{"region": {region}, "key": {key}, "ids": {"Instance ID\nnothing here"}}))
+	check("paste", c.PostHTMX("/bind/selection/paste", url.Values{"region": {region}, "key": {key}, "ids": {strings.Join(ids, "\n") + "\ni-doesnotexist1\nheader"}}))
+	review := c.Get("/bind/review?" + rk.Encode())
+	idem, _ := review.Doc.Find(`input[name="idempotency_key"]`).Attr("value")
+	check("review without the acknowledgement", c.PostForm("/jobs", url.Values{"region": {region}, "key": {key}, "idempotency_key": {idem}, "after": {"restart"}, "window": {"x"}, "max_errors": {"-1"}}))
+	check("key pair created", c.PostForm("/keypairs/create", url.Values{"region": {region}, "name": {"zoe"}}))
+	check("key pair name refused", c.PostForm("/keypairs/create", url.Values{"region": {region}, "name": {"9 bad name"}}))
+	check("key pair in use, not deleted", c.PostForm("/keypairs/delete", url.Values{"region": {region}, "name": {key}}))
+	check("user created", c.PostForm("/users", url.Values{"name": {"ci-bot"}, "role": {"helpdesk"}}))
+	check("user name refused", c.PostForm("/users", url.Values{"name": {"9x"}, "role": {"helpdesk"}}))
+	follow("user disabled", c.PostForm("/users/ci-bot/disable", nil))
+	check("token created", c.PostForm("/account/tokens", url.Values{"name": {"nightly"}, "expires_days": {"30"}}))
+	check("token refused", c.PostForm("/account/tokens", url.Values{"name": {"x"}, "expires_days": {"9999"}}))
+	check("time zone refused", c.PostForm("/account/preferences", url.Values{"language": {"zh-CN"}, "time_zone": {"Mars/Base"}}))
+	check("password refused", c.PostForm("/account/password", url.Values{"current": {"wrong"}, "next": {"short"}, "confirm": {"short"}}))
+	follow("sandbox clock", c.PostForm("/sandbox/advance", url.Values{"seconds": {"60"}}))
+	check("sandbox fault refused", c.PostForm("/sandbox/faults", url.Values{"kind": {"drop"}, "count": {"0"}, "probability": {"0"}, "latency_ms": {"0"}}))
+	follow("language saved", c.PostForm("/account/preferences", url.Values{"language": {"zh-CN"}, "time_zone": {"Asia/Shanghai"}}))
+	check("wrong password at sign-in", func() *testapp.Response {
+		anon := app.Client(t)
+		anon.Lang = "zh-CN"
+		anon.Get("/login")
+		return anon.PostForm("/login", url.Values{"username": {"helen"}, "password": {"wrong password"}})
+	}())
 }
