@@ -155,9 +155,10 @@ func retryWords(c echo.Context, it jobs.Item) string {
 		what, n, code, msg, next = "key", it.KeyAttempts, it.KeyCode, it.KeyMessage, it.KeyNextAt
 	case it.Restart == jobs.RestartQueued && it.RestartAttempts > 0 && it.RestartCode != "":
 		what, n, code, msg, next = "restart", it.RestartAttempts, it.RestartCode, it.RestartMessage, it.NextAt
-		if it.Op == jobs.OpStart {
+		switch it.Op {
+		case jobs.OpStart:
 			what = "start"
-		} else if it.Op == jobs.OpReboot {
+		case jobs.OpReboot:
 			what = "reboot"
 		}
 	default:

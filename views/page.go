@@ -93,13 +93,6 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
-func itOrThey(n int) string {
-	if n == 1 {
-		return "it is"
-	}
-	return "they are"
-}
-
 // testID sets data-testid when on is set.
 func testID(on bool, id string) templ.Attributes {
 	if on {
