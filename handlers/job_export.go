@@ -161,7 +161,7 @@ func (h *JobsList) ExportJSON(c echo.Context) error {
 func (h *JobsList) all(c echo.Context) ([]views.JobSummary, error) {
 	f, _, errs := parseJobFilter(c)
 	if len(errs) > 0 {
-		return nil, apperr.Invalid("Check the filter.", errs)
+		return nil, apperr.Invalid(request.T(c, "fault.check_filter"), errs)
 	}
 	var out []views.JobSummary
 	for f.Page, f.PageSize = 1, jobs.MaxPageSize; ; f.Page++ {

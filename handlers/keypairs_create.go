@@ -63,7 +63,7 @@ func (h *KeyPairCreate) Create(c echo.Context) error {
 	if r, err := h.regions.Region(c.Request().Context(), region); err == nil {
 		regionName = r.Name
 	}
-	p := views.KeyCreatedPage{Page: page(c, "Key pair "+kp.Name+" created", "keypairs"), Region: region, RegionName: regionName,
+	p := views.KeyCreatedPage{Page: page(c, request.T(c, "edge2.title_created", "Key", kp.Name), "keypairs"), Region: region, RegionName: regionName,
 		Name: kp.Name, MD5: kp.Fingerprint, PrivateKey: res.PrivateKey, FileName: pemFileName(kp.Name),
 		DownloadURL: "data:application/x-pem-file;base64," + base64.StdEncoding.EncodeToString([]byte(res.PrivateKey)),
 		KeyURL:      keyPairURL(region, kp.Name),

@@ -48,7 +48,7 @@ func (h *KeyPairsList) Show(c echo.Context) error {
 	}
 	region, res := s.region, s.res
 	role := request.Get(c).User.Role
-	p := views.KeyPairsPage{Page: page(c, "Key pairs in "+region.Name, "keypairs"), Region: region.ID, RegionName: region.Name,
+	p := views.KeyPairsPage{Page: page(c, request.T(c, "kp.heading", "Region", region.Name), "keypairs"), Region: region.ID, RegionName: region.Name,
 		Query: s.query, CanManage: role.Can(auth.PermManageKeys), CanDelete: role.Can(auth.PermDeleteKeys), Error: s.err}
 	usage := h.usage.Usage(c.Request().Context(), region.ID)
 	switch {

@@ -150,3 +150,28 @@ func TestAPIMessageFollowsAcceptLanguage(t *testing.T) {
 		}
 	}
 }
+
+// The edge's refusals speak the person's language on pages too.
+func TestEdgeErrorsInChinese(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
+	c.Lang = "zh-CN"
+	cjk := regexp.MustCompile(`\p{Han}`)
+	for _, tt := range []struct {
+		name string
+		resp *testapp.Response
+	}{
+		{"not found", c.Get("/no/such/page")},
+		{"a job that is not there", c.Get("/jobs/999999")},
+		{"a form without its token", c.PostNoCSRF("/jobs/1/pause", nil)},
+		{"a helpdesk user on an admin page", c.Get("/users")},
+	} {
+		msg := strings.TrimSpace(tt.resp.Doc.Find(`[data-testid="error-message"]`).Text())
+		if msg == "" || !cjk.MatchString(msg) || strings.ContainsAny(strings.ReplaceAll(msg, "keybind", ""), "aeiou") {
+			t.Errorf("%s (%d): message %q is not in Chinese", tt.name, tt.resp.StatusCode, msg)
+		}
+		if h := strings.TrimSpace(tt.resp.Doc.Find("h1").Text()); !cjk.MatchString(h) {
+			t.Errorf("%s: heading %q is not in Chinese", tt.name, h)
+		}
+	}
+}
