@@ -8,10 +8,8 @@ import (
 	"time"
 
 	"keybind/internal/cloud"
+	"keybind/internal/dedupe"
 )
-
-// maxRestartIDs is the most instance IDs one RebootInstances/StartInstances call takes.
-const maxRestartIDs = 100
 
 // dispatch fills the job's restart window: at most the window's size of instances are
 // restarting at once (sent, or watched after a lost answer), and the next queued ones go out the
@@ -123,10 +121,7 @@ func (e *Engine) sendRestartCall(ctx context.Context, j Job, actor Actor, sent [
 	} else {
 		results, callErr = e.cloud.RebootInstances(ctx, j.Region, itemIDs(sent), force)
 	}
-	byID := make(map[string]cloud.InstanceResult, len(results))
-	for _, r := range results {
-		byID[r.InstanceID] = r
-	}
+	byID := dedupe.ByKey(results, func(r cloud.InstanceResult) string { return r.InstanceID })
 	now := e.now()
 	changes := make([]change, len(sent))
 	audit := make([]callResult, len(sent))
