@@ -68,18 +68,26 @@ func keyCall(j Job, actor Actor, items []Item) auditCall {
 
 // recordKeyAttempt records, in tx, the attempt of a key call and its audit intent.
 func (e *Engine) recordKeyAttempt(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item) ([]Item, error) {
+	return e.recordAttempt(ctx, tx, items, func(it Item, now time.Time) change {
+		n := it
+		n.Key, n.KeyAttempts, n.KeyAt, n.UpdatedAt = KeyAttempting, it.KeyAttempts+1, now, now
+		return change{n, KeyPending, it.Restart}
+	}, func(sent []Item) auditCall { return keyCall(j, actor, sent) })
+}
+
+// recordAttempt records, in tx, a call's attempt on items — each changed by mark — and the
+// call's audit intent. It returns the items whose change applied.
+func (e *Engine) recordAttempt(ctx context.Context, tx *sql.Tx, items []Item, mark func(Item, time.Time) change, call func(sent []Item) auditCall) ([]Item, error) {
 	now := e.now()
 	changes := make([]change, len(items))
 	for i, it := range items {
-		n := it
-		n.Key, n.KeyAttempts, n.KeyAt, n.UpdatedAt = KeyAttempting, it.KeyAttempts+1, now, now
-		changes[i] = change{n, KeyPending, it.Restart}
+		changes[i] = mark(it, now)
 	}
 	sent, err := saveItems(ctx, tx, changes)
 	if err != nil || len(sent) == 0 {
 		return sent, err
 	}
-	return sent, e.auditIntent(ctx, tx, keyCall(j, actor, sent), itemIDs(sent))
+	return sent, e.auditIntent(ctx, tx, call(sent), itemIDs(sent))
 }
 
 // sendKeyCall makes one key call for items whose attempt is recorded, and records the outcome.

@@ -94,18 +94,11 @@ func restartCall(j Job, actor Actor, items []Item) auditCall {
 
 // recordRestartRequest records, in tx, the request of a reboot or start and its audit intent.
 func (e *Engine) recordRestartRequest(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item) ([]Item, error) {
-	now := e.now()
-	changes := make([]change, len(items))
-	for i, it := range items {
+	return e.recordAttempt(ctx, tx, items, func(it Item, now time.Time) change {
 		n := it
 		n.Restart, n.RestartAttempts, n.RequestedAt, n.UpdatedAt = RestartRequested, it.RestartAttempts+1, now, now
-		changes[i] = change{n, it.Key, RestartQueued}
-	}
-	sent, err := saveItems(ctx, tx, changes)
-	if err != nil || len(sent) == 0 {
-		return sent, err
-	}
-	return sent, e.auditIntent(ctx, tx, restartCall(j, actor, sent), itemIDs(sent))
+		return change{n, it.Key, RestartQueued}
+	}, func(sent []Item) auditCall { return restartCall(j, actor, sent) })
 }
 
 // sendRestartCall makes one reboot or start call for items whose request is recorded, and
