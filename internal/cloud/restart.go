@@ -3,6 +3,7 @@ package cloud
 import (
 	"context"
 	"fmt"
+
 	"keybind/internal/dedupe"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
