@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -173,5 +174,37 @@ func TestEdgeErrorsInChinese(t *testing.T) {
 		if h := strings.TrimSpace(tt.resp.Doc.Find("h1").Text()); !cjk.MatchString(h) {
 			t.Errorf("%s: heading %q is not in Chinese", tt.name, h)
 		}
+	}
+}
+
+// CSV exports name their columns in the person's language and give times in
+// UTC whatever the person's time zone; JSON exports are English, for
+// programs.
+func TestExportsInChinese(t *testing.T) {
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 20})
+	jobID, _ := app.BoundJob(t, 5, 1)
+	c := app.Client(t)
+	c.Lang = "zh-CN"
+	c.Get("/login")
+	c.PostForm("/login", url.Values{"username": {"helen"}, "password": {testapp.HelpdeskPassword}, "tz": {"Asia/Shanghai"}})
+
+	csv := c.Get("/jobs/export.csv").Body
+	header, rest, _ := strings.Cut(csv, "\n")
+	if !strings.HasPrefix(header, "编号,标题,创建时间（UTC）") {
+		t.Errorf("jobs CSV header %q, want it in Chinese", header)
+	}
+	if !regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d UTC`).MatchString(rest) || strings.Contains(rest, "CST") {
+		t.Errorf("jobs CSV times are not in UTC: %.300s", rest)
+	}
+	if page := c.Get("/jobs").Doc.Find(`[data-testid="jobs-row"]`).Text(); !strings.Contains(page, "CST") {
+		t.Errorf("the job list shows no time in the person's zone (CST): %.300s", page)
+	}
+	grid := c.Get("/jobs/" + strconv.FormatInt(jobID, 10) + "/export.csv").Body
+	if header, _, _ := strings.Cut(grid, "\n"); !strings.HasPrefix(header, "实例 ID,名称") {
+		t.Errorf("grid CSV header %q, want it in Chinese", header)
+	}
+	js := c.Get("/jobs/export.json").Body
+	if !strings.Contains(js, `"state"`) || han.MatchString(js) {
+		t.Errorf("jobs JSON is not English: %.300s", js)
 	}
 }
