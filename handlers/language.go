@@ -64,8 +64,9 @@ func setLangCookie(c echo.Context, code string) {
 
 // rememberFirstSignIn saves, for a person who has not chosen them yet, the
 // language they were using before signing in and their browser's time zone
-// (the sign-in form's tz field, set by static/app.js).
-func rememberFirstSignIn(c echo.Context, prefs Preferences, u *auth.User) {
+// tz (the sign-in form's tz field or the single sign-on link's, set by
+// static/app.js).
+func rememberFirstSignIn(c echo.Context, prefs Preferences, u *auth.User, tz string) {
 	if prefs == nil || u == nil {
 		return
 	}
@@ -83,10 +84,8 @@ func rememberFirstSignIn(c echo.Context, prefs Preferences, u *auth.User) {
 		}
 	}
 	if _, ok := i18n.LoadZone(saved[PrefTimeZone]); !ok {
-		if tz := c.FormValue("tz"); tz != "" {
-			if _, ok := i18n.LoadZone(tz); ok {
-				_ = prefs.SetPref(ctx, u, PrefTimeZone, tz)
-			}
+		if _, ok := i18n.LoadZone(tz); ok {
+			_ = prefs.SetPref(ctx, u, PrefTimeZone, tz)
 		}
 	}
 }

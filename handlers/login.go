@@ -121,7 +121,7 @@ func (h *Login) Submit(c echo.Context) error {
 	if err := st.Session.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
-	rememberFirstSignIn(c, h.opts.Prefs, sess.User)
+	rememberFirstSignIn(c, h.opts.Prefs, sess.User, c.FormValue("tz"))
 	return c.Redirect(http.StatusSeeOther, next)
 }
 

@@ -10,6 +10,7 @@ import (
 	"keybind/handlers/request"
 	"keybind/internal/auth"
 	"keybind/internal/fault"
+	"keybind/internal/i18n"
 	"keybind/internal/sso"
 	"keybind/views"
 )
@@ -33,11 +34,12 @@ type SSO struct {
 	sso     SingleSignOn
 	flows   FlowCookies
 	limiter IPLimiter
+	prefs   Preferences // the language and time zone kept at a first sign-in; nil: none
 }
 
 // NewSSO builds the single sign-on handlers.
-func NewSSO(s SingleSignOn, f FlowCookies, l IPLimiter) *SSO {
-	return &SSO{sso: s, flows: f, limiter: l}
+func NewSSO(s SingleSignOn, f FlowCookies, l IPLimiter, p Preferences) *SSO {
+	return &SSO{sso: s, flows: f, limiter: l, prefs: p}
 }
 
 // Start begins a sign-in and redirects to the provider. It changes nothing
@@ -50,6 +52,9 @@ func (h *SSO) Start(c echo.Context) error {
 	flow, authURL, err := h.sso.Begin(c.Request().Context(), next)
 	if err != nil {
 		return h.refuse(c, err)
+	}
+	if _, ok := i18n.LoadZone(c.QueryParam("tz")); ok {
+		flow.TimeZone = c.QueryParam("tz")
 	}
 	if err := h.flows.Put(c.Response(), flow); err != nil {
 		return err
@@ -83,6 +88,7 @@ func (h *SSO) Callback(c echo.Context) error {
 	if err := st.Session.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
+	rememberFirstSignIn(c, h.prefs, sess.User, flow.TimeZone)
 	return c.Redirect(http.StatusSeeOther, safeNext(flow.Next))
 }
 

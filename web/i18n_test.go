@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"keybind/internal/sso"
 	"keybind/internal/testapp"
 )
 
@@ -206,5 +207,34 @@ func TestExportsInChinese(t *testing.T) {
 	js := c.Get("/jobs/export.json").Body
 	if !strings.Contains(js, `"state"`) || han.MatchString(js) {
 		t.Errorf("jobs JSON is not English: %.300s", js)
+	}
+}
+
+// A person signing in through single sign-on for the first time gets the
+// language they chose before and their browser's time zone (the sign-in
+// link carries it).
+func TestSSOFirstSignInKeepsLanguageAndZone(t *testing.T) {
+	e := startSSO(t, testapp.Options{})
+	c := e.app.Client(t)
+	c.Get("/login")
+	c.PostForm("/language", url.Values{"lang": {"zh-CN"}, "back": {"/login"}})
+	if _, ok := c.Get("/login").Doc.Find(`[data-testid="sso-button"]`).Attr("data-browser-tz-link"); !ok {
+		t.Errorf("the sign-in link is not marked for the browser's time zone")
+	}
+	start := c.Get(sso.StartPath + "?tz=Asia%2FShanghai") // the link as static/app.js completes it
+	back := e.callbackPath(t, start.Header.Get("Location"), "carol")
+	if r := c.Get(back); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("callback: %d", r.StatusCode)
+	}
+	u, err := e.app.Auth.User(t.Context(), "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefs, err := e.app.Auth.Prefs(t.Context(), &u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prefs["language"] != "zh-CN" || prefs["time_zone"] != "Asia/Shanghai" {
+		t.Errorf("saved %v, want zh-CN and Asia/Shanghai", prefs)
 	}
 }

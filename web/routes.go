@@ -123,7 +123,7 @@ func (s *Server) ssoRoutes(app *echo.Group) {
 	if s.deps.SSO == nil {
 		return
 	}
-	h := handlers.NewSSO(s.deps.SSO, s.ssoFlows, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, s.cfg.Clock))
+	h := handlers.NewSSO(s.deps.SSO, s.ssoFlows, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, s.cfg.Clock), s.deps.Auth)
 	app.GET(sso.StartPath, h.Start)
 	app.GET(sso.CallbackPath, h.Callback)
 }
