@@ -153,10 +153,10 @@ func Choose(saved, cookie, acceptLanguage string) string {
 
 // Localizer speaks one language and shows times in one time zone.
 type Localizer struct {
-	code    string
-	loc     *goi18n.Localizer
-	printer *message.Printer
-	zone    *time.Location
+	code string
+	tag  language.Tag
+	loc  *goi18n.Localizer
+	zone *time.Location
 }
 
 // New returns a Localizer for a language code (English when the code is not
@@ -167,12 +167,7 @@ func New(code string) *Localizer {
 		code = English
 	}
 	tag := tags[slices.IndexFunc(Languages, func(l Lang) bool { return l.Code == code })]
-	return &Localizer{
-		code:    code,
-		loc:     goi18n.NewLocalizer(catalogue.bundle, code, English),
-		printer: message.NewPrinter(tag),
-		zone:    time.UTC,
-	}
+	return &Localizer{code: code, tag: tag, loc: goi18n.NewLocalizer(catalogue.bundle, code, English), zone: time.UTC}
 }
 
 // InZone returns a copy of l that shows times in zone (UTC when nil).
@@ -249,8 +244,9 @@ func (l *Localizer) Sentences(list []string) string {
 	return strings.Join(list, " ")
 }
 
-// Number formats n for the language: 1,234.
-func (l *Localizer) Number(n int) string { return l.printer.Sprintf("%d", n) }
+// Number formats n for the language: 1,234. (A message.Printer is not safe
+// for concurrent use, and a Localizer is shared: one printer per call.)
+func (l *Localizer) Number(n int) string { return message.NewPrinter(l.tag).Sprintf("%d", n) }
 
 // Time shows t in the person's time zone, minute precision, with the
 // zone's abbreviation; "—" when unknown.

@@ -174,3 +174,18 @@ func TestContext(t *testing.T) {
 		t.Errorf("T: %q", got)
 	}
 }
+
+// A Localizer is shared by the goroutines of a request (and the English
+// default by all): words and numbers from many at once (run with -race).
+func TestLocalizerIsSafeToShare(t *testing.T) {
+	l := i18n.From(context.Background())
+	done := make(chan string)
+	for range 8 {
+		go func() { done <- l.T("dashboard.regions_count", "Count", 12345) }()
+	}
+	for range 8 {
+		if got := <-done; got != "12,345 regions reported by the cloud." {
+			t.Errorf("got %q", got)
+		}
+	}
+}
