@@ -127,7 +127,8 @@ func reviewPage(c echo.Context, pg views.Page, rv binding.Review, form views.Rev
 		}
 	}
 	for _, o := range rv.Overlaps {
-		p.Overlaps = append(p.Overlaps, views.Overlap{JobID: o.JobID, Title: o.Title, Instances: len(o.InstanceIDs), First: text.FirstFew(o.InstanceIDs, 5)})
+		p.Overlaps = append(p.Overlaps, views.Overlap{JobID: o.JobID,
+			Title: jobTitle(c, jobs.Job{Kind: o.Kind, KeyPair: o.KeyPair, ParentID: o.ParentID}), Instances: len(o.InstanceIDs), First: text.FirstFew(o.InstanceIDs, 5)})
 	}
 	for _, r := range plan.Rows {
 		if r.Included() && len(p.Rows) >= views.MaxReviewRows || !r.Included() && len(p.Excluded) >= views.MaxReviewRows {
