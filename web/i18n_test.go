@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -8,7 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"keybind/internal/auth"
 	"keybind/internal/sso"
 	"keybind/internal/testapp"
 )
@@ -236,5 +239,39 @@ func TestSSOFirstSignInKeepsLanguageAndZone(t *testing.T) {
 	}
 	if prefs["language"] != "zh-CN" || prefs["time_zone"] != "Asia/Shanghai" {
 		t.Errorf("saved %v, want zh-CN and Asia/Shanghai", prefs)
+	}
+}
+
+// The API's field messages follow Accept-Language too; codes and field
+// names stay.
+func TestAPIFieldMessagesInChinese(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	raw, _, err := app.Auth.Tokens().Create(context.Background(), auth.WebActor(&app.Helpdesk, ""), "script", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, app.URL+"/api/v1/jobs/bind", strings.NewReader(`{"region":"cn-hangzhou"}`))
+	req.Header.Set("Authorization", "Bearer "+raw)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "i18n-test-0001")
+	req.Header.Set("Accept-Language", "zh-CN,zh;q=0.9")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Code    string
+		Message string
+		Fields  map[string]string
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Code != "invalid_input" || !han.MatchString(body.Message) {
+		t.Errorf("code %q message %q, want invalid_input in Chinese", body.Code, body.Message)
+	}
+	if msg := body.Fields["instance_ids"]; !han.MatchString(msg) {
+		t.Errorf("instance_ids: %q, want Chinese (fields %v)", msg, body.Fields)
 	}
 }
