@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,6 +105,12 @@ type Service struct {
 
 	verifies atomic.Int64 // argon2id verifications, for tests
 	observer Observer
+
+	// memMu guards memTimer, which hands argon2id's memory back to the OS
+	// once hashing has been quiet (memory.go); freeMemory does it.
+	memMu      sync.Mutex
+	memTimer   *time.Timer
+	freeMemory func()
 }
 
 // New returns a Service over st.
@@ -119,6 +126,7 @@ func New(st *store.Store, cfg Config) *Service {
 		passwordOff: cfg.PasswordLogin.Off,
 		breakGlass:  map[string]bool{},
 		observer:    cfg.Observer,
+		freeMemory:  debug.FreeOSMemory,
 	}
 	for _, name := range cfg.PasswordLogin.BreakGlass {
 		s.breakGlass[NormalizeUsername(name)] = true
