@@ -118,6 +118,9 @@ func (e *Engine) FindJobs(ctx context.Context, f JobFilter) ([]Job, int, error) 
 		if err := tx.QueryRowContext(ctx, countSQL, args...).Scan(&total); err != nil {
 			return fmt.Errorf("jobs: count jobs: %w", err)
 		}
+		if total <= (f.Page-1)*f.PageSize {
+			return nil // nothing on this page (the dashboard's lists, most of the time)
+		}
 		var err error
 		out, err = queryJobs(ctx, tx, pageSQL, append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
 		if err != nil {
