@@ -27,7 +27,11 @@ func NewStmtCache(db *sql.DB) *StmtCache { return &StmtCache{db: db, m: map[stri
 // Prepare returns the prepared statements of the queries it could prepare,
 // by query text. Call it outside a transaction: preparing on the pool
 // inside one would wait for a second connection.
+// A nil cache prepares nothing: the queries then run as text.
 func (c *StmtCache) Prepare(ctx context.Context, queries ...string) map[string]*sql.Stmt {
+	if c == nil {
+		return nil
+	}
 	out := make(map[string]*sql.Stmt, len(queries))
 	for _, q := range queries {
 		if st := c.stmt(ctx, q); st != nil {
