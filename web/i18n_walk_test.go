@@ -199,6 +199,7 @@ func walkEveryPage(t *testing.T, lang string, bad func(*goquery.Document, []stri
 		"/login":                {},
 		"/healthz":              {},
 		"/readyz":               {},
+		"/metrics":              {},
 		"/favicon.ico":          {},
 		"/static/*":             {},
 		"/jobs/export.csv":      {},
