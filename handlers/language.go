@@ -76,16 +76,21 @@ func rememberFirstSignIn(c echo.Context, prefs Preferences, u *auth.User, tz str
 		request.Get(c).Logger.Warn("read preferences", "err", err)
 		return
 	}
+	keep := func(name, value string) {
+		if err := prefs.SetPref(ctx, u, name, value); err != nil { // the sign-in stands; the default is lost
+			request.Get(c).Logger.Warn("save preference at first sign-in", "pref", name, "err", err)
+		}
+	}
 	if _, ok := i18n.Normalize(saved[PrefLanguage]); !ok {
 		if ck, err := c.Cookie(LangCookie); err == nil {
 			if code, ok := i18n.Normalize(ck.Value); ok {
-				_ = prefs.SetPref(ctx, u, PrefLanguage, code)
+				keep(PrefLanguage, code)
 			}
 		}
 	}
 	if _, ok := i18n.LoadZone(saved[PrefTimeZone]); !ok {
 		if _, ok := i18n.LoadZone(tz); ok {
-			_ = prefs.SetPref(ctx, u, PrefTimeZone, tz)
+			keep(PrefTimeZone, tz)
 		}
 	}
 }
