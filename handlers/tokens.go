@@ -58,14 +58,14 @@ func tokensPanel(c echo.Context, tm TokenManager, p views.TokensPanel) (templ.Co
 
 func expiresText(c echo.Context, t time.Time) string {
 	if t.IsZero() {
-		return request.T(c, "tokens.never")
+		return request.T(c, "tokens3.expires_never")
 	}
 	return formatTime(c, t)
 }
 
 func neverOr(c echo.Context, t time.Time) string {
 	if t.IsZero() {
-		return request.T(c, "tokens.never")
+		return request.T(c, "tokens3.never_used")
 	}
 	return formatTime(c, t)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"keybind/internal/i18n"
 	"keybind/internal/testapp"
 )
 
@@ -51,6 +52,10 @@ func untranslated(doc *goquery.Document, data []string) []string {
 		}
 		s = dataPattern.ReplaceAllString(s, " ")
 		for _, tok := range strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r > 0x2000 }) {
+			if missingMessage(tok) {
+				out = append(out, fmt.Sprintf("%s: message %q is not in the catalogue", where, tok))
+				continue
+			}
 			if identifier(tok) {
 				continue
 			}
@@ -80,6 +85,24 @@ func untranslated(doc *goquery.Document, data []string) []string {
 		}
 	})
 	return out
+}
+
+var messageID = regexp.MustCompile(`^([a-z][a-z0-9_]*)\.[A-Za-z0-9_.-]+$`)
+
+// sections are the first parts of the catalogue's message IDs.
+var sections = func() map[string]bool {
+	out := map[string]bool{}
+	for _, id := range i18n.MessageIDs(i18n.English) {
+		out[strings.SplitN(id, ".", 2)[0]] = true
+	}
+	return out
+}()
+
+// missingMessage reports whether a token is a message ID shown as itself:
+// what T shows for a message the catalogue does not have.
+func missingMessage(tok string) bool {
+	m := messageID.FindStringSubmatch(tok)
+	return m != nil && sections[m[1]] && !strings.HasSuffix(tok, ".pub") && !strings.HasSuffix(tok, ".pem")
 }
 
 // identifier reports whether a token is a name rather than a word: it has
@@ -322,4 +345,13 @@ func TestActionAnswersInChinese(t *testing.T) {
 		anon.Get("/login")
 		return anon.PostForm("/login", url.Values{"username": {"helen"}, "password": {"wrong password"}})
 	}())
+}
+
+// The walkers know a message ID shown as itself from names with dots.
+func TestMissingMessageIsFound(t *testing.T) {
+	for tok, want := range map[string]bool{"tokens.nosuch": true, "review.h_bind": true, "key.pub": false, "10.0.0.5": false, "user.role.sso": false, "cn-hangzhou": false} {
+		if got := missingMessage(tok); got != want {
+			t.Errorf("missingMessage(%q) = %v, want %v", tok, got, want)
+		}
+	}
 }

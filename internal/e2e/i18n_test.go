@@ -138,4 +138,11 @@ func TestBindFlowInChinese(t *testing.T) {
 		t.Errorf("job header %q: the time is not in the browser's time zone (CST)", got)
 	}
 	fits(t, ctx, "7-results")
+
+	// The account page offers the language and time zone, filled in.
+	do(t, ctx, chromedp.Navigate(app.URL+"/account"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="prefs-form"]`)))
+	if got := evaluate[string](t, ctx, `document.querySelector('[data-testid="prefs-zone"]').value`); got != "Asia/Shanghai" {
+		t.Errorf("account page: time zone %q, want the browser's Asia/Shanghai", got)
+	}
+	fits(t, ctx, "8-account")
 }
