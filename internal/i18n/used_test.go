@@ -22,8 +22,8 @@ func TestEveryUsedMessageExists(t *testing.T) {
 	found := 0
 	for _, dir := range []string{"views", "handlers", "web"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || strings.HasSuffix(path, "_templ.go") ||
-				!(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".templ")) {
+			source := strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".templ")
+			if err != nil || d.IsDir() || strings.HasSuffix(path, "_templ.go") || !source {
 				return err
 			}
 			b, err := os.ReadFile(path)
