@@ -35,7 +35,7 @@ func TestDollarPlaceholdersBindPositionally(t *testing.T) {
 }
 
 func TestConnectionPragmas(t *testing.T) {
-	st := openTest(t)
+	st := openSQLite(t)
 	ctx := context.Background()
 	tests := []struct {
 		pragma, want string

@@ -43,7 +43,7 @@ func TestReady(t *testing.T) {
 // with an error Unavailable recognises.
 func TestReadyFailsOnAReadOnlyDatabase(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
+	st := openSQLite(t)
 	onOneConnection(t, st, "query_only = 1")
 	wantNotReady(t, st.Ready(ctx, t0), "cannot be written")
 	_, err := st.RecordLoginFailure(ctx, FailureKey{Scope: ScopeAccount, Account: "a"}, t0, t0)
@@ -57,7 +57,7 @@ func TestReadyFailsOnAReadOnlyDatabase(t *testing.T) {
 // while small updates still succeed.
 func TestReadyFailsOnAFullDatabase(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
+	st := openSQLite(t)
 	var pages int64
 	if err := st.DB().QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
 		t.Fatal(err)

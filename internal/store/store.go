@@ -1,5 +1,7 @@
 // Package store is keybind's persistence: database/sql over SQLite in WAL
-// mode, with goose migrations embedded in the binary and applied by Open.
+// mode (Open) or over PostgreSQL through pgx (OpenPostgres), with goose
+// migrations embedded in the binary and applied when the database is opened.
+// The SQL is the same for both; what differs is in dialect.go.
 //
 // Queries live on *Queries, one file per table (users.go, sessions.go,
 // audit.go, throttle.go, prefs.go). A *Store embeds a *Queries bound to the
@@ -32,14 +34,16 @@ type DBTX interface {
 
 // Queries runs keybind's queries on a pool or a transaction.
 type Queries struct {
-	db DBTX
+	db      DBTX
+	dialect Dialect
 }
 
 // Store is an open keybind database.
 type Store struct {
 	*Queries
-	db   *sql.DB
-	path string
+	db      *sql.DB
+	path    string // SQLite only
+	dialect Dialect
 }
 
 // Open opens (creating if needed) the database file at path, creating its
@@ -77,11 +81,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %q: %w", abs, err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := migrate(ctx, db, SQLite); err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Queries: &Queries{db: db}, db: db, path: abs}, nil
+	return &Store{Queries: &Queries{db: db, dialect: SQLite}, db: db, path: abs, dialect: SQLite}, nil
 }
 
 // Close closes the database.
@@ -90,11 +94,14 @@ func (s *Store) Close() error { return s.db.Close() }
 // DB returns the underlying pool.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Path returns the absolute path of the database file.
+// Path returns the absolute path of the database file ("" for PostgreSQL).
 func (s *Store) Path() string { return s.path }
 
+// Dialect says which database engine s is.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
 // With returns the queries bound to tx.
-func (s *Store) With(tx *sql.Tx) *Queries { return &Queries{db: tx} }
+func (s *Store) With(tx *sql.Tx) *Queries { return &Queries{db: tx, dialect: s.dialect} }
 
 // WithTx runs fn in a read-write transaction, committing if fn returns nil
 // and rolling back otherwise (also when fn panics). The transaction takes the
@@ -129,7 +136,7 @@ func (s *Store) readTx(ctx context.Context, fn func(q *Queries) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(&Queries{db: tx})
+	return fn(&Queries{db: tx, dialect: s.dialect})
 }
 
 // rowsAffected turns "no row changed" into ErrNotFound.
