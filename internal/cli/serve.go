@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
 	"keybind/internal/sso"
-	"keybind/internal/store"
 	"keybind/internal/text"
 	"keybind/web"
 )
@@ -25,6 +23,7 @@ import (
 // serveConfig is everything `keybind serve` is configured with.
 type serveConfig struct {
 	Addr, DataDir, Endpoint      string
+	DatabaseURL                  string // PostgreSQL; "" for SQLite in DataDir
 	LogFormat, LogLevel          string
 	TrustedProxies, CookieKeys   string
 	TLSCert, TLSKey              string
@@ -44,6 +43,7 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	f := &envFlags{fs: fs, sys: sys}
 	f.String(&c.Addr, "addr", "KEYBIND_ADDR", "127.0.0.1:8080", "address to listen on")
 	f.String(&c.DataDir, "data-dir", "KEYBIND_DATA_DIR", "./data", "directory for the database and cookie keys")
+	f.String(&c.DatabaseURL, "database-url", "KEYBIND_DATABASE_URL", "", databaseFlagHelp)
 	f.String(&c.Endpoint, "ecs-endpoint", "KEYBIND_ECS_ENDPOINT", "", "http:// or https:// URL replacing the public ECS endpoint (the sandbox, or a VPC endpoint)")
 	f.String(&c.LogFormat, "log-format", "KEYBIND_LOG_FORMAT", "json", "log format: json or text")
 	f.String(&c.LogLevel, "log-level", "KEYBIND_LOG_LEVEL", "info", "log level: debug, info, warn or error")
@@ -62,6 +62,9 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 		return c, err
 	}
 	if err := f.envError(); err != nil {
+		return c, err
+	}
+	if err := checkDatabaseURL("keybind serve", c.DatabaseURL); err != nil {
 		return c, err
 	}
 	var err error
@@ -131,14 +134,18 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	}
 	log, _ := newLogger(cfg.LogFormat, cfg.LogLevel, sys.Stderr)
 
-	unlock, err := lockDataDir(cfg.DataDir)
+	if cfg.DatabaseURL == "" {
+		// PostgreSQL is shared by replicas, whose job engines take turns
+		// through leases; one SQLite file serves one console.
+		unlock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	st, err := openStore(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
 		return err
-	}
-	defer unlock()
-	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "keybind.db"))
-	if err != nil {
-		return fmt.Errorf("open the database in %s: %w", cfg.DataDir, err)
 	}
 	defer func() { _ = st.Close() }()
 	authSvc := auth.New(st, auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout, Logger: log,
