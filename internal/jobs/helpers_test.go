@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"keybind/internal/sandbox"
 	"keybind/internal/sandbox/sandboxtest"
 	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 )
 
 const region = "cn-hangzhou"
@@ -39,11 +39,7 @@ func newHarness(t testing.TB, opts sandbox.Options, mod func(*jobs.Config)) *har
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "keybind.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	cfg := jobs.Config{Clock: env.Clock, FirstPollDelay: 3 * time.Second, RestartDeadline: 2 * time.Minute,
 		RunningGrace: 30 * time.Second, StoppedGrace: 20 * time.Second, RetryDelay: time.Second}
 	if mod != nil {

@@ -176,3 +176,17 @@ func (d Dialect) jsonArrayContains(column, param string) string {
 func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
 
 func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// Tables lists keybind's tables (goose's included), for tests and checks
+// that look at everything the database holds.
+func (s *Store) Tables(ctx context.Context) ([]string, error) {
+	list := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	if s.dialect == Postgres {
+		list = `SELECT table_name FROM information_schema.tables
+			WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`
+	}
+	return All(ctx, s.db, func(r Scanner) (string, error) {
+		var n string
+		return n, r.Scan(&n)
+	}, list)
+}

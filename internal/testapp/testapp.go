@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"keybind/internal/selection"
 	"keybind/internal/sso"
 	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 	"keybind/web"
 )
 
@@ -60,6 +60,9 @@ type Options struct {
 	SSO *sso.Config
 	// PasswordLogin turns password sign-in off but for break-glass admins.
 	PasswordLogin auth.PasswordLogin
+	// SQLite opens SQLite whatever KEYBIND_TEST_DATABASE says: for the
+	// tests of what only SQLite does (a full file, PRAGMAs).
+	SQLite bool
 }
 
 // wallClock is the real clock, for RealTime.
@@ -103,7 +106,6 @@ func New(tb testing.TB, o Options) *App {
 	if o.LoginRate == 0 {
 		o.LoginRate = math.Inf(1) // the clock is manual: a finite rate would never refill
 	}
-	ctx := context.Background()
 	var manual *sandbox.ManualClock
 	var clock clock = wallClock{}
 	if !o.RealTime {
@@ -112,11 +114,10 @@ func New(tb testing.TB, o Options) *App {
 	}
 	env := sandboxtest.Start(tb, sandbox.Options{InstancesPerRegion: o.InstancesPerRegion, Transition: o.Transition, Clock: clock})
 
-	st, err := store.Open(ctx, filepath.Join(tb.TempDir(), "keybind.db"))
-	if err != nil {
-		tb.Fatal(err)
+	st := storetest.Open(tb)
+	if o.SQLite {
+		st = storetest.OpenSQLite(tb)
 	}
-	tb.Cleanup(func() { _ = st.Close() })
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
