@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"keybind/internal/store"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"keybind/internal/store"
 )
 
 // TestNoSecretsReachTheDatabase signs in and out, fails, resets and changes

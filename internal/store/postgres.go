@@ -90,10 +90,10 @@ func pgCode(err error) string {
 // the connection terminated) or a connection exception (class 08).
 func pgUnavailable(err error) bool {
 	code := pgCode(err)
-	switch {
-	case code == "":
+	switch code {
+	case "":
 		return false
-	case code == "25006", code == "55P03":
+	case "25006", "55P03":
 		return true
 	}
 	switch code[:2] {

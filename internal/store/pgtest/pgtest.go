@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,4 +65,57 @@ func NewDatabase(tb testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// Cut makes the database at dbURL unreachable, as a server that went away
+// is: it refuses new connections and the ones open are terminated. Only
+// that database is touched, never the shared server. Restore undoes it;
+// tb.Cleanup restores it too.
+func Cut(tb testing.TB, dbURL string) {
+	tb.Helper()
+	name := dbName(tb, dbURL)
+	adminExec(tb, `ALTER DATABASE `+name+` WITH ALLOW_CONNECTIONS false`)
+	adminExec(tb, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '`+name+`' AND pid <> pg_backend_pid()`)
+	tb.Cleanup(func() { Restore(tb, dbURL) })
+}
+
+// Restore lets the database at dbURL take connections again.
+func Restore(tb testing.TB, dbURL string) {
+	tb.Helper()
+	adminExec(tb, `ALTER DATABASE `+dbName(tb, dbURL)+` WITH ALLOW_CONNECTIONS true`)
+}
+
+// TerminateConnections ends every open connection to the database at dbURL
+// (pg_terminate_backend), as a server restart or a failover does; new ones
+// are accepted.
+func TerminateConnections(tb testing.TB, dbURL string) {
+	tb.Helper()
+	adminExec(tb, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '`+dbName(tb, dbURL)+`' AND pid <> pg_backend_pid()`)
+}
+
+func dbName(tb testing.TB, dbURL string) string {
+	tb.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if !strings.HasPrefix(name, "keybind_test_") {
+		tb.Fatalf("pgtest: %q is not a test database", name)
+	}
+	return name
+}
+
+func adminExec(tb testing.TB, statement string) {
+	tb.Helper()
+	admin, err := sql.Open("pgx", ServerURL())
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	defer admin.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, statement); err != nil {
+		tb.Fatalf("pgtest: %s: %v", statement, err)
+	}
 }

@@ -76,3 +76,14 @@ func Reopen(tb testing.TB, st *store.Store) *store.Store {
 	tb.Cleanup(func() { _ = again.Close() })
 	return again
 }
+
+// URL returns the URL of a PostgreSQL store Open made, for a test that
+// starts keybind processes on it or cuts it off (pgtest.Cut).
+func URL(tb testing.TB, st *store.Store) string {
+	tb.Helper()
+	u, ok := urls.Load(st)
+	if !ok {
+		tb.Fatalf("storetest: not a PostgreSQL store opened by storetest")
+	}
+	return u.(string)
+}
