@@ -166,13 +166,27 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 
 	// The engine and the purger run on the process's context, not a request's:
 	// a browser closing changes nothing.
-	engine := jobs.New(st, cl.gateway, jobs.Config{Logger: log.With("component", "jobs")})
+	engCfg := jobs.Config{Logger: log.With("component", "jobs")}
+	if cfg.DatabaseURL == "" {
+		// One console per data directory (the lock): a console started again is the same
+		// engine and takes its job leases back at once. On PostgreSQL each process is its own.
+		engCfg.Owner = "console"
+	}
+	engine := jobs.New(st, cl.gateway, engCfg)
 	if err := engine.Recover(ctx); err != nil {
 		return fmt.Errorf("resume unfinished jobs: %w", err)
 	}
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
-	go func() { _ = engine.Run(bg) }()
+	engineDone := make(chan struct{})
+	go func() { _ = engine.Run(bg); close(engineDone) }()
+	defer func() { // the engine ends its round and releases its leases for the other replicas
+		stopBackground()
+		select {
+		case <-engineDone:
+		case <-time.After(10 * time.Second):
+		}
+	}()
 	go authSvc.RunPurger(bg, 10*time.Minute)
 	ssoSvc, err := startSSO(bg, cfg, authSvc, log)
 	if err != nil {

@@ -40,8 +40,10 @@ func newHarness(t testing.TB, opts sandbox.Options, mod func(*jobs.Config)) *har
 		t.Fatal(err)
 	}
 	st := storetest.Open(t)
+	// One owner for every engine a test makes: a new engine on the same store is the console
+	// started again (as on SQLite), not another replica; lease_test.go has those.
 	cfg := jobs.Config{Clock: env.Clock, FirstPollDelay: 3 * time.Second, RestartDeadline: 2 * time.Minute,
-		RunningGrace: 30 * time.Second, StoppedGrace: 20 * time.Second, RetryDelay: time.Second}
+		RunningGrace: 30 * time.Second, StoppedGrace: 20 * time.Second, RetryDelay: time.Second, Owner: "console"}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -1,0 +1,108 @@
+package jobs_test
+
+import (
+	"testing"
+	"time"
+
+	"keybind/internal/jobs"
+	"keybind/internal/sandbox"
+)
+
+// replica is another engine on the harness's database, as another keybind process would run.
+func (h *harness) replica(owner string) *jobs.Engine {
+	cfg := h.cfg
+	cfg.Owner = owner
+	return jobs.New(h.st, h.gw, cfg)
+}
+
+// Issue #12: each active job is worked by one engine at a time. A second engine leaves a job
+// whose lease is held alone, takes it over once the lease has expired, and finishes it.
+func TestOneEngineWorksAJobAndAnotherTakesOverWhenItsLeaseExpires(t *testing.T) {
+	h := newHarness(t, sandbox.Options{Transition: 10 * time.Second}, nil)
+	a, b := h.replica("replica-a"), h.replica("replica-b")
+	ids := h.pick(60, without("ops-deploy", running))
+	id := h.create("ops-deploy", ids, jobs.RestartPolicy{AfterBind: true, WaveSize: 10})
+
+	if err := a.Recover(h.ctx); err != nil { // A takes the lease; nothing to reconcile yet
+		t.Fatal(err)
+	}
+	h.env.Sandbox.ResetCalls()
+	if err := b.Step(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.env.Sandbox.Calls()["AttachKeyPair"]; n != 0 || b.LeasesHeld() != 0 {
+		t.Fatalf("B worked a job A holds: %d AttachKeyPair calls, %d leases", n, b.LeasesHeld())
+	}
+	// A renews its lease as it works: half a lease later, and again, B still keeps off.
+	for range 2 {
+		h.env.Clock.Advance(8 * time.Second)
+		if err := a.Step(h.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Step(h.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if b.LeasesHeld() != 0 || a.LeasesHeld() != 1 {
+			t.Fatalf("leases held: A %d, B %d; want A 1, B 0", a.LeasesHeld(), b.LeasesHeld())
+		}
+	}
+	if n := h.env.Sandbox.Calls()["AttachKeyPair"]; n != 2 { // 50 + 10, by A
+		t.Fatalf("AttachKeyPair calls = %d, want 2", n)
+	}
+
+	// A goes silent (killed) with restarts out. Once its lease has expired B takes the job
+	// over and finishes it: every key in effect, no instance restarted twice.
+	if j := h.job(id); !j.InMotion() {
+		t.Fatalf("the job is done before A goes: %+v", j.Counts)
+	}
+	h.env.Clock.Advance(16 * time.Second)
+	h.eng = b
+	if err := b.Step(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b.LeasesHeld() != 1 {
+		t.Fatalf("B holds %d leases once A's expired, want 1", b.LeasesHeld())
+	}
+	j := h.runUntilIdle(id, 5*time.Second, 100)
+	if j.Counts.Bound != len(ids) || j.Counts.KeyInEffect != len(ids) {
+		t.Fatalf("the job B finished: %+v; want every key bound and in effect", j.Counts)
+	}
+	if n := h.env.Sandbox.Calls()["AttachKeyPair"]; n != 2 {
+		t.Errorf("AttachKeyPair calls = %d, want 2: B sent nothing again", n)
+	}
+	for _, iid := range ids {
+		if in, _ := h.env.Sandbox.Instance(region, iid); in.Restarts != 1 {
+			t.Errorf("%s restarted %d times, want once", iid, in.Restarts)
+		}
+	}
+	// A comes back: the job is B's now.
+	if err := a.Step(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a.LeasesHeld() != 0 {
+		t.Errorf("A holds %d leases after B took over, want 0", a.LeasesHeld())
+	}
+}
+
+// Issue #12: a replica that shuts down gives its leases up at once; another takes the job over
+// in its next round, without waiting for them to expire.
+func TestReleasedLeasesAreTakenAtOnce(t *testing.T) {
+	h := newHarness(t, sandbox.Options{Transition: 10 * time.Second}, nil)
+	a, b := h.replica("replica-a"), h.replica("replica-b")
+	id := h.create("ops-deploy", h.pick(5, without("ops-deploy", running)), jobs.RestartPolicy{AfterBind: true})
+	if err := a.Step(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Release(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a.LeasesHeld() != 0 {
+		t.Errorf("A holds %d leases after Release", a.LeasesHeld())
+	}
+	if err := b.Step(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b.LeasesHeld() != 1 {
+		t.Fatalf("B holds %d leases right after A released its own, want 1 (job %d)", b.LeasesHeld(), id)
+	}
+}
