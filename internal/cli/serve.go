@@ -48,7 +48,7 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	f.String(&c.LogFormat, "log-format", "KEYBIND_LOG_FORMAT", "json", "log format: json or text")
 	f.String(&c.LogLevel, "log-level", "KEYBIND_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	f.String(&c.TrustedProxies, "trusted-proxies", "KEYBIND_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For is trusted")
-	f.String(&c.CookieKeys, "cookie-keys", "KEYBIND_COOKIE_KEYS", "", "comma-separated base64 cookie keys, newest first (default: generated into the data directory)")
+	f.String(&c.CookieKeys, "cookie-keys", "KEYBIND_COOKIE_KEYS", "", "comma-separated base64 cookie keys, newest first (default: generated into the data directory, or into the PostgreSQL database)")
 	f.String(&c.TLSCert, "tls-cert", "KEYBIND_TLS_CERT", "", "TLS certificate file (serve HTTPS)")
 	f.String(&c.TLSKey, "tls-key", "KEYBIND_TLS_KEY", "", "TLS private key file")
 	f.Duration(&c.IdleTimeout, "session-idle-timeout", "KEYBIND_SESSION_IDLE_TIMEOUT", 30*time.Minute, "sign out after this long without a request")
@@ -154,6 +154,9 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 		return err
 	}
 	keys, err := auth.LoadOrCreateCookieKeys(cfg.DataDir, splitList(cfg.CookieKeys))
+	if cfg.DatabaseURL != "" { // replicas share the database, not a data directory
+		keys, err = auth.LoadOrCreateSharedCookieKeys(ctx, st, splitList(cfg.CookieKeys), time.Now())
+	}
 	if err != nil {
 		return fmt.Errorf("cookie keys: %w", err)
 	}
