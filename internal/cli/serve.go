@@ -153,9 +153,11 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	if err := firstAdmin(ctx, authSvc, sys); err != nil {
 		return err
 	}
-	keys, err := auth.LoadOrCreateCookieKeys(cfg.DataDir, splitList(cfg.CookieKeys))
+	var keys [][]byte
 	if cfg.DatabaseURL != "" { // replicas share the database, not a data directory
 		keys, err = auth.LoadOrCreateSharedCookieKeys(ctx, st, splitList(cfg.CookieKeys), time.Now())
+	} else {
+		keys, err = auth.LoadOrCreateCookieKeys(cfg.DataDir, splitList(cfg.CookieKeys))
 	}
 	if err != nil {
 		return fmt.Errorf("cookie keys: %w", err)
