@@ -79,6 +79,7 @@ KEYBIND_REQUIRE_BROWSER=1 go test -count=1 -timeout 20m ./...
 step "the store, job engine, web and handler tests again, on PostgreSQL"
 KEYBIND_TEST_DATABASE=postgres go test -count=1 -timeout 20m ./internal/store/... ./internal/jobs ./internal/auth \
   ./internal/selection ./internal/cli ./web ./handlers/...
+KEYBIND_TEST_DATABASE=postgres go test -count=1 -timeout 10m -run 'TestFailover' ./internal/e2e
 
 step "race detector on the concurrent packages"
 go test -race -count=1 -timeout 20m ./handlers/... ./web ./internal/jobs ./internal/cloud/... ./internal/auth
