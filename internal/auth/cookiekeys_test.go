@@ -5,14 +5,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"keybind/internal/store"
-	"keybind/internal/store/storetest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+
+	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 )
 
 func TestCookieKeysAreGeneratedOnceAndKept(t *testing.T) {

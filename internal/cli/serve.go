@@ -198,10 +198,14 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 		return err
 	}
 
+	var rateLimits web.RateStore // replicas count the API's limits together
+	if cfg.DatabaseURL != "" {
+		rateLimits = st
+	}
 	proxies, _ := parsePrefixes(cfg.TrustedProxies)
 	srv, err := web.New(web.Config{
 		Sandbox: cl.isSandbox, TLS: cfg.TLSCert != "", TrustedProxies: proxies, CookieKeys: keys, Logger: log,
-	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox, Ready: st, SSO: ssoSvc})
+	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox, Ready: st, SSO: ssoSvc, RateLimits: rateLimits})
 	if err != nil {
 		return err
 	}

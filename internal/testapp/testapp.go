@@ -167,7 +167,8 @@ func New(tb testing.TB, o Options) *App {
 	}
 	srv, err := web.New(web.Config{Sandbox: true, TLS: o.TLS, TrustedProxies: o.TrustedProxies, BodyLimit: o.BodyLimit,
 		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger, Clock: clock},
-		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st, SSO: ssoSvc})
+		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st, SSO: ssoSvc,
+			RateLimits: rateLimits(st)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -210,4 +211,13 @@ func cookieKeys(tb testing.TB) [][]byte {
 		}
 	}
 	return k
+}
+
+// rateLimits counts the API's limits in the database on PostgreSQL, as
+// keybind serve does for its replicas.
+func rateLimits(st *store.Store) web.RateStore {
+	if st.Dialect() == store.Postgres {
+		return st
+	}
+	return nil
 }
