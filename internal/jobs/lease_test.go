@@ -1,6 +1,8 @@
 package jobs_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,5 +106,34 @@ func TestReleasedLeasesAreTakenAtOnce(t *testing.T) {
 	}
 	if b.LeasesHeld() != 1 {
 		t.Fatalf("B holds %d leases right after A released its own, want 1 (job %d)", b.LeasesHeld(), id)
+	}
+}
+
+// Issue #12: Run gives the engine's leases up when its context ends (a replica stopped with
+// SIGTERM), so another replica takes its jobs over in its next round.
+func TestRunReleasesItsLeasesWhenItEnds(t *testing.T) {
+	h := newHarness(t, sandbox.Options{Transition: 10 * time.Second}, nil)
+	h.create("ops-deploy", h.pick(5, without("ops-deploy", running)), jobs.RestartPolicy{AfterBind: true})
+	firstRound := make(chan struct{})
+	cfg := h.cfg
+	cfg.Owner = "replica-a"
+	var once sync.Once
+	cfg.AfterRound = func(error) { once.Do(func() { close(firstRound) }) }
+	a := jobs.New(h.st, h.gw, cfg)
+	ctx, cancel := context.WithCancel(h.ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	<-firstRound
+	if a.LeasesHeld() != 1 {
+		t.Fatalf("A holds %d leases after its first round, want 1", a.LeasesHeld())
+	}
+	cancel()
+	<-done
+	b := h.replica("replica-b")
+	if err := b.Step(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a.LeasesHeld() != 0 || b.LeasesHeld() != 1 {
+		t.Errorf("after A's Run ended: A holds %d leases, B %d; want 0 and 1", a.LeasesHeld(), b.LeasesHeld())
 	}
 }
