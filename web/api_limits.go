@@ -2,9 +2,14 @@ package web
 
 import (
 	"context"
+	"math"
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
+	"keybind/handlers"
+	"keybind/internal/auth"
 	"keybind/internal/store"
 )
 
@@ -36,8 +41,8 @@ func (s *Server) apiLimiters() (failures, calls limiter) {
 }
 
 func (s *Server) sharedLimiter(prefix string, perSecond float64, burst int) *sharedLimiter {
-	return &sharedLimiter{s: s, prefix: prefix,
-		limit: store.RateLimit{Interval: time.Duration(float64(time.Second) / perSecond), Burst: burst}}
+	interval := time.Duration(min(float64(time.Second)/perSecond, float64(24*time.Hour))) // a day: "never" without overflowing
+	return &sharedLimiter{s: s, prefix: prefix, limit: store.RateLimit{Interval: interval, Burst: burst}}
 }
 
 // sharedLimiter is a limiter kept in the database. When the database does
@@ -75,4 +80,25 @@ func (l *sharedLimiter) take(ctx context.Context, key string) (time.Duration, bo
 		return 0, true
 	}
 	return wait, ok
+}
+
+// signInLimiter limits sign-in attempts per client address (IPv6 per /64):
+// a burst of 10, then loginRate a second. With Deps.RateLimits the buckets
+// are in the shared database, so replicas do not multiply the rate.
+func (s *Server) signInLimiter(prefix string) handlers.IPLimiter {
+	r := s.cfg.loginRate()
+	if s.deps.RateLimits == nil || math.IsInf(r, 1) {
+		return auth.NewIPLimiter(rate.Limit(r), 10, s.cfg.Clock)
+	}
+	return sharedIPLimiter{s.sharedLimiter(prefix, r, 10)}
+}
+
+// sharedIPLimiter is a sharedLimiter keyed by client address.
+type sharedIPLimiter struct{ l *sharedLimiter }
+
+func (l sharedIPLimiter) Allow(ip string) (bool, time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	wait, ok := l.l.take(ctx, auth.IPKey(ip))
+	return ok, wait
 }
