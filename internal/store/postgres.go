@@ -55,6 +55,7 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 	db.SetMaxOpenConns(pgMaxOpenConns)
 	db.SetMaxIdleConns(pgMaxOpenConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(30 * time.Minute) // after a failover, connections find the new primary soon
 
 	pingCtx, cancel := context.WithTimeout(ctx, pgOpenTimeout)
 	defer cancel()
@@ -104,20 +105,27 @@ func pgUnavailable(err error) bool {
 }
 
 // Unreachable reports whether err says the database server could not be
-// reached or the connection to it was lost (PostgreSQL). database/sql opens
-// new connections as requests come, so the console recovers by itself when
-// the server is back.
+// reached or the connection to it was lost (PostgreSQL): a connection
+// refused or not accepted, the server shutting down or ending the
+// connection, the network failing under a connection of pgx's. Only the
+// database's errors count: a cloud call's network error is not one.
+// database/sql opens new connections as requests come, so the console
+// recovers by itself when the server is back.
 func Unreachable(err error) bool {
 	if err == nil {
 		return false
 	}
 	var ce *pgconn.ConnectError
-	var ne net.Error
-	switch {
-	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, driver.ErrBadConn),
-		errors.Is(err, io.ErrUnexpectedEOF), pgconn.SafeToRetry(err):
+	if errors.As(err, &ce) || errors.Is(err, driver.ErrBadConn) {
 		return true
 	}
-	code := pgCode(err)
-	return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03"
+	if code := pgCode(err); strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" {
+		return true
+	}
+	var pe interface{ SafeToRetry() bool } // pgconn's own errors, wrapping what the network said
+	if !errors.As(err, &pe) {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }

@@ -2,10 +2,16 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // onOneConnection shrinks st's pool to one connection, so that a PRAGMA run
@@ -92,5 +98,23 @@ func TestUnavailableIsOnlyTheEnvironment(t *testing.T) {
 	}
 	if Unavailable(nil) || Unavailable(errors.New("store: something else")) {
 		t.Error("Unavailable is true for an error that is not the database's")
+	}
+}
+
+// Only the database's errors are "unreachable": a network error of
+// something else (a cloud call) is not, nor is a bad statement.
+func TestUnreachableIsOnlyTheDatabase(t *testing.T) {
+	netErr := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	for _, err := range []error{nil, netErr, fmt.Errorf("cloud: describe instances: %w", netErr), io.ErrUnexpectedEOF,
+		&pgconn.PgError{Code: "42P01", Message: "relation does not exist"}} {
+		if Unreachable(err) {
+			t.Errorf("Unreachable(%v) = true, want false", err)
+		}
+	}
+	for _, err := range []error{&pgconn.ConnectError{}, fmt.Errorf("store: x: %w", &pgconn.PgError{Code: "57P01"}),
+		&pgconn.PgError{Code: "08006"}, driver.ErrBadConn} {
+		if !Unreachable(err) || !Unavailable(err) {
+			t.Errorf("Unreachable(%v), Unavailable = false, want true", err)
+		}
 	}
 }
