@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -64,6 +66,29 @@ func migrationFS(d Dialect) (fs.FS, error) {
 		out[name] = &fstest.MapFile{Data: []byte(forDialect(string(b), d)), Mode: 0o444}
 	}
 	return out, nil
+}
+
+// SchemaID names the schema the embedded migrations build on d: a hash of
+// them as d runs them. Tests name a prepared template database with it.
+func SchemaID(d Dialect) (string, error) {
+	fsys, err := migrationFS(d)
+	if err != nil {
+		return "", err
+	}
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", name, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
 // forDialect rewrites one migration for d (see the comment on migrations).

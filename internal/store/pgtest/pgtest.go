@@ -38,6 +38,13 @@ func ServerURL() string {
 // keybind process it started, do not keep it).
 func NewDatabase(tb testing.TB) string {
 	tb.Helper()
+	return NewDatabaseFrom(tb, "")
+}
+
+// NewDatabaseFrom is NewDatabase copying the database template (made with
+// Template) instead of starting empty; "" starts empty.
+func NewDatabaseFrom(tb testing.TB, template string) string {
+	tb.Helper()
 	admin, err := sql.Open("pgx", ServerURL())
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
@@ -47,7 +54,11 @@ func NewDatabase(tb testing.TB) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "keybind_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+	create := `CREATE DATABASE ` + name
+	if template != "" {
+		create += ` TEMPLATE ` + template
+	}
+	if _, err := admin.ExecContext(ctx, create); err != nil {
 		admin.Close()
 		tb.Fatalf("pgtest: create database %s on %s: %v (is PostgreSQL running? scripts/test.sh starts one)", name, ServerURL(), err)
 	}
@@ -118,4 +129,60 @@ func adminExec(tb testing.TB, statement string) {
 	if _, err := admin.ExecContext(ctx, statement); err != nil {
 		tb.Fatalf("pgtest: %s: %v", statement, err)
 	}
+}
+
+// Template returns the name of a template database called name, building
+// it with build (given the URL of an empty database, which it must leave
+// without connections) the first time any test process asks for it. The
+// template is kept for later runs: name it after what build puts in it.
+// Processes asking at once take turns through an advisory lock.
+func Template(name string, build func(url string) error) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin, err := sql.Open("pgx", ServerURL())
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	conn, err := admin.Conn(ctx) // the advisory lock is the session's
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = conn.Close() }()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext($1))`, name); err != nil {
+		return "", err
+	}
+	defer func() { _, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(hashtext($1))`, name) }()
+	var exists bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return name, nil
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	building := name + "_building_" + hex.EncodeToString(b[:])
+	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+building); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(ServerURL())
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + building
+	if err := build(u.String()); err != nil {
+		_, _ = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+building+` WITH (FORCE)`)
+		return "", err
+	}
+	for _, stmt := range []string{
+		`ALTER DATABASE ` + building + ` WITH ALLOW_CONNECTIONS false`, // nothing may use it but CREATE DATABASE … TEMPLATE
+		`ALTER DATABASE ` + building + ` RENAME TO ` + name,
+	} {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			_, _ = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+building+` WITH (FORCE)`)
+			return "", err
+		}
+	}
+	return name, nil
 }

@@ -40,7 +40,11 @@ func OpenSQLite(tb testing.TB) *store.Store {
 // OpenPostgres opens a fresh PostgreSQL database whatever the selection.
 func OpenPostgres(tb testing.TB) *store.Store {
 	tb.Helper()
-	u := pgtest.NewDatabase(tb)
+	tmpl, err := template()
+	if err != nil {
+		tb.Fatalf("storetest: the migrated template database: %v", err)
+	}
+	u := pgtest.NewDatabaseFrom(tb, tmpl)
 	st, err := store.OpenPostgres(context.Background(), u)
 	if err != nil {
 		tb.Fatalf("storetest: open PostgreSQL: %v", err)
@@ -87,3 +91,21 @@ func URL(tb testing.TB, st *store.Store) string {
 	}
 	return u.(string)
 }
+
+// template is a PostgreSQL database with every migration applied, copied
+// for each test (CREATE DATABASE … TEMPLATE), which is quicker than
+// migrating each one. It is named after the migrations, so a change to them
+// builds a new one.
+var template = sync.OnceValues(func() (string, error) {
+	id, err := store.SchemaID(store.Postgres)
+	if err != nil {
+		return "", err
+	}
+	return pgtest.Template("keybind_template_"+id, func(u string) error {
+		st, err := store.OpenPostgres(context.Background(), u)
+		if err != nil {
+			return err
+		}
+		return st.Close()
+	})
+})
