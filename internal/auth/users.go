@@ -80,6 +80,11 @@ func (s *Service) EnsureFirstAdmin(ctx context.Context, envPassword string) (gen
 		created = true
 		return nil
 	})
+	if errors.Is(err, store.ErrConflict) {
+		// Another replica created it between our count and our insert (on
+		// PostgreSQL the count takes no lock): its admin stands.
+		return "", false, nil
+	}
 	if err != nil {
 		return "", false, fmt.Errorf("auth: first admin: %w", err)
 	}
