@@ -63,6 +63,9 @@ func (s *Service) EnsureFirstAdmin(ctx context.Context, envPassword string) (gen
 	now := s.now()
 	err = s.st.WithTx(ctx, func(tx *sql.Tx) error {
 		q := s.st.With(tx)
+		if err := q.Serialize(ctx, "auth.first-admin"); err != nil {
+			return err
+		}
 		// Check again under the write lock: another process may have won.
 		if n, err := q.CountUsers(ctx); err != nil || n > 0 {
 			return err

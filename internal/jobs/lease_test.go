@@ -2,12 +2,15 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"keybind/internal/jobs"
 	"keybind/internal/sandbox"
+	"keybind/internal/store/storetest"
 )
 
 // replica is another engine on the harness's database, as another keybind process would run.
@@ -135,5 +138,38 @@ func TestRunReleasesItsLeasesWhenItEnds(t *testing.T) {
 	}
 	if a.LeasesHeld() != 0 || b.LeasesHeld() != 1 {
 		t.Errorf("after A's Run ended: A holds %d leases, B %d; want 0 and 1", a.LeasesHeld(), b.LeasesHeld())
+	}
+}
+
+// Issue #12: jobs made at the same moment on two replicas over the same instances: one is
+// created, the other refused as overlapping (one instance, one active job), as on one console.
+func TestOverlappingJobsMadeOnTwoReplicasAtOnce(t *testing.T) {
+	h := newHarness(t, sandbox.Options{}, nil)
+	ids := h.pick(20, without("ops-deploy", running))
+	plan := h.plan("ops-deploy", ids)
+	const replicas = 6
+	var wg sync.WaitGroup
+	created := make([]bool, replicas)
+	errs := make([]error, replicas)
+	for i := range replicas {
+		st := storetest.Reopen(t, h.st)
+		e := jobs.New(st, h.gw, h.cfg)
+		wg.Go(func() {
+			_, created[i], errs[i] = e.Create(h.ctx, jobs.CreateRequest{IdempotencyKey: fmt.Sprintf("replica-%d", i), Actor: alice, Plan: plan})
+		})
+	}
+	wg.Wait()
+	n := 0
+	for i := range replicas {
+		var oe *jobs.OverlapError
+		switch {
+		case created[i]:
+			n++
+		case !errors.As(errs[i], &oe):
+			t.Errorf("replica %d: %v, want created or an overlap", i, errs[i])
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d jobs created over the same instances, want 1", n)
 	}
 }

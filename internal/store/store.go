@@ -153,3 +153,20 @@ func rowsAffected(res sql.Result, err error) error {
 	}
 	return nil
 }
+
+// Serialize makes the transaction q is bound to wait for any other
+// transaction that serialized on the same name, until it ends: a check and
+// the write it allows (no active job already holds these instances; no
+// administrator exists yet) then cannot interleave with another's, on any
+// replica. SQLite needs nothing: its write transactions take the database's
+// one write lock when they begin. PostgreSQL takes a transaction-level
+// advisory lock.
+func (q *Queries) Serialize(ctx context.Context, name string) error {
+	if q.dialect != Postgres {
+		return nil
+	}
+	if _, err := q.db.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, name); err != nil {
+		return fmt.Errorf("store: serialize %s: %w", name, err)
+	}
+	return nil
+}
