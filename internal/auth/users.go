@@ -180,6 +180,11 @@ func (s *Service) update(ctx context.Context, actor Actor, action, name string, 
 	now := s.now()
 	err := s.st.WithTx(ctx, func(tx *sql.Tx) error {
 		q := s.st.With(tx)
+		// One change to the accounts at a time on every replica: two admins disabling each
+		// other at once must not leave none (keepsAnAdmin).
+		if err := q.Serialize(ctx, "auth.users"); err != nil {
+			return err
+		}
 		u, err := q.UserByName(ctx, name)
 		if err != nil {
 			return err
