@@ -40,6 +40,7 @@ func TestUnusableDatabaseURLFailsFastWithOneLine(t *testing.T) {
 	}{
 		{"bad URL", "postgres://keybind:s3cret@[::1/keybind", "not valid"},
 		{"bad parameter", "postgres://keybind:s3cret@127.0.0.1/keybind?sslmode=sometimes", "not valid"},
+		{"bad port", "postgres://keybind:s3cret@127.0.0.1:99999/keybind", "invalid port"},
 		{"nothing listening", "postgres://keybind:s3cret@" + refusedAddr + "/keybind?sslmode=disable", "cannot reach the database"},
 		{"server never answers", "postgres://keybind:s3cret@" + silent.Addr().String() + "/keybind?sslmode=disable", "cannot reach the database"},
 	}

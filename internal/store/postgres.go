@@ -44,9 +44,13 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 	}
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		// pgx's parse errors quote the URL with its password masked, but say
-		// nothing the URL's owner cannot see for themselves; keep it short.
-		return nil, fmt.Errorf("store: open: the database URL is not valid: %w", errors.Unwrap(err))
+		// pgx's parse error quotes the URL (its password masked) before what
+		// is wrong with it; say only what is wrong when it says that apart.
+		why := errors.Unwrap(err)
+		if why == nil {
+			why = err
+		}
+		return nil, fmt.Errorf("store: open: the database URL is not valid: %w", why)
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = pgConnectTimeout
