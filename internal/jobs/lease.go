@@ -97,8 +97,8 @@ func (e *Engine) acquire(ctx context.Context, jobID int64) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("jobs: lease of job %d: %w", jobID, err)
 	}
-	if old, ok := e.leases.get(jobID); !ok || old != fence {
-		e.log.InfoContext(ctx, "took over the job's lease", "job", jobID, "fence", fence)
+	if old, ok := e.leases.get(jobID); (!ok || old != fence) && fence > 1 {
+		e.log.InfoContext(ctx, "took a job over from another engine", "job", jobID, "fence", fence)
 	}
 	e.leases.set(jobID, fence)
 	return true, nil
