@@ -36,6 +36,9 @@ if ! postgres_answers; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
   fi
+  if [ -z "$(pg_lsclusters --no-header)" ]; then # the package made none (create_main_cluster = false)
+    $SUDO pg_createcluster "$(ls /usr/lib/postgresql | sort -V | tail -n 1)" main
+  fi
   read -r pg_version pg_cluster _ < <(pg_lsclusters --no-header | head -n 1)
   pg_conf="/etc/postgresql/$pg_version/$pg_cluster"
   $SUDO sed -i -E 's/^(local|host)(\s+all\s+all\s+.*\s)(peer|md5|scram-sha-256)\s*$/\1\2trust/' "$pg_conf/pg_hba.conf"
