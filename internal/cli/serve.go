@@ -13,6 +13,7 @@ import (
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
 	"keybind/internal/jobs"
+	"keybind/internal/metrics"
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
 	"keybind/internal/sso"
@@ -24,6 +25,7 @@ import (
 type serveConfig struct {
 	Addr, DataDir, Endpoint      string
 	DatabaseURL                  string // PostgreSQL; "" for SQLite in DataDir
+	MetricsAddr                  string // "" serves /metrics on Addr
 	LogFormat, LogLevel          string
 	TrustedProxies, CookieKeys   string
 	TLSCert, TLSKey              string
@@ -42,6 +44,7 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	f := &envFlags{fs: fs, sys: sys}
 	f.String(&c.Addr, "addr", "KEYBIND_ADDR", "127.0.0.1:8080", "address to listen on")
+	f.String(&c.MetricsAddr, "metrics-addr", "KEYBIND_METRICS_ADDR", "", "serve /metrics (Prometheus) on this address instead of on --addr")
 	f.String(&c.DataDir, "data-dir", "KEYBIND_DATA_DIR", "./data", "directory for the database and cookie keys")
 	f.String(&c.DatabaseURL, "database-url", "KEYBIND_DATABASE_URL", "", databaseFlagHelp)
 	f.String(&c.Endpoint, "ecs-endpoint", "KEYBIND_ECS_ENDPOINT", "", "http:// or https:// URL replacing the public ECS endpoint (the sandbox, or a VPC endpoint)")
@@ -148,8 +151,9 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 		return err
 	}
 	defer func() { _ = st.Close() }()
+	mx := metrics.New(metrics.Options{SignInReasons: auth.FailureReasons, Logger: log.With("component", "metrics")})
 	authSvc := auth.New(st, auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout, Logger: log,
-		PasswordLogin: cfg.passwordLogin})
+		PasswordLogin: cfg.passwordLogin, Observer: mx})
 	if err := firstAdmin(ctx, authSvc, sys); err != nil {
 		return err
 	}
@@ -163,7 +167,7 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 		return fmt.Errorf("cookie keys: %w", err)
 	}
 
-	cl, err := connectCloud(ctx, cfg, sys, log)
+	cl, err := connectCloud(ctx, cfg, sys, log, mx)
 	if err != nil {
 		return err
 	}
@@ -171,13 +175,15 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 
 	// The engine and the purger run on the process's context, not a request's:
 	// a browser closing changes nothing.
-	engCfg := jobs.Config{Logger: log.With("component", "jobs")}
+	engCfg := jobs.Config{Logger: log.With("component", "jobs"), Rounds: mx}
 	if cfg.DatabaseURL == "" {
 		// One console per data directory (the lock): a console started again is the same
 		// engine and takes its job leases back at once. On PostgreSQL each process is its own.
 		engCfg.Owner = "console"
 	}
 	engine := jobs.New(st, cl.gateway, engCfg)
+	mx.CountStates(engine)
+	mx.SetLeasesHeld(engine.LeasesHeld)
 	if err := engine.Recover(ctx); err != nil {
 		return fmt.Errorf("resume unfinished jobs: %w", err)
 	}
@@ -203,9 +209,19 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 		rateLimits = st
 	}
 	proxies, _ := parsePrefixes(cfg.TrustedProxies)
+	deps := web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox,
+		Ready: st, SSO: ssoSvc, Requests: mx, Metrics: mx.Handler(), RateLimits: rateLimits}
+	if cfg.MetricsAddr != "" {
+		deps.Metrics = nil // on its own listener, not on the console's
+		stop, err := serveMetrics(cfg.MetricsAddr, mx.Handler(), log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	srv, err := web.New(web.Config{
 		Sandbox: cl.isSandbox, TLS: cfg.TLSCert != "", TrustedProxies: proxies, CookieKeys: keys, Logger: log,
-	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox, Ready: st, SSO: ssoSvc, RateLimits: rateLimits})
+	}, deps)
 	if err != nil {
 		return err
 	}
@@ -259,7 +275,7 @@ type cloudConn struct {
 // connectCloud picks the cloud: the embedded sandbox when there are neither
 // credentials nor an endpoint, otherwise the configured endpoint or the
 // public ECS endpoints with the standard credential chain.
-func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger) (*cloudConn, error) {
+func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger, obs cloud.Observer) (*cloudConn, error) {
 	cc := cloud.Config{
 		Endpoint:        cfg.Endpoint,
 		AccessKeyID:     sys.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"),
@@ -267,6 +283,7 @@ func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger
 		SecurityToken:   sys.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN"),
 		RatePerSecond:   float64(cfg.ECSRate),
 		Logger:          log,
+		Observer:        obs,
 	}
 	conn := &cloudConn{close: func() {}}
 	if cfg.Endpoint == "" && !cloud.CredentialsFromEnv(sys.Getenv) {

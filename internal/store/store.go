@@ -44,6 +44,7 @@ type Store struct {
 	db      *sql.DB
 	path    string // SQLite only
 	dialect Dialect
+	stmts   *StmtCache // SQLite only: pgx keeps its own statement cache per connection
 }
 
 // Open opens (creating if needed) the database file at path, creating its
@@ -85,7 +86,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Queries: &Queries{db: db, dialect: SQLite}, db: db, path: abs, dialect: SQLite}, nil
+	stmts := NewStmtCache(db)
+	return &Store{Queries: &Queries{db: preparedPool{DB: db, stmts: stmts}, dialect: SQLite}, db: db, path: abs,
+		dialect: SQLite, stmts: stmts}, nil
 }
 
 // Close closes the database.
@@ -93,6 +96,11 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // DB returns the underlying pool.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// Stmts is the store's cache of prepared statements, for the read side of
+// other packages (see PreparedTx); nil on PostgreSQL, where pgx prepares and
+// caches statements per connection itself.
+func (s *Store) Stmts() *StmtCache { return s.stmts }
 
 // Path returns the absolute path of the database file ("" for PostgreSQL).
 func (s *Store) Path() string { return s.path }
