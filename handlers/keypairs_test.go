@@ -90,19 +90,10 @@ func kpAudit(t *testing.T, app *testapp.App, action string) []store.AuditEntry {
 func kpDump(t *testing.T, app *testapp.App) string {
 	t.Helper()
 	db := app.Store.DB()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+	tables, err := app.Store.Tables(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, n)
-	}
-	rows.Close()
 	var out strings.Builder
 	for _, table := range tables {
 		rows, err := db.Query(`SELECT * FROM "` + table + `"`)

@@ -9,38 +9,39 @@ import (
 
 	"github.com/gorilla/securecookie"
 
+	"keybind/internal/store"
 	"keybind/internal/testapp"
 	"keybind/web"
 )
 
-// dbFootprint is every table's row count summed, and the database file's
-// size once its write-ahead log is checkpointed into it.
+// dbFootprint is every table's row count summed, and the database's size:
+// on SQLite the file's once its write-ahead log is checkpointed into it, on
+// PostgreSQL pg_database_size.
 func dbFootprint(t *testing.T, app *testapp.App) (rows, bytes int64) {
 	t.Helper()
 	ctx := context.Background()
 	db := app.Store.DB()
-	if _, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		t.Fatal(err)
-	}
-	names, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for names.Next() {
-		var n string
-		if err := names.Scan(&n); err != nil {
+	if app.Store.Dialect() == store.SQLite {
+		if _, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 			t.Fatal(err)
 		}
-		tables = append(tables, n)
 	}
-	names.Close()
+	tables, err := app.Store.Tables(ctx)
+	if err != nil || len(tables) == 0 {
+		t.Fatalf("tables %v, %v", tables, err)
+	}
 	for _, table := range tables {
 		var n int64
 		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+table+`"`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		rows += n
+	}
+	if app.Store.Dialect() == store.Postgres {
+		if err := db.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&bytes); err != nil {
+			t.Fatal(err)
+		}
+		return rows, bytes
 	}
 	fi, err := os.Stat(app.Store.Path())
 	if err != nil {

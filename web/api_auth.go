@@ -34,24 +34,25 @@ const bearerChallenge = `Bearer realm="keybind"`
 // calls keep failing authentication before its token is even looked up;
 // calls limits each user, so a runaway script slows down before it uses up
 // the cloud API's quota.
-func (s *Server) apiAuth(tokens TokenAuthenticator, failures, calls *keyedLimiter) echo.MiddlewareFunc {
+func (s *Server) apiAuth(tokens TokenAuthenticator, failures, calls limiter) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
 			ip := c.RealIP()
-			if wait, ok := failures.peek(ip); !ok {
+			ctx := c.Request().Context()
+			if wait, ok := failures.peek(ctx, ip); !ok {
 				return tooMany(c, wait)
 			}
 			raw, ok := bearerToken(c.Request())
 			if !ok {
-				failures.take(ip)
+				failures.take(ctx, ip)
 				h.Set(echo.HeaderWWWAuthenticate, bearerChallenge)
 				return apperr.New(http.StatusUnauthorized, "unauthorized",
 					"Send a personal API token in the Authorization header: Bearer kb_… (create one on your account page).")
 			}
 			u, err := tokens.Authenticate(c.Request().Context(), raw)
 			if errors.Is(err, auth.ErrInvalidToken) {
-				failures.take(ip)
+				failures.take(ctx, ip)
 				h.Set(echo.HeaderWWWAuthenticate, bearerChallenge+`, error="invalid_token"`)
 				return apperr.New(http.StatusUnauthorized, "invalid_token",
 					"This API token is unknown, expired or revoked, or its account cannot use it now.")
@@ -59,7 +60,7 @@ func (s *Server) apiAuth(tokens TokenAuthenticator, failures, calls *keyedLimite
 			if err != nil {
 				return err
 			}
-			if wait, ok := calls.take("user:" + strconv.FormatInt(u.ID, 10)); !ok {
+			if wait, ok := calls.take(ctx, "user:"+strconv.FormatInt(u.ID, 10)); !ok {
 				return tooMany(c, wait)
 			}
 			st := request.Get(c)
@@ -132,7 +133,7 @@ func (l *keyedLimiter) bucket(key string, now time.Time) *rate.Limiter {
 
 // peek reports whether key has a token left, without spending it, and
 // otherwise how long until it has.
-func (l *keyedLimiter) peek(key string) (time.Duration, bool) {
+func (l *keyedLimiter) peek(_ context.Context, key string) (time.Duration, bool) {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -148,7 +149,7 @@ func (l *keyedLimiter) peek(key string) (time.Duration, bool) {
 
 // take spends one of key's tokens if it has one, and otherwise says how
 // long until it has.
-func (l *keyedLimiter) take(key string) (time.Duration, bool) {
+func (l *keyedLimiter) take(_ context.Context, key string) (time.Duration, bool) {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -24,6 +24,12 @@ var errCannotSave = apperr.New(http.StatusServiceUnavailable, "cannot_save",
 	"keybind cannot save changes right now. Try again in a few minutes; if this goes on, tell an administrator "+
 		"(the server's disk may be full).")
 
+// errCannotReach answers a request while the database server cannot be
+// reached (PostgreSQL down, restarting or failing over). database/sql opens
+// new connections as requests come, so the console recovers by itself.
+var errCannotReach = apperr.New(http.StatusServiceUnavailable, "cannot_reach_database",
+	"keybind cannot reach the database right now. Try again in a moment; if this goes on, tell an administrator.")
+
 // classify turns any error into what the user is shown. Raw internal text
 // (SQL, SDK dumps) never reaches a page.
 func classify(err error) *apperr.Error {
@@ -44,6 +50,8 @@ func classify(err error) *apperr.Error {
 		return apperr.NotFound("That user")
 	case errors.Is(err, context.DeadlineExceeded):
 		return apperr.New(http.StatusGatewayTimeout, "timeout", "This took too long. Try again in a moment.")
+	case store.Unreachable(err):
+		return errCannotReach
 	case store.Unavailable(err):
 		return errCannotSave
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"keybind/internal/store"
 	"keybind/internal/testapp"
 )
 
@@ -257,6 +258,10 @@ func TestErrorPageHidesInternalErrors(t *testing.T) {
 	if _, err := app.Store.DB().ExecContext(context.Background(), `DROP TABLE sessions`); err != nil {
 		t.Fatal(err)
 	}
+	cause := "no such table" // SQLite's words
+	if app.Store.Dialect() == store.Postgres {
+		cause = `relation \"sessions\" does not exist` // as JSON quotes it
+	}
 	for _, tc := range []struct {
 		name string
 		send func() *testapp.Response
@@ -267,7 +272,7 @@ func TestErrorPageHidesInternalErrors(t *testing.T) {
 		t.Run("500 "+tc.name, func(t *testing.T) {
 			r := tc.send()
 			wantErrorPage(t, r, http.StatusInternalServerError, "Something went wrong on our side. The error has been logged.")
-			for _, internal := range []string{"no such table", "SQL", "sqlite", "store:", "auth:", "web:"} {
+			for _, internal := range []string{"no such table", "relation", "SQL", "sqlite", "store:", "auth:", "web:"} {
 				if strings.Contains(r.Body, internal) {
 					t.Errorf("the error page shows internal text %q", internal)
 				}
@@ -275,7 +280,7 @@ func TestErrorPageHidesInternalErrors(t *testing.T) {
 			rid := r.Header.Get("X-Request-Id")
 			var logged bool
 			for line := range strings.Lines(logs.String()) {
-				if strings.Contains(line, rid) && strings.Contains(line, `"level":"ERROR"`) && strings.Contains(line, "no such table") {
+				if strings.Contains(line, rid) && strings.Contains(line, `"level":"ERROR"`) && strings.Contains(line, cause) {
 					logged = true
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"keybind/internal/store"
 	"keybind/internal/testapp"
 )
 
@@ -16,14 +17,26 @@ import (
 // runs pragma on it, so that it holds for every later query: a database
 // turned read-only, or one that cannot grow (SQLITE_FULL, as on a full
 // disk), under a running console.
-func onOneConnection(t *testing.T, app *testapp.App, pragma string) {
+func onOneConnection(t *testing.T, app *testapp.App, statement string) {
 	t.Helper()
 	db := app.Store.DB()
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
-	if _, err := db.ExecContext(context.Background(), "PRAGMA "+pragma); err != nil {
+	if _, err := db.ExecContext(context.Background(), statement); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// readOnly makes the database refuse writes: SQLite's query_only, or a
+// PostgreSQL session whose transactions are read-only (what a server in
+// recovery or a read-only replica answers).
+func readOnly(t *testing.T, app *testapp.App) {
+	t.Helper()
+	if app.Store.Dialect() == store.Postgres {
+		onOneConnection(t, app, "SET default_transaction_read_only = on")
+		return
+	}
+	onOneConnection(t, app, "PRAGMA query_only = 1")
 }
 
 // readyz fetches GET /readyz and decodes its answer.
@@ -68,7 +81,7 @@ func TestReadyzFailsWhenTheDatabaseIsReadOnly(t *testing.T) {
 	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
 	admin := app.SignIn(t, "admin", testapp.AdminPassword)
 	admin.Get("/users")
-	onOneConnection(t, app, "query_only = 1")
+	readOnly(t, app)
 
 	if status, body := readyz(t, app); status != http.StatusServiceUnavailable || body["reason"] != "the database cannot be written" {
 		t.Errorf("GET /readyz = %d %v, want 503 saying the database cannot be written", status, body)
@@ -89,12 +102,12 @@ func TestReadyzFailsWhenTheDatabaseIsReadOnly(t *testing.T) {
 // disk gives) is not ready, before and after the writes that need room
 // start failing.
 func TestReadyzFailsWhenTheDatabaseIsFull(t *testing.T) {
-	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10})
+	app := testapp.New(t, testapp.Options{InstancesPerRegion: 10, SQLite: true})
 	var pages int64
 	if err := app.Store.DB().QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
 		t.Fatal(err)
 	}
-	onOneConnection(t, app, "max_page_count = "+strconv.FormatInt(pages, 10))
+	onOneConnection(t, app, "PRAGMA max_page_count = "+strconv.FormatInt(pages, 10))
 	if status, body := readyz(t, app); status != http.StatusServiceUnavailable || !strings.Contains(body["reason"], "full") {
 		t.Errorf("GET /readyz = %d %v, want 503 saying the database is full", status, body)
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"github.com/labstack/echo/v4"
-	"golang.org/x/time/rate"
 
 	"keybind/handlers"
 	"keybind/internal/auth"
@@ -26,7 +25,7 @@ func (s *Server) routes() {
 
 	// Pages and actions with a session and CSRF protection.
 	app := e.Group("", s.loadSession, csrfProtect, noStore)
-	login := handlers.NewLogin(s.deps.Auth, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, s.cfg.Clock), s.loginOptions())
+	login := handlers.NewLogin(s.deps.Auth, s.signInLimiter("sign-in:"), s.loginOptions())
 	app.GET("/login", login.Show)
 	app.POST("/login", login.Submit, s.knownDevice)
 	app.POST("/logout", login.Logout)
@@ -126,7 +125,7 @@ func (s *Server) ssoRoutes(app *echo.Group) {
 	if s.deps.SSO == nil {
 		return
 	}
-	h := handlers.NewSSO(s.deps.SSO, s.ssoFlows, auth.NewIPLimiter(rate.Limit(s.cfg.loginRate()), 10, s.cfg.Clock), s.deps.Auth)
+	h := handlers.NewSSO(s.deps.SSO, s.ssoFlows, s.signInLimiter("sso-callback:"), s.deps.Auth)
 	app.GET(sso.StartPath, h.Start)
 	app.GET(sso.CallbackPath, h.Callback)
 }

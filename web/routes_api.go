@@ -26,8 +26,7 @@ const (
 // security headers, body limit, timeout) applies as everywhere.
 func (s *Server) apiRoutes() {
 	gw, engine, sv := s.deps.Cloud, s.deps.Jobs, s.svc
-	failures := newKeyedLimiter(apiFailuresPerSecond, apiFailuresBurst)
-	calls := newKeyedLimiter(apiCallsPerSecond, apiCallsBurst)
+	failures, calls := s.apiLimiters()
 	v1 := s.echo.Group("/api/v1", noStore, s.apiAuth(s.deps.Auth.Tokens(), failures, calls))
 	need := s.apiPerm
 	bind, restart, view := need(auth.PermBind), need(auth.PermRestart), need(auth.PermViewJobs)

@@ -56,6 +56,9 @@ type Deps struct {
 	Denials    DenialRecorder   // default: Auth
 	Ready      ReadyChecker     // the database behind GET /readyz
 	SSO        *sso.Service     // single sign-on (docs/SSO.md); nil when no identity provider is configured
+	// RateLimits counts the API's rate limits in the database replicas
+	// share (PostgreSQL); nil counts them in this process's memory.
+	RateLimits RateStore
 	// Requests is told of every request's route pattern, status and
 	// duration (internal/metrics); nil: not observed.
 	Requests RequestObserver

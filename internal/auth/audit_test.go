@@ -3,10 +3,13 @@ package auth
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"keybind/internal/store"
 )
 
 // TestNoSecretsReachTheDatabase signs in and out, fails, resets and changes
@@ -52,6 +55,34 @@ func TestNoSecretsReachTheDatabase(t *testing.T) {
 		}
 	}
 
+	for name, b := range f.databaseBytes(t) {
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s contains a secret %q", name, s)
+			}
+		}
+	}
+}
+
+// databaseBytes is everything the database holds: on SQLite the files (the
+// database and its WAL), on PostgreSQL every row of every table as text.
+func (f *fixture) databaseBytes(t *testing.T) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	if f.st.Dialect() == store.Postgres {
+		tables, err := f.st.Tables(context.Background())
+		if err != nil || len(tables) < 5 {
+			t.Fatalf("tables %v, %v; want keybind's", tables, err)
+		}
+		for _, table := range tables {
+			var rows sql.NullString
+			if err := f.st.DB().QueryRow(`SELECT string_agg(x::text, E'\n') FROM "` + table + `" x`).Scan(&rows); err != nil {
+				t.Fatal(err)
+			}
+			out[table] = []byte(rows.String)
+		}
+		return out
+	}
 	files, _ := filepath.Glob(filepath.Join(f.dir, "keybind.db*"))
 	if len(files) < 2 {
 		t.Fatalf("database files %v, want the database and its WAL", files)
@@ -61,10 +92,7 @@ func TestNoSecretsReachTheDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range secrets {
-			if bytes.Contains(b, []byte(s)) {
-				t.Errorf("%s contains a secret %q", filepath.Base(name), s)
-			}
-		}
+		out[filepath.Base(name)] = b
 	}
+	return out
 }

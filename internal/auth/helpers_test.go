@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -49,12 +50,8 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(context.Background(), filepath.Join(dir, "keybind.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
+	dir := filepath.Dir(st.Path()) // "." on PostgreSQL
 	clock := &fakeClock{t: t0}
 	s := New(st, Config{Clock: clock, Params: fastParams})
 	return &fixture{s: s, st: st, clock: clock, dir: dir}

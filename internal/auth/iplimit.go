@@ -44,6 +44,10 @@ func NewIPLimiter(r rate.Limit, burst int, clock Clock) *IPLimiter {
 	return &IPLimiter{limit: r, burst: burst, clock: clock, max: defaultMaxIPs, idle: idle, byAddr: map[string]*ipBucket{}}
 }
 
+// IPKey is the bucket an address's sign-in attempts are counted in (see
+// ipKey), for a limiter kept elsewhere (the database replicas share).
+func IPKey(ip string) string { return ipKey(ip) }
+
 // ipKey maps an address to its bucket: the address for IPv4 (and
 // IPv4-mapped IPv6), the /64 prefix for IPv6, the raw text if unparseable.
 func ipKey(ip string) string {

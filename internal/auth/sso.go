@@ -65,6 +65,10 @@ func (s *Service) LoginSSO(ctx context.Context, oldRawID string, id ExternalIden
 	)
 	err = s.st.WithTx(ctx, func(tx *sql.Tx) error {
 		q := s.st.With(tx)
+		// The same person's first sign-ins on two replicas at once make one account.
+		if err := q.Serialize(ctx, "auth.sso:"+id.Issuer+" "+id.Subject); err != nil {
+			return err
+		}
 		// refuse audits a refusal; the error names the account (Subject)
 		// for the page that words it.
 		refuse := func(e *fault.Error, detail string) error {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -111,6 +112,9 @@ func (t *Tokens) Create(ctx context.Context, actor Actor, name string, expiresAt
 	row := store.APITokenRow{UserID: u.ID, Name: name, TokenHash: hash, Hint: raw[:tokenHintLen], CreatedAt: now, ExpiresAt: expiresAt}
 	err = t.s.st.WithTx(ctx, func(tx *sql.Tx) error {
 		q := t.s.st.With(tx)
+		if err := q.Serialize(ctx, "auth.tokens:"+strconv.FormatInt(u.ID, 10)); err != nil { // the count holds on every replica
+			return err
+		}
 		n, err := q.CountActiveAPITokens(ctx, u.ID, now)
 		if err != nil {
 			return err

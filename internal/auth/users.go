@@ -63,6 +63,9 @@ func (s *Service) EnsureFirstAdmin(ctx context.Context, envPassword string) (gen
 	now := s.now()
 	err = s.st.WithTx(ctx, func(tx *sql.Tx) error {
 		q := s.st.With(tx)
+		if err := q.Serialize(ctx, "auth.first-admin"); err != nil {
+			return err
+		}
 		// Check again under the write lock: another process may have won.
 		if n, err := q.CountUsers(ctx); err != nil || n > 0 {
 			return err
@@ -80,6 +83,11 @@ func (s *Service) EnsureFirstAdmin(ctx context.Context, envPassword string) (gen
 		created = true
 		return nil
 	})
+	if errors.Is(err, store.ErrConflict) {
+		// Another replica created it between our count and our insert (on
+		// PostgreSQL the count takes no lock): its admin stands.
+		return "", false, nil
+	}
 	if err != nil {
 		return "", false, fmt.Errorf("auth: first admin: %w", err)
 	}
@@ -172,6 +180,11 @@ func (s *Service) update(ctx context.Context, actor Actor, action, name string, 
 	now := s.now()
 	err := s.st.WithTx(ctx, func(tx *sql.Tx) error {
 		q := s.st.With(tx)
+		// One change to the accounts at a time on every replica: two admins disabling each
+		// other at once must not leave none (keepsAnAdmin).
+		if err := q.Serialize(ctx, "auth.users"); err != nil {
+			return err
+		}
 		u, err := q.UserByName(ctx, name)
 		if err != nil {
 			return err

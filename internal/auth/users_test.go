@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 )
 
 func TestEnsureFirstAdminGeneratesOnce(t *testing.T) {
@@ -280,5 +281,36 @@ func TestChangeOwnPassword(t *testing.T) {
 	}
 	if !ok || !failed {
 		t.Errorf("own password change audit: success %v, failure %v; want both", ok, failed)
+	}
+}
+
+// Replicas starting together on one new database: one creates the first
+// admin, the others find it made and start without an error.
+func TestEnsureFirstAdminByReplicasStartingTogether(t *testing.T) {
+	f := newFixture(t)
+	const replicas = 12
+	var wg sync.WaitGroup
+	created := make([]bool, replicas)
+	errs := make([]error, replicas)
+	for i := range replicas {
+		st := storetest.Reopen(t, f.st)
+		s := New(st, Config{Clock: f.clock, Params: fastParams})
+		wg.Go(func() {
+			_, created[i], errs[i] = s.EnsureFirstAdmin(context.Background(), "automation-supplied-secret")
+		})
+	}
+	wg.Wait()
+	n := 0
+	for i := range replicas {
+		if errs[i] != nil {
+			t.Errorf("replica %d: %v", i, errs[i])
+		}
+		if created[i] {
+			n++
+		}
+	}
+	users, _ := f.s.Users(context.Background())
+	if n != 1 || len(users) != 1 {
+		t.Errorf("%d replicas say they created the admin and there are %d users; want 1 and 1", n, len(users))
 	}
 }

@@ -51,6 +51,9 @@ func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
 		{"user add without role", []string{"user", "add", "bob"}, nil, "--role"},
 		{"user add without name", []string{"user", "add", "--role", "helpdesk"}, nil, "missing user name"},
 		{"user unknown", []string{"user", "rename", "bob"}, nil, "unknown command"},
+		{"database url not postgres", []string{"serve", "--database-url", "mysql://u:s3cret@db/keybind"}, nil, "--database-url must be a postgres://"},
+		{"database url env not postgres", []string{"serve"}, map[string]string{"KEYBIND_DATABASE_URL": "sqlite:///tmp/x.db"}, "--database-url must be a postgres://"},
+		{"user database url not postgres", []string{"user", "list", "--database-url", "file:x.db"}, nil, "--database-url must be a postgres://"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
 	"keybind/internal/sso"
-	"keybind/internal/store"
 	"keybind/internal/text"
 	"keybind/web"
 )
@@ -26,6 +24,7 @@ import (
 // serveConfig is everything `keybind serve` is configured with.
 type serveConfig struct {
 	Addr, DataDir, Endpoint      string
+	DatabaseURL                  string // PostgreSQL; "" for SQLite in DataDir
 	MetricsAddr                  string // "" serves /metrics on Addr
 	LogFormat, LogLevel          string
 	TrustedProxies, CookieKeys   string
@@ -47,11 +46,12 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	f.String(&c.Addr, "addr", "KEYBIND_ADDR", "127.0.0.1:8080", "address to listen on")
 	f.String(&c.MetricsAddr, "metrics-addr", "KEYBIND_METRICS_ADDR", "", "serve /metrics (Prometheus) on this address instead of on --addr")
 	f.String(&c.DataDir, "data-dir", "KEYBIND_DATA_DIR", "./data", "directory for the database and cookie keys")
+	f.String(&c.DatabaseURL, "database-url", "KEYBIND_DATABASE_URL", "", databaseFlagHelp)
 	f.String(&c.Endpoint, "ecs-endpoint", "KEYBIND_ECS_ENDPOINT", "", "http:// or https:// URL replacing the public ECS endpoint (the sandbox, or a VPC endpoint)")
 	f.String(&c.LogFormat, "log-format", "KEYBIND_LOG_FORMAT", "json", "log format: json or text")
 	f.String(&c.LogLevel, "log-level", "KEYBIND_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	f.String(&c.TrustedProxies, "trusted-proxies", "KEYBIND_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For is trusted")
-	f.String(&c.CookieKeys, "cookie-keys", "KEYBIND_COOKIE_KEYS", "", "comma-separated base64 cookie keys, newest first (default: generated into the data directory)")
+	f.String(&c.CookieKeys, "cookie-keys", "KEYBIND_COOKIE_KEYS", "", "comma-separated base64 cookie keys, newest first (default: generated into the data directory, or into the PostgreSQL database)")
 	f.String(&c.TLSCert, "tls-cert", "KEYBIND_TLS_CERT", "", "TLS certificate file (serve HTTPS)")
 	f.String(&c.TLSKey, "tls-key", "KEYBIND_TLS_KEY", "", "TLS private key file")
 	f.Duration(&c.IdleTimeout, "session-idle-timeout", "KEYBIND_SESSION_IDLE_TIMEOUT", 30*time.Minute, "sign out after this long without a request")
@@ -65,6 +65,9 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 		return c, err
 	}
 	if err := f.envError(); err != nil {
+		return c, err
+	}
+	if err := checkDatabaseURL("keybind serve", c.DatabaseURL); err != nil {
 		return c, err
 	}
 	var err error
@@ -134,14 +137,18 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	}
 	log, _ := newLogger(cfg.LogFormat, cfg.LogLevel, sys.Stderr)
 
-	unlock, err := lockDataDir(cfg.DataDir)
+	if cfg.DatabaseURL == "" {
+		// PostgreSQL is shared by replicas, whose job engines take turns
+		// through leases; one SQLite file serves one console.
+		unlock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	st, err := openStore(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
 		return err
-	}
-	defer unlock()
-	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "keybind.db"))
-	if err != nil {
-		return fmt.Errorf("open the database in %s: %w", cfg.DataDir, err)
 	}
 	defer func() { _ = st.Close() }()
 	mx := metrics.New(metrics.Options{SignInReasons: auth.FailureReasons, Logger: log.With("component", "metrics")})
@@ -150,7 +157,12 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	if err := firstAdmin(ctx, authSvc, sys); err != nil {
 		return err
 	}
-	keys, err := auth.LoadOrCreateCookieKeys(cfg.DataDir, splitList(cfg.CookieKeys))
+	var keys [][]byte
+	if cfg.DatabaseURL != "" { // replicas share the database, not a data directory
+		keys, err = auth.LoadOrCreateSharedCookieKeys(ctx, st, splitList(cfg.CookieKeys), time.Now())
+	} else {
+		keys, err = auth.LoadOrCreateCookieKeys(cfg.DataDir, splitList(cfg.CookieKeys))
+	}
 	if err != nil {
 		return fmt.Errorf("cookie keys: %w", err)
 	}
@@ -163,23 +175,42 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 
 	// The engine and the purger run on the process's context, not a request's:
 	// a browser closing changes nothing.
-	engine := jobs.New(st, cl.gateway, jobs.Config{Logger: log.With("component", "jobs"), Rounds: mx})
+	engCfg := jobs.Config{Logger: log.With("component", "jobs"), Rounds: mx}
+	if cfg.DatabaseURL == "" {
+		// One console per data directory (the lock): a console started again is the same
+		// engine and takes its job leases back at once. On PostgreSQL each process is its own.
+		engCfg.Owner = "console"
+	}
+	engine := jobs.New(st, cl.gateway, engCfg)
 	mx.CountStates(engine)
+	mx.SetLeasesHeld(engine.LeasesHeld)
 	if err := engine.Recover(ctx); err != nil {
 		return fmt.Errorf("resume unfinished jobs: %w", err)
 	}
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
-	go func() { _ = engine.Run(bg) }()
+	engineDone := make(chan struct{})
+	go func() { _ = engine.Run(bg); close(engineDone) }()
+	defer func() { // the engine ends its round and releases its leases for the other replicas
+		stopBackground()
+		select {
+		case <-engineDone:
+		case <-time.After(10 * time.Second):
+		}
+	}()
 	go authSvc.RunPurger(bg, 10*time.Minute)
 	ssoSvc, err := startSSO(bg, cfg, authSvc, log)
 	if err != nil {
 		return err
 	}
 
+	var rateLimits web.RateStore // replicas count the API's limits together
+	if cfg.DatabaseURL != "" {
+		rateLimits = st
+	}
 	proxies, _ := parsePrefixes(cfg.TrustedProxies)
 	deps := web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox,
-		Ready: st, SSO: ssoSvc, Requests: mx, Metrics: mx.Handler()}
+		Ready: st, SSO: ssoSvc, Requests: mx, Metrics: mx.Handler(), RateLimits: rateLimits}
 	if cfg.MetricsAddr != "" {
 		deps.Metrics = nil // on its own listener, not on the console's
 		stop, err := serveMetrics(cfg.MetricsAddr, mx.Handler(), log)

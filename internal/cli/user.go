@@ -6,12 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"keybind/internal/auth"
-	"keybind/internal/store"
 )
 
 const userUsage = `Usage:
@@ -23,7 +21,8 @@ const userUsage = `Usage:
 
 Without --password-stdin a password is generated and printed once. Changing a
 password, a role or disabling a user ends all of that user's sessions.
-Every command takes --data-dir (env KEYBIND_DATA_DIR, default ./data) and is
+Every command takes --data-dir (env KEYBIND_DATA_DIR, default ./data), or
+--database-url (env KEYBIND_DATABASE_URL) for a PostgreSQL database, and is
 safe while the server runs.
 `
 
@@ -44,9 +43,10 @@ func runUser(ctx context.Context, args []string, sys IO) error {
 		name, rest = rest[0], rest[1:]
 	}
 	fs := flag.NewFlagSet("user "+cmd, flag.ContinueOnError)
-	var dataDir, role string
+	var dataDir, databaseURL, role string
 	var fromStdin bool
 	fs.StringVar(&dataDir, "data-dir", envOr(sys, "KEYBIND_DATA_DIR", "./data"), "directory of the database (env KEYBIND_DATA_DIR)")
+	fs.StringVar(&databaseURL, "database-url", sys.Getenv("KEYBIND_DATABASE_URL"), databaseFlagHelp+" (env KEYBIND_DATABASE_URL)")
 	if cmd == "add" {
 		fs.StringVar(&role, "role", "", "admin or helpdesk")
 	}
@@ -86,9 +86,12 @@ func runUser(ctx context.Context, args []string, sys IO) error {
 		}
 	}
 
-	st, err := store.Open(ctx, filepath.Join(dataDir, "keybind.db"))
+	if err := checkDatabaseURL("keybind user "+cmd, databaseURL); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, databaseURL, dataDir)
 	if err != nil {
-		return fmt.Errorf("open the database in %s: %w", dataDir, err)
+		return err
 	}
 	defer func() { _ = st.Close() }()
 	a := auth.New(st, auth.Config{})

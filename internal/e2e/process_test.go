@@ -47,7 +47,7 @@ type proc struct {
 	mu     sync.Mutex
 }
 
-func start(t *testing.T, env []string, args ...string) *proc {
+func start(t testing.TB, env []string, args ...string) *proc {
 	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
@@ -89,7 +89,7 @@ func start(t *testing.T, env []string, args ...string) *proc {
 
 // waitLine returns the first submatch of the first output line matching re, among the lines
 // read so far or the ones to come.
-func (p *proc) waitLine(t *testing.T, re *regexp.Regexp) string {
+func (p *proc) waitLine(t testing.TB, re *regexp.Regexp) string {
 	t.Helper()
 	for _, l := range p.seen {
 		if m := re.FindStringSubmatch(l); m != nil {

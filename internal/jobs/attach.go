@@ -113,7 +113,7 @@ func (e *Engine) sendKeyCall(ctx context.Context, j Job, actor Actor, sent []Ite
 			changes = append(changes, change{n, KeyAttempting, it.Restart})
 		}
 	}
-	return e.tx(ctx, func(tx *sql.Tx) error {
+	return e.jobTx(ctx, j.ID, func(tx *sql.Tx) error {
 		if _, err := saveItems(ctx, tx, changes); err != nil {
 			return err
 		}

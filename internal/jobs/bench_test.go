@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"keybind/internal/jobs"
 	"keybind/internal/sandbox"
 	"keybind/internal/sandbox/sandboxtest"
-	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 )
 
 // benchEngine is an engine over a fresh store, the real gateway (production defaults except
@@ -24,11 +23,7 @@ func benchEngine(b *testing.B, env *sandboxtest.Env, concurrency int, rate float
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
+	st := storetest.Open(b) // SQLite, or PostgreSQL with KEYBIND_TEST_DATABASE=postgres
 	tc := &timedCloud{Gateway: gw}
 	return jobs.New(st, tc, jobs.Config{Clock: env.Clock, Concurrency: concurrency}), tc
 }

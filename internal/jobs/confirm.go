@@ -52,7 +52,7 @@ func (e *Engine) confirmKeys(ctx context.Context, j Job) error {
 		}
 		changes = append(changes, change{n, it.Key, it.Restart})
 	}
-	return e.tx(ctx, func(tx *sql.Tx) error {
+	return e.jobTx(ctx, j.ID, func(tx *sql.Tx) error {
 		_, err := saveItems(ctx, tx, changes)
 		return err
 	})

@@ -45,6 +45,11 @@ func (e *Engine) Create(ctx context.Context, r CreateRequest) (jobID int64, crea
 		j.Kind = KindBind
 	}
 	err = e.tx(ctx, func(tx *sql.Tx) error {
+		// One job creation at a time, on every replica, so that the overlap check below sees
+		// every job made before this one.
+		if err := e.st.With(tx).Serialize(ctx, "jobs.create"); err != nil {
+			return err
+		}
 		var err error
 		jobID, created, err = insertJob(ctx, tx, j)
 		if err != nil || !created {

@@ -24,6 +24,10 @@ type calls struct {
 // request put the group in motion. group returns an item's call key and the request that asked
 // for it.
 func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size int, group func(Item) (K, int64), c calls) error {
+	if len(items) == 0 {
+		return nil
+	}
+	jobID := items[0].JobID // the items are one job's
 	groups := map[K][]Item{}
 	var order []K
 	reqOf := map[K]int64{}
@@ -51,7 +55,7 @@ func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size i
 			batches = append(batches, batch{reqs[reqOf[k]].Actor, c})
 		}
 	}
-	err = e.tx(ctx, func(tx *sql.Tx) error {
+	err = e.jobTx(ctx, jobID, func(tx *sql.Tx) error {
 		for i, b := range batches {
 			var err error
 			if batches[i].items, err = c.record(ctx, tx, b.actor, b.items); err != nil {

@@ -58,6 +58,8 @@ type Config struct {
 	Logger          *slog.Logger
 	AfterRound      func(err error) // optional: called by Run after each round (tests, metrics)
 	Rounds          RoundObserver   // optional: told how long each round (Step) took
+	Owner           string          // the name this engine holds job leases under; default host/pid/random
+	LeaseTTL        time.Duration   // a job's lease lasts this long unless renewed; default 15s
 }
 
 // RoundObserver is told how long each round of the engine took and whether it had errors
@@ -84,6 +86,10 @@ func (c Config) withDefaults() Config {
 	def(&c.StoppedGrace, 30*time.Second)
 	def(&c.ConfirmGrace, 30*time.Second)
 	def(&c.RetryDelay, 5*time.Second)
+	def(&c.LeaseTTL, 15*time.Second)
+	if c.Owner == "" {
+		c.Owner = newOwner()
+	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = 4
 	}
@@ -100,14 +106,16 @@ func (c Config) withDefaults() Config {
 }
 
 // Engine runs jobs. Create, the restart requests and the readers are safe to call from any
-// goroutine while Run is running; one Engine per database.
+// goroutine while Run is running. Several engines (one per replica) may share a database: each
+// active job is worked by the one holding its lease (lease.go).
 type Engine struct {
-	st    *store.Store
-	db    *sql.DB
-	cloud Cloud
-	cfg   Config
-	log   *slog.Logger
-	wake  chan struct{}
+	st     *store.Store
+	db     *sql.DB
+	cloud  Cloud
+	cfg    Config
+	log    *slog.Logger
+	wake   chan struct{}
+	leases leases
 
 	step sync.Mutex // one round at a time
 	wmu  sync.Mutex // one engine write transaction at a time (SQLite has one writer)
@@ -117,15 +125,24 @@ type Engine struct {
 // call Run in the background.
 func New(st *store.Store, gw Cloud, cfg Config) *Engine {
 	cfg = cfg.withDefaults()
-	return &Engine{st: st, db: st.DB(), cloud: gw, cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	return &Engine{st: st, db: st.DB(), cloud: gw, cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
+		leases: leases{fence: map[int64]int64{}}}
 }
 
 // Run reconciles unfinished work, then runs a round whenever something falls due (a status to
 // read, a retry to send), whenever a job changes, and at least every Tick, until ctx is done.
+// Then it releases the engine's leases, so another replica takes its jobs over at once.
 // Give it the server's context, not a request's.
 func (e *Engine) Run(ctx context.Context) error {
 	t := time.NewTimer(e.cfg.Tick)
 	defer t.Stop()
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := e.Release(rctx); err != nil {
+			e.log.WarnContext(rctx, "could not release the job leases; other replicas take the jobs over when they expire", "error", err)
+		}
+	}()
 	for {
 		err := e.Step(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -181,8 +198,8 @@ func (e *Engine) Step(ctx context.Context) error {
 	return err
 }
 
-// eachActiveJob runs fn for every job the engine still has work for, one
-// round at a time; errors of one job do not stop the others.
+// eachActiveJob runs fn for every job the engine still has work for and holds the lease of,
+// one round at a time; errors of one job do not stop the others.
 func (e *Engine) eachActiveJob(ctx context.Context, fn func(context.Context, Job) error) error {
 	e.step.Lock()
 	defer e.step.Unlock()
@@ -191,9 +208,22 @@ func (e *Engine) eachActiveJob(ctx context.Context, fn func(context.Context, Job
 	if err != nil {
 		return err
 	}
+	e.forgetFinished(ctx, jobs)
+	stop := make(chan struct{})
+	defer close(stop)
+	go e.keepLeases(ctx, stop)
 	var errs []error
 	for _, j := range jobs {
-		if err := fn(ctx, j); err != nil {
+		held, err := e.acquire(ctx, j.ID)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if !held {
+			continue
+		}
+		if err := fn(ctx, j); errors.Is(err, errLeaseLost) {
+			e.log.InfoContext(ctx, "another engine took the job over", "job", j.ID)
+		} else if err != nil {
 			errs = append(errs, fmt.Errorf("jobs: job %d: %w", j.ID, err))
 		}
 		if ctx.Err() != nil {
@@ -207,7 +237,9 @@ func (e *Engine) stepJob(ctx context.Context, j Job) error {
 	phases := []func(context.Context, Job) error{e.reconcile, e.sendKeys, e.confirmKeys, e.poll, e.dispatch}
 	var errs []error
 	for _, phase := range phases {
-		if err := phase(ctx, j); err != nil {
+		if err := phase(ctx, j); errors.Is(err, errLeaseLost) {
+			return err // another engine works the job now
+		} else if err != nil {
 			errs = append(errs, err)
 		}
 		if ctx.Err() != nil {
@@ -230,7 +262,7 @@ func (e *Engine) finishIfIdle(ctx context.Context, j Job) error {
 	if c.KeyPending > 0 || c.InMotion > 0 {
 		return nil
 	}
-	return e.tx(ctx, func(tx *sql.Tx) error { return setFinished(ctx, tx, j.ID, e.now(), e.now()) })
+	return e.jobTx(ctx, j.ID, func(tx *sql.Tx) error { return setFinished(ctx, tx, j.ID, e.now(), e.now()) })
 }
 
 func (e *Engine) now() time.Time { return e.cfg.Clock.Now().UTC() }

@@ -4,14 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"keybind/internal/cloud"
-	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 )
 
 type fixedClock struct{ t time.Time }
@@ -26,11 +25,7 @@ var gridNow = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 func matrixEngine(t *testing.T) (*Engine, int64, []Item) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "keybind.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	e := New(st, nil, Config{Clock: fixedClock{gridNow}})
 	keys := []KeyState{KeyExcluded, KeyPending, KeyAttempting, KeyApplied, KeyDone, KeyFailed, KeyCancelled}
 	restarts := []RestartState{RestartNone, RestartInTransition, RestartNeedsReboot, RestartNeedsStart, RestartQueued,
@@ -52,7 +47,7 @@ func matrixEngine(t *testing.T) (*Engine, int64, []Item) {
 	// Names with LIKE's wildcards, to search for literally.
 	items[0].Name, items[1].Name = "100%_done", "100x-done"
 	var id int64
-	err = st.WithTx(ctx, func(tx *sql.Tx) error {
+	err := st.WithTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		id, _, err = insertJob(ctx, tx, Job{Kind: KindBind, Region: "cn-hangzhou", KeyPair: "ops", IdempotencyKey: "matrix",
 			CreatedBy: Actor{UserID: 1, Username: "alice"}, CreatedAt: gridNow, Policy: RestartPolicy{WaveSize: 10}})

@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"keybind/internal/sandbox"
 	"keybind/internal/sandbox/sandboxtest"
 	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 )
 
 const region = "cn-hangzhou"
@@ -39,13 +39,11 @@ func newHarness(t testing.TB, opts sandbox.Options, mod func(*jobs.Config)) *har
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "keybind.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
+	// One owner for every engine a test makes: a new engine on the same store is the console
+	// started again (as on SQLite), not another replica; lease_test.go has those.
 	cfg := jobs.Config{Clock: env.Clock, FirstPollDelay: 3 * time.Second, RestartDeadline: 2 * time.Minute,
-		RunningGrace: 30 * time.Second, StoppedGrace: 20 * time.Second, RetryDelay: time.Second}
+		RunningGrace: 30 * time.Second, StoppedGrace: 20 * time.Second, RetryDelay: time.Second, Owner: "console"}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -124,7 +124,7 @@ func (e *Engine) applyStatuses(ctx context.Context, j Job, due []Item, status ma
 	if len(changes) == 0 {
 		return nil
 	}
-	return e.tx(ctx, func(tx *sql.Tx) error {
+	return e.jobTx(ctx, j.ID, func(tx *sql.Tx) error {
 		applied, err := saveItems(ctx, tx, changes)
 		if err != nil {
 			return err

@@ -57,7 +57,7 @@ func (e *Engine) reconcileRestarts(ctx context.Context, j Job, items []Item) err
 	if err != nil {
 		return err
 	}
-	return e.tx(ctx, func(tx *sql.Tx) error {
+	return e.jobTx(ctx, j.ID, func(tx *sql.Tx) error {
 		applied, err := saveItems(ctx, tx, changes)
 		if err != nil {
 			return err
@@ -107,7 +107,7 @@ func (e *Engine) reconcileKeys(ctx context.Context, j Job, items []Item) error {
 	if err != nil {
 		return err
 	}
-	return e.tx(ctx, func(tx *sql.Tx) error {
+	return e.jobTx(ctx, j.ID, func(tx *sql.Tx) error {
 		if _, err := saveItems(ctx, tx, changes); err != nil {
 			return err
 		}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"keybind/internal/cloud"
 	"keybind/internal/store"
@@ -21,7 +23,7 @@ const itemCols = `job_id, seq, instance_id, name, os_name, plan_status, previous
 
 // itemArgs are the values of itemCols for it, in order.
 func itemArgs(it Item) []any {
-	return append([]any{it.JobID, it.Seq, it.InstanceID, it.Name, it.OSName, string(it.PlanStatus), it.PreviousKey,
+	return append([]any{it.JobID, it.Seq, it.InstanceID, toColumn(it.Name), toColumn(it.OSName), string(it.PlanStatus), it.PreviousKey,
 		string(it.Action), it.KeyPair, it.ExpectKey, string(it.Change), string(it.ExcludeReason)}, mutableArgs(it)...)
 }
 
@@ -51,6 +53,7 @@ func scanItem(sc store.Scanner) (Item, error) {
 	if err != nil {
 		return it, err
 	}
+	it.Name, it.OSName = fromColumn(it.Name), fromColumn(it.OSName)
 	it.PlanStatus, it.Action, it.Change, it.ExcludeReason = cloud.Status(planStatus), KeyAction(action), Change(change), ExcludeReason(excl)
 	it.Key, it.Restart, it.Op, it.LastStatus = KeyState(key), RestartState(restart), RestartOp(op), cloud.Status(last)
 	it.KeyRetryable, it.Force, it.RestartRetryable, it.SeenTransition = keyRetry != 0, force != 0, restartRetry != 0, seen != 0
@@ -160,4 +163,29 @@ func loadItemsWhere(ctx context.Context, q store.DBTX, jobID int64, cond string)
 		return nil, fmt.Errorf("jobs: load items: %w", err)
 	}
 	return out, nil
+}
+
+// quotedMark starts a column value that holds a Go-quotedMark string (a private-use
+// character no instance name begins with).
+const quotedMark = "\uE000"
+
+// toColumn is a name as a text column holds it on both engines: a name with
+// a NUL or a byte that is not UTF-8, which PostgreSQL's text refuses (the
+// sandbox's, or a cloud's, names may hold anything), is kept Go-quotedMark after
+// the quotedMark; fromColumn reads it back as it was.
+func toColumn(s string) string {
+	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) || strings.HasPrefix(s, quotedMark) {
+		return quotedMark + strconv.Quote(s)
+	}
+	return s
+}
+
+// fromColumn undoes toColumn.
+func fromColumn(s string) string {
+	if rest, ok := strings.CutPrefix(s, quotedMark); ok {
+		if v, err := strconv.Unquote(rest); err == nil {
+			return v
+		}
+	}
+	return s
 }

@@ -68,7 +68,7 @@ func (e *Engine) dispatch(ctx context.Context, j Job) error {
 // pauseForErrors pauses the job because more restarts failed than its policy allows.
 func (e *Engine) pauseForErrors(ctx context.Context, j Job, failed int) error {
 	detail := fmt.Sprintf("%d restarts failed, more than the %d allowed", failed, j.Policy.MaxErrors)
-	return e.tx(ctx, func(tx *sql.Tx) error {
+	return e.jobTx(ctx, j.ID, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET paused_at = $1, pause_reason = $2, paused_by = '', updated_at = $1, rev = rev + 1
 			WHERE id = $3 AND paused_at = 0 AND cancelled_at = 0`, micros(e.now()), PauseErrors, j.ID)
 		if err != nil {
@@ -128,7 +128,7 @@ func (e *Engine) sendRestartCall(ctx context.Context, j Job, actor Actor, sent [
 		changes[i] = change{n, it.Key, RestartRequested}
 		audit[i] = callResult{ID: it.InstanceID, OK: r.OK, Unknown: n.Unconfirmed, Code: r.Code, RequestID: r.RequestID}
 	}
-	return e.tx(ctx, func(tx *sql.Tx) error {
+	return e.jobTx(ctx, j.ID, func(tx *sql.Tx) error {
 		if _, err := saveItems(ctx, tx, changes); err != nil {
 			return err
 		}

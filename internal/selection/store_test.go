@@ -4,23 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"keybind/internal/selection"
 	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 )
 
 func newStore(t *testing.T) (*selection.Store, int64, int64) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "keybind.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	now := time.Now()
 	var ids []int64
 	for _, name := range []string{"alice", "bob"} {

@@ -119,7 +119,7 @@ func (q *Queries) AppendAudit(ctx context.Context, e AuditEntry) (int64, error) 
 }
 
 // where builds the WHERE clause of f; its placeholders start at $1.
-func (f AuditFilter) where() (string, []any) {
+func (f AuditFilter) where(d Dialect) (string, []any) {
 	var (
 		conds []string
 		args  []any
@@ -141,7 +141,7 @@ func (f AuditFilter) where() (string, []any) {
 		add("outcome = ?", f.Outcome)
 	}
 	if f.InstanceID != "" {
-		add(jsonArrayContains("instance_ids", "?"), f.InstanceID)
+		add(d.jsonArrayContains("instance_ids", "?"), f.InstanceID)
 	}
 	if !f.From.IsZero() {
 		add("at >= ?", micros(f.From))
@@ -206,7 +206,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (page []AuditEntry
 	}
 	size = min(size, maxPageSize)
 	pageNo := max(f.Page, 1)
-	where, args := f.where()
+	where, args := f.where(s.dialect)
 	n := len(args)
 	err = s.readTx(ctx, func(q *Queries) error {
 		if err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit`+where, args...).Scan(&total); err != nil {
@@ -228,7 +228,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) (page []AuditEntry
 // read in batches, so no transaction stays open while fn runs (a slow CSV
 // download does not hold up the database).
 func (q *Queries) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error {
-	where, args := f.where()
+	where, args := f.where(q.dialect)
 	n := len(args)
 	var after *AuditEntry
 	for {

@@ -1,13 +1,14 @@
 package store
 
-// This file is the one seam between SQLite and the SQL the rest of the package
-// speaks. Queries elsewhere use $N placeholders, INSERT … RETURNING and
-// INSERT … ON CONFLICT, integers for booleans and unix microseconds for times:
-// SQL that PostgreSQL accepts unchanged. modernc.org/sqlite binds $N to the
-// Nth argument (see TestDollarPlaceholdersBindPositionally). What differs
-// between the two engines is collected here; a PostgreSQL port replaces this
-// file and the migrations directory (identity columns instead of INTEGER
-// PRIMARY KEY, PL/pgSQL triggers instead of RAISE(ABORT)).
+// This file and postgres.go are the seam between the two engines and the SQL
+// the rest of the package (and internal/jobs, internal/selection) speaks.
+// Queries use $N placeholders, INSERT … RETURNING and INSERT … ON CONFLICT,
+// integers for booleans and unix microseconds for times: SQL that both SQLite
+// and PostgreSQL accept unchanged. modernc.org/sqlite binds $N to the Nth
+// argument (see TestDollarPlaceholdersBindPositionally), so there is no
+// rebinding. What differs between the engines is collected here: how a
+// database is opened, how its errors are classified, one JSON predicate, and
+// the few rewrites of the migrations (migrate.go).
 
 import (
 	"context"
@@ -24,9 +25,32 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
+// Dialect is a database engine keybind runs on.
+type Dialect uint8
+
 const (
-	driverName   = "sqlite"
-	gooseDialect = goose.DialectSQLite3
+	// SQLite is the embedded default: one file in the data directory.
+	SQLite Dialect = iota
+	// Postgres is PostgreSQL, shared by any number of replicas.
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+func (d Dialect) goose() goose.Dialect {
+	if d == Postgres {
+		return goose.DialectPostgres
+	}
+	return goose.DialectSQLite3
+}
+
+const (
+	driverName = "sqlite"
 
 	// busyTimeout is how long a statement waits for another connection's
 	// (or another process's) write lock before failing with SQLITE_BUSY.
@@ -99,13 +123,18 @@ func isBusy(err error) bool {
 
 // Unavailable reports whether err, anywhere in its chain, is the database
 // refusing work for a reason outside the request: the disk or the database
-// is full, the file or file system is read-only, an I/O error, or another
-// writer held the lock past busyTimeout. It says "try again later", not
-// "what you asked is wrong". It works on errors from any package that uses
-// the pool (the job engine and selections too), since it looks at the
-// driver's error. PostgreSQL: SQLSTATE class 53 (insufficient resources),
-// 25006 (read-only transaction), 57P03, 08xxx and 55P03 (lock not available).
+// is full, the file or file system is read-only, an I/O error, another writer
+// held the lock past busyTimeout, or (PostgreSQL) the server cannot be
+// reached or is shutting down. It says "try again later", not "what you asked
+// is wrong". It works on errors from any package that uses the pool (the job
+// engine and selections too), since it looks at the driver's error.
 func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if Unreachable(err) || pgUnavailable(err) {
+		return true
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return false
@@ -119,8 +148,11 @@ func Unavailable(err error) bool {
 }
 
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY
-// constraint failure (PostgreSQL: SQLSTATE 23505).
+// constraint failure.
 func isUniqueViolation(err error) bool {
+	if pgCode(err) == "23505" {
+		return true
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return false
@@ -129,9 +161,11 @@ func isUniqueViolation(err error) bool {
 }
 
 // jsonArrayContains returns a predicate that is true when the JSON array of
-// strings in column holds the value bound to param (PostgreSQL:
-// column::jsonb ? param).
-func jsonArrayContains(column, param string) string {
+// strings in column holds the value bound to param.
+func (d Dialect) jsonArrayContains(column, param string) string {
+	if d == Postgres {
+		return "(" + column + ")::jsonb @> jsonb_build_array(CAST(" + param + " AS TEXT))"
+	}
 	return "EXISTS (SELECT 1 FROM json_each(" + column + ") WHERE json_each.value = " + param + ")"
 }
 
@@ -142,3 +176,17 @@ func jsonArrayContains(column, param string) string {
 func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
 
 func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// Tables lists keybind's tables (goose's included), for tests and checks
+// that look at everything the database holds.
+func (s *Store) Tables(ctx context.Context) ([]string, error) {
+	list := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	if s.dialect == Postgres {
+		list = `SELECT table_name FROM information_schema.tables
+			WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`
+	}
+	return All(ctx, s.db, func(r Scanner) (string, error) {
+		var n string
+		return n, r.Scan(&n)
+	}, list)
+}

@@ -38,7 +38,8 @@ func (e *NotReadyError) Unwrap() error { return e.Err }
 // it already has, and reuses its write-ahead log, without asking the file
 // system for space, so on a full disk small updates still succeed while any
 // insert that needs a new page fails. Hence the room check, on the file
-// system and against the database's own page limit.
+// system and against the database's own page limit. On PostgreSQL the
+// migrations and the write are checked.
 func (s *Store) Ready(ctx context.Context, now time.Time) error {
 	if err := s.schemaCurrent(ctx); err != nil {
 		return err
@@ -46,7 +47,15 @@ func (s *Store) Ready(ctx context.Context, now time.Time) error {
 	if _, err := s.db.ExecContext(ctx, `
 		INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1)
 		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`, micros(now)); err != nil {
+		if Unreachable(err) {
+			return &NotReadyError{Reason: "cannot reach the database", Err: err}
+		}
 		return &NotReadyError{Reason: "the database cannot be written", Err: err}
+	}
+	if s.dialect == Postgres {
+		// Room to grow is the database service's to watch (RDS alerts on
+		// storage); PostgreSQL fails a write that finds no room at once.
+		return nil
 	}
 	room, err := s.room(ctx)
 	if err != nil {
@@ -61,7 +70,7 @@ func (s *Store) Ready(ctx context.Context, now time.Time) error {
 
 // schemaCurrent fails unless the newest embedded migration is applied.
 func (s *Store) schemaCurrent(ctx context.Context) error {
-	p, err := newProvider(s.db)
+	p, err := newProvider(s.db, s.dialect)
 	if err != nil {
 		return &NotReadyError{Reason: "migrations cannot be read", Err: err}
 	}
@@ -71,6 +80,9 @@ func (s *Store) schemaCurrent(ctx context.Context) error {
 	}
 	current, err := p.GetDBVersion(ctx)
 	if err != nil {
+		if Unreachable(err) {
+			return &NotReadyError{Reason: "cannot reach the database", Err: err}
+		}
 		return &NotReadyError{Reason: "the schema version cannot be read", Err: err}
 	}
 	if current < latest {

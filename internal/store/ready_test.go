@@ -2,10 +2,16 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // onOneConnection shrinks st's pool to one connection, so that a PRAGMA run
@@ -43,7 +49,7 @@ func TestReady(t *testing.T) {
 // with an error Unavailable recognises.
 func TestReadyFailsOnAReadOnlyDatabase(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
+	st := openSQLite(t)
 	onOneConnection(t, st, "query_only = 1")
 	wantNotReady(t, st.Ready(ctx, t0), "cannot be written")
 	_, err := st.RecordLoginFailure(ctx, FailureKey{Scope: ScopeAccount, Account: "a"}, t0, t0)
@@ -57,7 +63,7 @@ func TestReadyFailsOnAReadOnlyDatabase(t *testing.T) {
 // while small updates still succeed.
 func TestReadyFailsOnAFullDatabase(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
+	st := openSQLite(t)
 	var pages int64
 	if err := st.DB().QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
 		t.Fatal(err)
@@ -92,5 +98,23 @@ func TestUnavailableIsOnlyTheEnvironment(t *testing.T) {
 	}
 	if Unavailable(nil) || Unavailable(errors.New("store: something else")) {
 		t.Error("Unavailable is true for an error that is not the database's")
+	}
+}
+
+// Only the database's errors are "unreachable": a network error of
+// something else (a cloud call) is not, nor is a bad statement.
+func TestUnreachableIsOnlyTheDatabase(t *testing.T) {
+	netErr := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	for _, err := range []error{nil, netErr, fmt.Errorf("cloud: describe instances: %w", netErr), io.ErrUnexpectedEOF,
+		&pgconn.PgError{Code: "42P01", Message: "relation does not exist"}} {
+		if Unreachable(err) {
+			t.Errorf("Unreachable(%v) = true, want false", err)
+		}
+	}
+	for _, err := range []error{&pgconn.ConnectError{}, fmt.Errorf("store: x: %w", &pgconn.PgError{Code: "57P01"}),
+		&pgconn.PgError{Code: "08006"}, driver.ErrBadConn} {
+		if !Unreachable(err) || !Unavailable(err) {
+			t.Errorf("Unreachable(%v), Unavailable = false, want true", err)
+		}
 	}
 }

@@ -1,5 +1,7 @@
 // Package store is keybind's persistence: database/sql over SQLite in WAL
-// mode, with goose migrations embedded in the binary and applied by Open.
+// mode (Open) or over PostgreSQL through pgx (OpenPostgres), with goose
+// migrations embedded in the binary and applied when the database is opened.
+// The SQL is the same for both; what differs is in dialect.go.
 //
 // Queries live on *Queries, one file per table (users.go, sessions.go,
 // audit.go, throttle.go, prefs.go). A *Store embeds a *Queries bound to the
@@ -32,15 +34,17 @@ type DBTX interface {
 
 // Queries runs keybind's queries on a pool or a transaction.
 type Queries struct {
-	db DBTX
+	db      DBTX
+	dialect Dialect
 }
 
 // Store is an open keybind database.
 type Store struct {
 	*Queries
-	db    *sql.DB
-	path  string
-	stmts *StmtCache
+	db      *sql.DB
+	path    string // SQLite only
+	dialect Dialect
+	stmts   *StmtCache // SQLite only: pgx keeps its own statement cache per connection
 }
 
 // Open opens (creating if needed) the database file at path, creating its
@@ -78,12 +82,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %q: %w", abs, err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := migrate(ctx, db, SQLite); err != nil {
 		db.Close()
 		return nil, err
 	}
 	stmts := NewStmtCache(db)
-	return &Store{Queries: &Queries{db: preparedPool{DB: db, stmts: stmts}}, db: db, path: abs, stmts: stmts}, nil
+	return &Store{Queries: &Queries{db: preparedPool{DB: db, stmts: stmts}, dialect: SQLite}, db: db, path: abs,
+		dialect: SQLite, stmts: stmts}, nil
 }
 
 // Close closes the database.
@@ -93,14 +98,18 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Stmts is the store's cache of prepared statements, for the read side of
-// other packages (see PreparedTx).
+// other packages (see PreparedTx); nil on PostgreSQL, where pgx prepares and
+// caches statements per connection itself.
 func (s *Store) Stmts() *StmtCache { return s.stmts }
 
-// Path returns the absolute path of the database file.
+// Path returns the absolute path of the database file ("" for PostgreSQL).
 func (s *Store) Path() string { return s.path }
 
+// Dialect says which database engine s is.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
 // With returns the queries bound to tx.
-func (s *Store) With(tx *sql.Tx) *Queries { return &Queries{db: tx} }
+func (s *Store) With(tx *sql.Tx) *Queries { return &Queries{db: tx, dialect: s.dialect} }
 
 // WithTx runs fn in a read-write transaction, committing if fn returns nil
 // and rolling back otherwise (also when fn panics). The transaction takes the
@@ -135,7 +144,7 @@ func (s *Store) readTx(ctx context.Context, fn func(q *Queries) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(&Queries{db: tx})
+	return fn(&Queries{db: tx, dialect: s.dialect})
 }
 
 // rowsAffected turns "no row changed" into ErrNotFound.
@@ -149,6 +158,23 @@ func rowsAffected(res sql.Result, err error) error {
 	}
 	if n == 0 {
 		return ErrNotFound
+	}
+	return nil
+}
+
+// Serialize makes the transaction q is bound to wait for any other
+// transaction that serialized on the same name, until it ends: a check and
+// the write it allows (no active job already holds these instances; no
+// administrator exists yet) then cannot interleave with another's, on any
+// replica. SQLite needs nothing: its write transactions take the database's
+// one write lock when they begin. PostgreSQL takes a transaction-level
+// advisory lock.
+func (q *Queries) Serialize(ctx context.Context, name string) error {
+	if q.dialect != Postgres {
+		return nil
+	}
+	if _, err := q.db.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, name); err != nil {
+		return fmt.Errorf("store: serialize %s: %w", name, err)
 	}
 	return nil
 }

@@ -12,11 +12,30 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"keybind/internal/store/pgtest"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
+// openTest opens a fresh database of the kind the tests run against:
+// SQLite, or PostgreSQL with KEYBIND_TEST_DATABASE=postgres (see pgtest).
 func openTest(t testing.TB) *Store {
+	t.Helper()
+	if pgtest.Enabled() {
+		st, err := OpenPostgres(context.Background(), pgtest.NewDatabase(t))
+		if err != nil {
+			t.Fatalf("OpenPostgres: %v", err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	return openSQLite(t)
+}
+
+// openSQLite opens a fresh SQLite database, for the tests of what only
+// SQLite does.
+func openSQLite(t testing.TB) *Store {
 	t.Helper()
 	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "keybind.db"))
 	if err != nil {
@@ -41,7 +60,7 @@ func mustUser(t testing.TB, q *Queries, name, role string) int64 {
 // latestVersion is the version of the newest embedded migration.
 func latestVersion(t testing.TB, st *Store) int64 {
 	t.Helper()
-	p, err := newProvider(st.DB())
+	p, err := newProvider(st.DB(), st.Dialect())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +77,7 @@ func latestVersion(t testing.TB, st *Store) int64 {
 // migrationCount is the number of embedded migrations.
 func migrationCount(t testing.TB, st *Store) int {
 	t.Helper()
-	p, err := newProvider(st.DB())
+	p, err := newProvider(st.DB(), st.Dialect())
 	if err != nil {
 		t.Fatal(err)
 	}

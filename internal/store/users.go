@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // UserRow is a row of the users table.
@@ -71,6 +73,9 @@ func (q *Queries) CreateUser(ctx context.Context, u UserRow) (int64, error) {
 
 // UserByName returns the user with that exact name, or ErrNotFound.
 func (q *Queries) UserByName(ctx context.Context, name string) (UserRow, error) {
+	if strings.ContainsRune(name, 0) || !utf8.ValidString(name) {
+		return UserRow{}, ErrNotFound // no name holds these (and PostgreSQL's text cannot)
+	}
 	u, err := scanUser(q.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = $1`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return UserRow{}, ErrNotFound

@@ -200,6 +200,12 @@ func NewClient(tb testing.TB, base string) *Client {
 	return a.Client(tb)
 }
 
+// At returns a client that shares c's cookies but talks to the console at
+// base: the same browser sent to another replica by a load balancer.
+func (c *Client) At(base string) *Client {
+	return &Client{tb: c.tb, base: base, HTTP: c.HTTP}
+}
+
 // SignIn signs c in at its console and reads a page for the CSRF token.
 func (c *Client) SignIn(name, password string) {
 	c.tb.Helper()

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -26,6 +25,7 @@ import (
 	"keybind/internal/selection"
 	"keybind/internal/sso"
 	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 	"keybind/web"
 )
 
@@ -61,6 +61,9 @@ type Options struct {
 	SSO *sso.Config
 	// PasswordLogin turns password sign-in off but for break-glass admins.
 	PasswordLogin auth.PasswordLogin
+	// SQLite opens SQLite whatever KEYBIND_TEST_DATABASE says: for the
+	// tests of what only SQLite does (a full file, PRAGMAs).
+	SQLite bool
 }
 
 // wallClock is the real clock, for RealTime.
@@ -105,7 +108,6 @@ func New(tb testing.TB, o Options) *App {
 	if o.LoginRate == 0 {
 		o.LoginRate = math.Inf(1) // the clock is manual: a finite rate would never refill
 	}
-	ctx := context.Background()
 	var manual *sandbox.ManualClock
 	var clock clock = wallClock{}
 	if !o.RealTime {
@@ -114,11 +116,10 @@ func New(tb testing.TB, o Options) *App {
 	}
 	env := sandboxtest.Start(tb, sandbox.Options{InstancesPerRegion: o.InstancesPerRegion, Transition: o.Transition, Clock: clock})
 
-	st, err := store.Open(ctx, filepath.Join(tb.TempDir(), "keybind.db"))
-	if err != nil {
-		tb.Fatal(err)
+	st := storetest.Open(tb)
+	if o.SQLite {
+		st = storetest.OpenSQLite(tb)
 	}
-	tb.Cleanup(func() { _ = st.Close() })
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -172,7 +173,7 @@ func New(tb testing.TB, o Options) *App {
 	srv, err := web.New(web.Config{Sandbox: true, TLS: o.TLS, TrustedProxies: o.TrustedProxies, BodyLimit: o.BodyLimit,
 		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger, Clock: clock},
 		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st, SSO: ssoSvc,
-			Requests: mx, Metrics: mx.Handler()})
+			RateLimits: rateLimits(st), Requests: mx, Metrics: mx.Handler()})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -215,4 +216,13 @@ func cookieKeys(tb testing.TB) [][]byte {
 		}
 	}
 	return k
+}
+
+// rateLimits counts the API's limits in the database on PostgreSQL, as
+// keybind serve does for its replicas.
+func rateLimits(st *store.Store) web.RateStore {
+	if st.Dialect() == store.Postgres {
+		return st
+	}
+	return nil
 }

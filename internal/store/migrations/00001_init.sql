@@ -1,9 +1,8 @@
 -- keybind's first schema: accounts, sessions, login throttling, the audit
 -- trail and per-user preferences. Times are BIGINT unix microseconds (UTC),
 -- booleans are INTEGER 0/1, lists are JSON arrays of strings in TEXT.
--- PostgreSQL port: INTEGER PRIMARY KEY becomes BIGINT GENERATED ALWAYS AS
--- IDENTITY PRIMARY KEY and the audit triggers become PL/pgSQL; the rest is
--- unchanged.
+-- PostgreSQL: INTEGER PRIMARY KEY becomes a BIGINT identity and the audit
+-- triggers are PL/pgSQL (see migrate.go); the rest is the same.
 
 -- +goose Up
 CREATE TABLE users (
@@ -64,6 +63,7 @@ CREATE INDEX audit_at ON audit (at, id);
 CREATE INDEX audit_username_at ON audit (username, at);
 CREATE INDEX audit_action_at ON audit (action, at);
 
+-- +keybind sqlite
 -- +goose StatementBegin
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN
@@ -77,6 +77,23 @@ BEGIN
     SELECT RAISE(ABORT, 'audit rows are append-only');
 END;
 -- +goose StatementEnd
+-- +keybind end
+
+-- +keybind postgres
+-- +goose StatementBegin
+CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit rows are append-only';
+END;
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+-- +keybind end
 
 CREATE TABLE user_prefs (
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
