@@ -46,6 +46,9 @@ func LocalActor() Actor { return Actor{Via: ViaCLI, local: true} }
 // WebActor is a signed-in user acting through the console.
 func WebActor(u *User, ip string) Actor { return Actor{User: u, IP: ip, Via: ViaWeb} }
 
+// Can reports whether the actor has permission p, recording nothing.
+func (a Actor) Can(p Permission) bool { return a.can(p) }
+
 func (a Actor) can(p Permission) bool {
 	if a.local {
 		return true
