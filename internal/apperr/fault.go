@@ -37,6 +37,7 @@ var words = map[string]string{
 	"store_unavailable":      "keybind cannot save changes right now. Try again in a moment.",
 	"reason_too_long":        "Keep the reason to 200 characters.",
 	"reason_invalid":         "Write the reason on one line, without control characters.",
+	"job_other_account":      "This job works in cloud account %s: choose that account first.",
 	"account_forbidden":      "You may not work in cloud account %s. Ask an administrator to grant it.",
 	"account_not_found":      "Cloud account %s was not found.",
 	"account_exists":         "A cloud account named %s exists already.",

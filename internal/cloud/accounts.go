@@ -58,6 +58,12 @@ func AccountOf(ctx context.Context) string {
 	return DefaultAccount
 }
 
+// AccountIn is the account set on ctx by WithAccount, if one was.
+func AccountIn(ctx context.Context) (string, bool) {
+	n, _ := ctx.Value(accountKey{}).(string)
+	return n, n != ""
+}
+
 // WithActor names the keybind user on whose behalf calls made with ctx are
 // made: a role's session name says who acted.
 func WithActor(ctx context.Context, username string) context.Context {

@@ -179,7 +179,10 @@ func (e *Engine) eachActiveJob(ctx context.Context, fn func(context.Context, Job
 	}
 	var errs []error
 	for _, j := range jobs {
-		if err := fn(ctx, j); err != nil {
+		// The job's calls work in its account, on behalf of who made it
+		// (a role's session name says so).
+		jctx := cloud.WithActor(cloud.WithAccount(ctx, j.Account), j.CreatedBy.Username)
+		if err := fn(jctx, j); err != nil {
 			errs = append(errs, fmt.Errorf("jobs: job %d: %w", j.ID, err))
 		}
 		if ctx.Err() != nil {
@@ -235,6 +238,9 @@ func (e *Engine) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 func (e *Engine) audit(ctx context.Context, tx *sql.Tx, a store.AuditEntry) error {
 	if a.Time.IsZero() {
 		a.Time = e.now()
+	}
+	if a.Account == "" {
+		a.Account = cloud.AccountOf(ctx)
 	}
 	_, err := e.st.With(tx).AppendAudit(ctx, a)
 	return err
