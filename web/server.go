@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"keybind/handlers/request"
+	"keybind/internal/accounts"
 	"keybind/internal/auth"
 	"keybind/internal/binding"
 	"keybind/internal/cloud"
@@ -51,10 +52,11 @@ type Deps struct {
 	Cloud      *cloud.Gateway
 	Jobs       *jobs.Engine
 	Selections *selection.Store
-	Sandbox    *sandbox.Sandbox // the ECS sandbox behind the console, when it is embedded
-	Denials    DenialRecorder   // default: Auth
-	Ready      ReadyChecker     // the database behind GET /readyz
-	SSO        *sso.Service     // single sign-on (docs/SSO.md); nil when no identity provider is configured
+	Sandbox    *sandbox.Sandbox  // the ECS sandbox behind the console, when it is embedded
+	Denials    DenialRecorder    // default: Auth
+	Ready      ReadyChecker      // the database behind GET /readyz
+	SSO        *sso.Service      // single sign-on (docs/SSO.md); nil when no identity provider is configured
+	Accounts   *accounts.Service // the cloud accounts and who may use which
 }
 
 // Server is the console's HTTP application.
@@ -111,6 +113,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Ready == nil {
 		return nil, fmt.Errorf("web: Deps.Ready is required (GET /readyz checks it)")
+	}
+	if deps.Accounts == nil {
+		return nil, fmt.Errorf("web: Deps.Accounts is required (every cloud call works in an account)")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = auth.SystemClock

@@ -27,6 +27,7 @@ type State struct {
 	Sandbox   bool         // the cloud is a keybind sandbox: show the banner
 	Controls  bool         // the sandbox is embedded: its controls page exists
 	Logger    *slog.Logger // carries the request ID
+	Account   string       // the cloud account the request works in; "" when none is chosen
 }
 
 const stateKey = "keybind.request"

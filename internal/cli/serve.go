@@ -25,6 +25,7 @@ import (
 // serveConfig is everything `keybind serve` is configured with.
 type serveConfig struct {
 	Addr, DataDir, Endpoint      string
+	STSEndpoint, SecretKeyFile   string
 	LogFormat, LogLevel          string
 	TrustedProxies, CookieKeys   string
 	TLSCert, TLSKey              string
@@ -45,6 +46,8 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	f.String(&c.Addr, "addr", "KEYBIND_ADDR", "127.0.0.1:8080", "address to listen on")
 	f.String(&c.DataDir, "data-dir", "KEYBIND_DATA_DIR", "./data", "directory for the database and cookie keys")
 	f.String(&c.Endpoint, "ecs-endpoint", "KEYBIND_ECS_ENDPOINT", "", "http:// or https:// URL replacing the public ECS endpoint (the sandbox, or a VPC endpoint)")
+	f.String(&c.STSEndpoint, "sts-endpoint", "KEYBIND_STS_ENDPOINT", "", "http:// or https:// URL replacing the public STS endpoint, for RAM role accounts (the sandbox, or a VPC endpoint)")
+	f.String(&c.SecretKeyFile, "secret-key-file", "KEYBIND_SECRET_KEY_FILE", "", "file holding the key (32 bytes, base64) that seals cloud account secrets; KEYBIND_SECRET_KEY gives it directly (default: generated into the data directory)")
 	f.String(&c.LogFormat, "log-format", "KEYBIND_LOG_FORMAT", "json", "log format: json or text")
 	f.String(&c.LogLevel, "log-level", "KEYBIND_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	f.String(&c.TrustedProxies, "trusted-proxies", "KEYBIND_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For is trusted")
@@ -67,6 +70,9 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	var err error
 	if c.Endpoint, err = parseEndpoint(c.Endpoint); err != nil {
 		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
+	}
+	if c.STSEndpoint, err = parseEndpoint(c.STSEndpoint); err != nil {
+		return c, &UsageError{Msg: fmt.Sprintf("keybind serve: --sts-endpoint %q must be an http:// or https:// URL such as http://127.0.0.1:9100", c.STSEndpoint)}
 	}
 	if _, err := parsePrefixes(c.TrustedProxies); err != nil {
 		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
@@ -157,6 +163,11 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	}
 	defer cl.close()
 
+	acc, err := newAccounts(ctx, cfg, sys, st, authSvc, cl)
+	if err != nil {
+		return err
+	}
+
 	// The engine and the purger run on the process's context, not a request's:
 	// a browser closing changes nothing.
 	engine := jobs.New(st, cl.gateway, jobs.Config{Logger: log.With("component", "jobs")})
@@ -175,7 +186,8 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	proxies, _ := parsePrefixes(cfg.TrustedProxies)
 	srv, err := web.New(web.Config{
 		Sandbox: cl.isSandbox, TLS: cfg.TLSCert != "", TrustedProxies: proxies, CookieKeys: keys, Logger: log,
-	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox, Ready: st, SSO: ssoSvc})
+	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox, Ready: st, SSO: ssoSvc,
+		Accounts: acc})
 	if err != nil {
 		return err
 	}
@@ -220,10 +232,11 @@ func firstAdmin(ctx context.Context, a *auth.Service, sys IO) error {
 
 // cloudConn is the gateway plus, in sandbox mode, the embedded sandbox.
 type cloudConn struct {
-	gateway   *cloud.Gateway
-	isSandbox bool
-	sandbox   *sandbox.Sandbox // embedded only
-	close     func()
+	gateway    *cloud.Gateway
+	hasDefault bool // the console has credentials of its own: the account "default"
+	isSandbox  bool
+	sandbox    *sandbox.Sandbox // embedded only
+	close      func()
 }
 
 // connectCloud picks the cloud: the embedded sandbox when there are neither
@@ -232,6 +245,7 @@ type cloudConn struct {
 func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger) (*cloudConn, error) {
 	cc := cloud.Config{
 		Endpoint:        cfg.Endpoint,
+		STSEndpoint:     cfg.STSEndpoint,
 		AccessKeyID:     sys.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"),
 		AccessKeySecret: sys.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
 		SecurityToken:   sys.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN"),
@@ -245,6 +259,9 @@ func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger
 			return nil, err
 		}
 		cc.Endpoint, cc.AccessKeyID, cc.AccessKeySecret, cc.SecurityToken = endpoint, id, secret, ""
+		if cc.STSEndpoint == "" {
+			cc.STSEndpoint = endpoint // the sandbox answers STS AssumeRole on the same address
+		}
 		conn.isSandbox, conn.sandbox, conn.close = true, sb, stop
 		log.Warn("no cloud credentials and no --ecs-endpoint: using the embedded ECS sandbox; changes affect simulated instances only", "endpoint", endpoint)
 	} else if cfg.Endpoint != "" {
@@ -259,6 +276,7 @@ func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger
 		return nil, fmt.Errorf("cloud gateway: %w", err)
 	}
 	conn.gateway = g
+	conn.hasDefault = conn.sandbox != nil || hasDefaultAccount(sys, cfg.Endpoint, conn.isSandbox)
 	return conn, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"keybind/internal/accounts"
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
 	"keybind/internal/jobs"
@@ -60,6 +61,11 @@ type Options struct {
 	SSO *sso.Config
 	// PasswordLogin turns password sign-in off but for break-glass admins.
 	PasswordLogin auth.PasswordLogin
+	// Accounts and Roles are the sandbox's other cloud accounts and its RAM
+	// roles (the default account is always there); the console's STS
+	// endpoint is the sandbox.
+	Accounts []sandbox.Account
+	Roles    []sandbox.Role
 }
 
 // wallClock is the real clock, for RealTime.
@@ -72,15 +78,16 @@ type clock interface{ Now() time.Time }
 
 // App is a running console with its parts exposed.
 type App struct {
-	URL     string
-	Server  *httptest.Server
-	Web     *web.Server
-	Store   *store.Store
-	Auth    *auth.Service
-	Gateway *cloud.Gateway
-	Engine  *jobs.Engine
-	Sandbox *sandbox.Sandbox
-	Clock   *sandbox.ManualClock // drives sessions, the sandbox and the engine; nil with RealTime
+	URL      string
+	Server   *httptest.Server
+	Web      *web.Server
+	Store    *store.Store
+	Auth     *auth.Service
+	Gateway  *cloud.Gateway
+	Engine   *jobs.Engine
+	Accounts *accounts.Service
+	Sandbox  *sandbox.Sandbox
+	Clock    *sandbox.ManualClock // drives sessions, the sandbox and the engine; nil with RealTime
 	// CookieKeys are the session cookie's securecookie hash/block keys, so a
 	// test can decode a cookie to the session ID inside it.
 	CookieKeys [][]byte
@@ -110,7 +117,8 @@ func New(tb testing.TB, o Options) *App {
 		manual = sandbox.NewManualClock(time.Now())
 		clock = manual
 	}
-	env := sandboxtest.Start(tb, sandbox.Options{InstancesPerRegion: o.InstancesPerRegion, Transition: o.Transition, Clock: clock})
+	env := sandboxtest.Start(tb, sandbox.Options{InstancesPerRegion: o.InstancesPerRegion, Transition: o.Transition, Clock: clock,
+		Accounts: o.Accounts, Roles: o.Roles})
 
 	st, err := store.Open(ctx, filepath.Join(tb.TempDir(), "keybind.db"))
 	if err != nil {
@@ -127,17 +135,22 @@ func New(tb testing.TB, o Options) *App {
 	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, Logger: logger,
 		PasswordLogin: o.PasswordLogin})
 
-	gwCfg := cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
+	gwCfg := cloud.Config{Endpoint: env.URL, STSEndpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
 		RatePerSecond: 10000, Retry: cloud.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}
 	engCfg := jobs.Config{Clock: clock, Tick: o.EngineTick, RetryDelay: time.Millisecond}
 	if o.RealLimits {
-		gwCfg = cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret}
+		gwCfg = cloud.Config{Endpoint: env.URL, STSEndpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret}
 		engCfg = jobs.Config{Clock: clock}
 	}
 	gw, err := cloud.New(gwCfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	sealer, err := accounts.NewSealer(make([]byte, 32))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	acc := accounts.New(accounts.Config{Store: st, Gateway: gw, Audit: a, Sealer: sealer, Clock: clock, Default: true})
 	engine := jobs.New(st, gw, engCfg)
 	if o.RunEngine {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -166,7 +179,8 @@ func New(tb testing.TB, o Options) *App {
 	}
 	srv, err := web.New(web.Config{Sandbox: true, TLS: o.TLS, TrustedProxies: o.TrustedProxies, BodyLimit: o.BodyLimit,
 		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger, Clock: clock},
-		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st, SSO: ssoSvc})
+		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st, SSO: ssoSvc,
+			Accounts: acc})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -174,7 +188,7 @@ func New(tb testing.TB, o Options) *App {
 	hs.Start()
 	tb.Cleanup(hs.Close)
 
-	app := &App{URL: hs.URL, Server: hs, Web: srv, Store: st, Auth: a, Gateway: gw, Engine: engine,
+	app := &App{URL: hs.URL, Server: hs, Web: srv, Store: st, Auth: a, Gateway: gw, Engine: engine, Accounts: acc,
 		Sandbox: env.Sandbox, Clock: manual, CookieKeys: keys}
 	app.Admin = app.AddUser(tb, "admin", auth.RoleAdmin, AdminPassword)
 	app.Helpdesk = app.AddUser(tb, "helen", auth.RoleHelpdesk, HelpdeskPassword)

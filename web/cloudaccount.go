@@ -1,0 +1,153 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"keybind/handlers"
+	"keybind/handlers/htmx"
+	"keybind/handlers/request"
+	"keybind/internal/accounts"
+	"keybind/internal/apperr"
+	"keybind/internal/auth"
+	"keybind/internal/cloud"
+)
+
+// accountSessionKey is where the session remembers the cloud account the
+// person works in.
+const accountSessionKey = "cloud_account"
+
+// noAccount is the account of a request made before one was chosen: the
+// gateway knows no account of that name, so a cloud call fails rather than
+// work in the default account by accident.
+const noAccount = "-"
+
+// cloudAccount puts the cloud account the person works in on the request:
+// the one asked for with ?account= on a GET (remembered), else the one the
+// session remembers, else the only one they may use. Asking for one that is
+// not granted is refused (403) and audited; a remembered one that is no
+// longer granted is forgotten. Without an account the request's cloud calls
+// fail; needAccount sends the person to choose one first.
+func (s *Server) cloudAccount(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		st := request.Get(c)
+		r := c.Request()
+		ctx := r.Context()
+		actor := request.Actor(c, auth.ViaWeb)
+		want := ""
+		if r.Method == http.MethodGet {
+			want = c.QueryParam("account")
+		}
+		remembered, _ := st.Session.Values[accountSessionKey].(string)
+		name := want
+		if name == "" {
+			usable, err := s.deps.Accounts.Usable(ctx, actor)
+			if err != nil {
+				return err
+			}
+			name = accounts.Pick(usable, remembered)
+			if name == remembered && !usableHas(usable, name) {
+				name = accounts.Pick(usable, "") // no longer granted: forget it
+			}
+		}
+		if name == "" {
+			st.Account = ""
+			c.SetRequest(r.WithContext(cloud.WithAccount(ctx, noAccount)))
+			return next(c)
+		}
+		actx, err := s.deps.Accounts.Use(ctx, actor, name)
+		if err != nil {
+			return err
+		}
+		if name != remembered {
+			st.Session.Values[accountSessionKey] = name
+			if err := st.Session.Save(r, c.Response()); err != nil {
+				return err
+			}
+		}
+		st.Account = name
+		c.SetRequest(r.WithContext(actx))
+		return next(c)
+	}
+}
+
+func usableHas(usable []accounts.Account, name string) bool {
+	for _, a := range usable {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// needAccount sends a person who has not chosen a cloud account to choose
+// one, and back afterwards.
+func needAccount(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if request.Get(c).Account != "" {
+			return next(c)
+		}
+		r := c.Request()
+		choose := "/accounts/choose?next=" + url.QueryEscape(r.URL.RequestURI())
+		if r.Method != http.MethodGet {
+			return apperr.Conflict("Choose a cloud account first.")
+		}
+		if r.Header.Get(htmx.Request) == "true" {
+			c.Response().Header().Set(htmx.Redirect, choose)
+			return c.NoContent(http.StatusOK)
+		}
+		return c.Redirect(http.StatusSeeOther, choose)
+	}
+}
+
+// jobAccount makes the request work in the account of the job in the path,
+// whatever account the person has chosen, if they may use it: a job's
+// grid, actions and rollback belong to its account. Refusals are audited.
+func (s *Server) jobAccount(via string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			id, err := request.JobID(c)
+			if err != nil {
+				return err
+			}
+			ctx := c.Request().Context()
+			j, err := s.deps.Jobs.Job(ctx, id)
+			if err != nil {
+				return err
+			}
+			actx, err := s.deps.Accounts.Use(ctx, request.Actor(c, via), j.Account)
+			if err != nil {
+				return err
+			}
+			request.Get(c).Account = j.Account
+			c.SetRequest(c.Request().WithContext(actx))
+			return next(c)
+		}
+	}
+}
+
+// chain runs the middleware in order, the first outermost.
+func chain(ms ...echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		for i := len(ms) - 1; i >= 0; i-- {
+			next = ms[i](next)
+		}
+		return next
+	}
+}
+
+// accountRoutes are the account chooser, for everyone, and the
+// administrators' cloud accounts page.
+func (s *Server) accountRoutes(user *echo.Group) {
+	user.GET("/accounts/choose", handlers.NewAccountChoose(s.deps.Accounts).Show)
+	h := handlers.NewAccounts(s.deps.Accounts)
+	manage := s.requirePerm(auth.PermManageAccounts)
+	user.GET("/accounts", h.Show, manage)
+	user.POST("/accounts", h.Create, manage)
+	user.POST("/accounts/:name/test", h.Test, manage)
+	user.POST("/accounts/:name/delete", h.Delete, manage)
+	user.POST("/accounts/:name/grants", h.Grant, manage)
+	user.POST("/accounts/:name/grants/remove", h.Revoke, manage)
+}
