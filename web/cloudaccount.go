@@ -13,6 +13,7 @@ import (
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
+	"keybind/internal/fault"
 )
 
 // accountSessionKey is where the session remembers the cloud account the
@@ -114,6 +115,9 @@ func (s *Server) jobAccount(via string) echo.MiddlewareFunc {
 			}
 			ctx := c.Request().Context()
 			j, err := s.deps.Jobs.Job(ctx, id)
+			if fault.KindOf(err) == fault.KindNotFound {
+				return next(c) // the handler says so, after checking its input
+			}
 			if err != nil {
 				return err
 			}
@@ -150,4 +154,22 @@ func (s *Server) accountRoutes(user *echo.Group) {
 	user.POST("/accounts/:name/delete", h.Delete, manage)
 	user.POST("/accounts/:name/grants", h.Grant, manage)
 	user.POST("/accounts/:name/grants/remove", h.Revoke, manage)
+}
+
+// apiAccount makes an API request work in the cloud account ?account= names
+// (default "default"), if the caller may use it; a refusal is audited.
+func (s *Server) apiAccount(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		name := c.QueryParam("account")
+		if name == "" {
+			name = accounts.Default
+		}
+		actx, err := s.deps.Accounts.Use(c.Request().Context(), request.Actor(c, auth.ViaAPI), name)
+		if err != nil {
+			return err
+		}
+		request.Get(c).Account = name
+		c.SetRequest(c.Request().WithContext(actx))
+		return next(c)
+	}
 }
