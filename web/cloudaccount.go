@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -14,6 +15,7 @@ import (
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
 	"keybind/internal/fault"
+	"keybind/internal/jobs"
 )
 
 // accountSessionKey is where the session remembers the cloud account the
@@ -42,12 +44,13 @@ func (s *Server) cloudAccount(next echo.HandlerFunc) echo.HandlerFunc {
 			want = c.QueryParam("account")
 		}
 		remembered, _ := st.Session.Values[accountSessionKey].(string)
+		usable, err := s.deps.Accounts.Usable(ctx, actor)
+		if err != nil {
+			return err
+		}
+		ctx = visibleJobs(ctx, actor, usable)
 		name := want
 		if name == "" {
-			usable, err := s.deps.Accounts.Usable(ctx, actor)
-			if err != nil {
-				return err
-			}
 			name = accounts.Pick(usable, remembered)
 			if name == remembered && !usableHas(usable, name) {
 				name = accounts.Pick(usable, "") // no longer granted: forget it
@@ -81,6 +84,32 @@ func usableHas(usable []accounts.Account, name string) bool {
 		}
 	}
 	return false
+}
+
+// visibleJobs keeps the job lists of a person who may not use every
+// account to the jobs of the accounts they may use.
+func visibleJobs(ctx context.Context, actor auth.Actor, usable []accounts.Account) context.Context {
+	if actor.Can(auth.PermAllAccounts) {
+		return ctx
+	}
+	names := make([]string, len(usable))
+	for i, a := range usable {
+		names[i] = a.Name
+	}
+	return jobs.OnlyAccounts(ctx, names)
+}
+
+// apiVisibleJobs is visibleJobs for the API's job list.
+func (s *Server) apiVisibleJobs(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, actor := c.Request().Context(), request.Actor(c, auth.ViaAPI)
+		usable, err := s.deps.Accounts.Usable(ctx, actor)
+		if err != nil {
+			return err
+		}
+		c.SetRequest(c.Request().WithContext(visibleJobs(ctx, actor, usable)))
+		return next(c)
+	}
 }
 
 // needAccount sends a person who has not chosen a cloud account to choose

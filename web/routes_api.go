@@ -55,7 +55,7 @@ func (s *Server) apiRoutes() {
 	// account in the body; a job's routes work in the job's account.
 	create := api.NewJobsCreate(sv.binding, engine, s.deps.Accounts)
 	actions := api.NewJobActions(engine)
-	v1.GET("/jobs", api.NewJobsList(engine).List, view)
+	v1.GET("/jobs", api.NewJobsList(engine).List, view, s.apiVisibleJobs)
 	v1.POST("/jobs/bind", create.Bind, bind)
 	v1.POST("/jobs/unbind", create.Unbind, bind)
 	inJob := func(p auth.Permission) echo.MiddlewareFunc { return chain(need(p), s.jobAccount(auth.ViaAPI)) }

@@ -159,6 +159,19 @@ func TestHelpdeskWorksOnlyInGrantedAccount(t *testing.T) {
 		t.Errorf("helen opens a prod job: %d, want 403", r.StatusCode)
 	}
 	api.get(fmt.Sprintf("/api/v1/jobs/%d", prodJob)).want(t, http.StatusForbidden, "a prod job through the API")
+	// Nor see it in the job lists; she sees her staging job.
+	page := helen.Get("/jobs")
+	var listed []string
+	page.Doc.Find(`[data-testid="jobs-row"]`).Each(func(_ int, s *goquery.Selection) { listed = append(listed, s.AttrOr("data-job-id", "")) })
+	if want := []string{fmt.Sprint(job.num("id"))}; !slices.Equal(listed, want) {
+		t.Errorf("helen's job list %v, want only her staging job %v", listed, want)
+	}
+	if items := jList(api.get("/api/v1/jobs").want(t, http.StatusOK, "jobs").JSON["items"]); len(items) != 1 || jStr(jObj(items[0])["account"]) != "staging" {
+		t.Errorf("helen's API job list has %d jobs, want her staging job alone", len(items))
+	}
+	if r := admin.Get("/jobs"); r.Doc.Find(`[data-testid="jobs-row"]`).Length() != 2 {
+		t.Errorf("the admin's job list has %d jobs, want both", r.Doc.Find(`[data-testid="jobs-row"]`).Length())
+	}
 }
 
 // adminJob imports a key and creates a bind job of two instances in the
