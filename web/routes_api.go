@@ -30,7 +30,7 @@ func (s *Server) apiRoutes() {
 	calls := newKeyedLimiter(apiCallsPerSecond, apiCallsBurst)
 	v1 := s.echo.Group("/api/v1", noStore, s.apiAuth(s.deps.Auth.Tokens(), failures, calls))
 	need := s.apiPerm
-	bind, restart, view := need(auth.PermBind), need(auth.PermRestart), need(auth.PermViewJobs)
+	bind, view := need(auth.PermBind), need(auth.PermViewJobs)
 	// The document needs a token like everything else: SECURITY.md keeps the
 	// public routes to sign-in, health and static assets, and the same
 	// document is in the repository (handlers/api/openapi.json) for tools.
@@ -59,7 +59,7 @@ func (s *Server) apiRoutes() {
 	v1.POST("/jobs/bind", create.Bind, bind)
 	v1.POST("/jobs/unbind", create.Unbind, bind)
 	inJob := func(p auth.Permission) echo.MiddlewareFunc { return chain(need(p), s.jobAccount(auth.ViaAPI)) }
-	bind, restart, view = inJob(auth.PermBind), inJob(auth.PermRestart), inJob(auth.PermViewJobs)
+	bind, restart, view := inJob(auth.PermBind), inJob(auth.PermRestart), inJob(auth.PermViewJobs)
 	v1.GET("/jobs/:id", api.NewJobShow(engine).Show, view)
 	v1.POST("/jobs/:id/rollback", create.Rollback, bind)
 	v1.POST("/jobs/:id/reboot", actions.Reboot, restart)

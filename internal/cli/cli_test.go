@@ -27,6 +27,8 @@ func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
 		{"unknown flag, no command", []string{"--nope"}, nil, "flag provided but not defined"},
 		{"bad endpoint", []string{"serve", "--ecs-endpoint", "ftp://x"}, nil, "must be an http:// or https:// URL"},
 		{"endpoint with a path", []string{"serve", "--ecs-endpoint", "http://127.0.0.1:9/x"}, nil, "must be an http:// or https:// URL"},
+		{"bad sts endpoint", []string{"serve", "--sts-endpoint", "sts.aliyuncs.com"}, nil, "--sts-endpoint"},
+		{"bad sts endpoint env", []string{"serve"}, map[string]string{"KEYBIND_STS_ENDPOINT": "http://127.0.0.1:9/x"}, "--sts-endpoint"},
 		{"bad duration env", []string{"serve"}, map[string]string{"KEYBIND_SESSION_IDLE_TIMEOUT": "soon"}, "KEYBIND_SESSION_IDLE_TIMEOUT"},
 		{"bad proxies", []string{"serve", "--trusted-proxies", "10.0.0.0/99"}, nil, "--trusted-proxies"},
 		{"tls half", []string{"serve", "--tls-cert", "x.pem"}, nil, "go together"},
