@@ -234,6 +234,16 @@ func (e *Engine) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return e.st.WithTx(ctx, fn)
 }
 
+// actingFor makes a cloud write's calls on behalf of the person who asked
+// for it (a RAM role's session name says so); the engine's own decisions
+// stay on behalf of the job's creator.
+func actingFor(ctx context.Context, a Actor) context.Context {
+	if a.UserID == 0 || a.Username == "" {
+		return ctx
+	}
+	return cloud.WithActor(ctx, a.Username)
+}
+
 // audit appends an entry inside tx.
 func (e *Engine) audit(ctx context.Context, tx *sql.Tx, a store.AuditEntry) error {
 	if a.Time.IsZero() {
