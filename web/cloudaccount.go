@@ -65,7 +65,7 @@ func (s *Server) cloudAccount(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if name != remembered {
+		if want != "" && want != remembered { // only a choice is remembered, not the only account there was
 			st.Session.Values[accountSessionKey] = name
 			if err := st.Session.Save(r, c.Response()); err != nil {
 				return err

@@ -260,3 +260,45 @@ func TestJobsInTwoAccountsAtOnceWithRoleRenewal(t *testing.T) {
 		t.Errorf("the attach calls are audited in accounts %v, want prod and staging", attach)
 	}
 }
+
+// With several accounts the flow starts by choosing one, which is then
+// remembered; with one it is used without asking.
+func TestAccountChooser(t *testing.T) {
+	app, admin := accountsApp(t)
+	r := admin.Get("/bind")
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/accounts/choose?next=%2Fbind" {
+		t.Fatalf("GET /bind with three accounts: %d to %q, want 303 to the chooser", r.StatusCode, r.Header.Get("Location"))
+	}
+	r = admin.Get(r.Header.Get("Location"))
+	var choices []string
+	r.Doc.Find(`[data-testid="account-choice"]`).Each(func(_ int, s *goquery.Selection) {
+		choices = append(choices, s.AttrOr("href", ""))
+	})
+	if want := []string{"/bind?account=default", "/bind?account=prod", "/bind?account=staging"}; !slices.Equal(choices, want) {
+		t.Fatalf("choices %v, want %v", choices, want)
+	}
+	if r := admin.Get(choices[1]); r.StatusCode != http.StatusOK || !strings.Contains(r.Doc.Find(`[data-testid="cloud-account"]`).Text(), "prod") {
+		t.Fatalf("choosing prod: %d, nav %q", r.StatusCode, r.Doc.Find(`[data-testid="cloud-account"]`).Text())
+	}
+	// Remembered: the next page works in prod without asking, and lists prod's key pairs.
+	r = admin.Get("/keypairs?region=" + testapp.Region)
+	prodKey := app.Sandbox.Account("prod").KeyPairs(testapp.Region)[0].Name
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, prodKey) {
+		t.Errorf("key pairs after choosing prod: %d, prod's %s listed: %v", r.StatusCode, prodKey, strings.Contains(r.Body, prodKey))
+	}
+	// helen, with only the default account, is never asked.
+	helen := app.SignIn(t, "helen", testapp.HelpdeskPassword)
+	if r := helen.Get("/bind"); r.StatusCode != http.StatusOK {
+		t.Errorf("helen's /bind: %d, want 200 without a chooser", r.StatusCode)
+	}
+	// With none granted, the chooser says so.
+	admin.Get("/accounts")
+	admin.PostForm("/accounts/default/grants/remove", url.Values{"subject": {"*"}})
+	r = helen.Get("/bind")
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("helen's /bind with no account: %d, want 303", r.StatusCode)
+	}
+	if r := helen.Get(r.Header.Get("Location")); r.Doc.Find(`[data-testid="no-accounts"]`).Length() != 1 {
+		t.Errorf("the chooser of someone with no account does not say so: %.300s", r.Body)
+	}
+}
