@@ -51,6 +51,7 @@ var (
 	ErrNotFound    = fault.New(fault.KindNotFound, "account_not_found")
 	ErrExists      = fault.New(fault.KindConflict, "account_exists")
 	ErrBuiltin     = fault.New(fault.KindConflict, "account_builtin")
+	ErrInUse       = fault.New(fault.KindConflict, "account_in_use") // unfinished jobs work in it
 	ErrNoSecretKey = fault.New(fault.KindUnavailable, "account_secret_key")
 )
 
@@ -331,14 +332,19 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, in Input) (Accou
 	return fromRow(row), nil
 }
 
-// Delete removes an account and its grants (administrators only). Jobs that
-// worked in it keep its name; unfinished ones fail their next calls.
+// Delete removes an account and its grants (administrators only), unless
+// unfinished jobs work in it (ErrInUse). Finished jobs keep its name.
 func (s *Service) Delete(ctx context.Context, actor auth.Actor, name string) error {
 	if err := s.cfg.Audit.Authorize(ctx, actor, auth.PermManageAccounts); err != nil {
 		return err
 	}
 	if name == Default {
 		return ErrBuiltin
+	}
+	if n, err := s.cfg.Store.UnfinishedJobsIn(ctx, name); err != nil {
+		return err
+	} else if n > 0 {
+		return ErrInUse.About(name)
 	}
 	if err := s.cfg.Store.DeleteCloudAccount(ctx, name); errors.Is(err, store.ErrNotFound) {
 		return ErrNotFound.About(name)

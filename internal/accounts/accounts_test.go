@@ -131,6 +131,17 @@ func TestCreateTestAndReload(t *testing.T) {
 		t.Errorf("after reload, prod lists %d (%v), want %d of its own", len(got), err, len(want))
 	}
 
+	// An unfinished job in prod keeps it.
+	if _, err := f.st.DB().ExecContext(ctx, `INSERT INTO jobs (kind, region, idempotency_key, created_by_id, created_by_name,
+		created_by_role, wave_size, created_at, updated_at, account) VALUES ('bind', 'cn-hangzhou', 'k1', 1, 'root', 'admin', 10, 1, 1, 'prod')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Delete(ctx, f.admin, "prod"); !errors.Is(err, accounts.ErrInUse) {
+		t.Errorf("delete with an unfinished job: %v, want ErrInUse", err)
+	}
+	if _, err := f.st.DB().ExecContext(ctx, `UPDATE jobs SET finished_at = 2 WHERE account = 'prod'`); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.svc.Delete(ctx, f.admin, "prod"); err != nil {
 		t.Fatal(err)
 	}

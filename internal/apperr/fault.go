@@ -43,6 +43,7 @@ var words = map[string]string{
 	"account_exists":         "A cloud account named %s exists already.",
 	"account_invalid":        "Check the cloud account.",
 	"account_secret_key":     "keybind has no secret key to seal AccessKey secrets with: start it with --secret-key-file or KEYBIND_SECRET_KEY.",
+	"account_in_use":         "Jobs still work in cloud account %s: delete it once they have ended (or cancel them).",
 	"account_builtin":        "The account default is the console's own credentials: it cannot be changed here.",
 	"account_name_invalid":   "An account name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
 	"access_key_invalid":     "Enter both the AccessKey ID and its secret, or a role ARN instead.",

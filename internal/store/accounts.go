@@ -96,6 +96,15 @@ func (q *Queries) DeleteCloudAccount(ctx context.Context, name string) error {
 	return nil
 }
 
+// UnfinishedJobsIn counts the jobs in the account the engine still has work for.
+func (q *Queries) UnfinishedJobsIn(ctx context.Context, account string) (int, error) {
+	var n int
+	if err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE account = $1 AND finished_at = 0`, account).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: unfinished jobs in %q: %w", account, err)
+	}
+	return n, nil
+}
+
 // AccountGrant is one row of account_grants: a subject ("user:<name>",
 // "group:<SSO group>" or "*", everyone) may work in an account.
 type AccountGrant struct {
