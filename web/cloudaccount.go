@@ -72,6 +72,11 @@ func (s *Server) cloudAccount(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		st.Account = name
+		for _, a := range usable {
+			if a.Name == name {
+				st.AccountRegions = a.DefaultRegions
+			}
+		}
 		c.SetRequest(r.WithContext(actx))
 		return next(c)
 	}

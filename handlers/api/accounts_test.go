@@ -32,7 +32,7 @@ func accountsApp(t *testing.T) (*testapp.App, *testapp.Client) {
 	admin := app.SignIn(t, "admin", testapp.AdminPassword)
 	admin.Get("/accounts")
 	for _, form := range []url.Values{
-		{"name": {"prod"}, "access_key_id": {"LTAI-prod"}, "access_key_secret": {"prod-secret"}, "default_regions": {"cn-hangzhou"}},
+		{"name": {"prod"}, "access_key_id": {"LTAI-prod"}, "access_key_secret": {"prod-secret"}, "default_regions": {"cn-shanghai, cn-hangzhou"}},
 		{"name": {"staging"}, "role_arn": {app.Sandbox.Account("staging").RoleARN("keybind-operator")}},
 	} {
 		if r := admin.PostForm("/accounts", form); r.StatusCode != http.StatusSeeOther {
@@ -279,6 +279,10 @@ func TestAccountChooser(t *testing.T) {
 	}
 	if r := admin.Get(choices[1]); r.StatusCode != http.StatusOK || !strings.Contains(r.Doc.Find(`[data-testid="cloud-account"]`).Text(), "prod") {
 		t.Fatalf("choosing prod: %d, nav %q", r.StatusCode, r.Doc.Find(`[data-testid="cloud-account"]`).Text())
+	}
+	// The region step starts at prod's first default region.
+	if r := admin.Get("/bind"); r.Doc.Find(`#region option[selected]`).AttrOr("value", "") != "cn-shanghai" {
+		t.Errorf("the region step in prod preselects %q, want cn-shanghai", r.Doc.Find(`#region option[selected]`).AttrOr("value", ""))
 	}
 	// Remembered: the next page works in prod without asking, and lists prod's key pairs.
 	r = admin.Get("/keypairs?region=" + testapp.Region)

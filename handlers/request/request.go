@@ -28,6 +28,8 @@ type State struct {
 	Controls  bool         // the sandbox is embedded: its controls page exists
 	Logger    *slog.Logger // carries the request ID
 	Account   string       // the cloud account the request works in; "" when none is chosen
+	// AccountRegions are the account's default regions, if it has some.
+	AccountRegions []string
 }
 
 const stateKey = "keybind.request"
