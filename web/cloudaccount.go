@@ -104,10 +104,18 @@ func visibleJobs(ctx context.Context, actor auth.Actor, usable []accounts.Accoun
 	return jobs.OnlyAccounts(ctx, names)
 }
 
-// apiVisibleJobs is visibleJobs for the API's job list.
+// apiVisibleJobs is visibleJobs for the API's job list; ?account= keeps
+// the jobs of that account, if the caller may use it (a refusal is audited).
 func (s *Server) apiVisibleJobs(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx, actor := c.Request().Context(), request.Actor(c, auth.ViaAPI)
+		if name := c.QueryParam("account"); name != "" {
+			if _, err := s.deps.Accounts.Use(ctx, actor, name); err != nil {
+				return err
+			}
+			c.SetRequest(c.Request().WithContext(jobs.OnlyAccounts(ctx, []string{name})))
+			return next(c)
+		}
 		usable, err := s.deps.Accounts.Usable(ctx, actor)
 		if err != nil {
 			return err

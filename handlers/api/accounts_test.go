@@ -169,6 +169,11 @@ func TestHelpdeskWorksOnlyInGrantedAccount(t *testing.T) {
 	if items := jList(api.get("/api/v1/jobs").want(t, http.StatusOK, "jobs").JSON["items"]); len(items) != 1 || jStr(jObj(items[0])["account"]) != "staging" {
 		t.Errorf("helen's API job list has %d jobs, want her staging job alone", len(items))
 	}
+	api.get("/api/v1/jobs?account=prod").want(t, http.StatusForbidden, "helen's list of prod's jobs")
+	adminAPI := newAPIClient(t, app, apiToken(t, admin, "admin-list"))
+	if items := jList(adminAPI.get("/api/v1/jobs?account=prod").want(t, http.StatusOK, "prod's jobs").JSON["items"]); len(items) != 1 || jStr(jObj(items[0])["account"]) != "prod" {
+		t.Errorf("the admin's list of prod's jobs has %d jobs, want the prod job alone", len(items))
+	}
 	if r := admin.Get("/jobs"); r.Doc.Find(`[data-testid="jobs-row"]`).Length() != 2 {
 		t.Errorf("the admin's job list has %d jobs, want both", r.Doc.Find(`[data-testid="jobs-row"]`).Length())
 	}
