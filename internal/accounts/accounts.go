@@ -78,6 +78,7 @@ type Input struct {
 type Gateway interface {
 	SetAccount(a cloud.Account) error
 	RemoveAccount(name string)
+	SetAccountResolver(r cloud.AccountResolver)
 	Regions(ctx context.Context) ([]cloud.Region, error)
 }
 
@@ -107,8 +108,16 @@ type Config struct {
 // Service is the cloud accounts' use-cases.
 type Service struct{ cfg Config }
 
-// New builds the service; call Load to register the stored accounts with the gateway.
-func New(cfg Config) *Service { return &Service{cfg: cfg} }
+// New builds the service and lets the gateway find in the database the
+// accounts it does not know (added by another console sharing it); call
+// Load to register the stored accounts at start.
+func New(cfg Config) *Service {
+	s := &Service{cfg: cfg}
+	if cfg.Gateway != nil {
+		cfg.Gateway.SetAccountResolver(s.resolve)
+	}
+	return s
+}
 
 // Load registers every stored account with the gateway (at start).
 func (s *Service) Load(ctx context.Context) error {
@@ -117,20 +126,44 @@ func (s *Service) Load(ctx context.Context) error {
 		return err
 	}
 	for _, r := range rows {
-		ca := cloud.Account{Name: r.Name, AccessKeyID: r.AccessKeyID, RoleARN: r.RoleARN, ExternalID: r.ExternalID}
-		if r.Kind == KindAccessKey {
-			if s.cfg.Sealer == nil {
-				return fmt.Errorf("accounts: account %q has a sealed secret and no secret key was given", r.Name)
-			}
-			if ca.AccessKeySecret, err = s.cfg.Sealer.Open(r.Name, r.SealedSecret); err != nil {
-				return fmt.Errorf("accounts: account %q: %w", r.Name, err)
-			}
+		ca, err := s.cloudAccount(r)
+		if err != nil {
+			return err
 		}
 		if err := s.cfg.Gateway.SetAccount(ca); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// cloudAccount opens a stored account for the gateway.
+func (s *Service) cloudAccount(r store.CloudAccountRow) (cloud.Account, error) {
+	ca := cloud.Account{Name: r.Name, AccessKeyID: r.AccessKeyID, RoleARN: r.RoleARN, ExternalID: r.ExternalID}
+	if r.Kind != KindAccessKey {
+		return ca, nil
+	}
+	if s.cfg.Sealer == nil {
+		return ca, fmt.Errorf("accounts: account %q has a sealed secret and no secret key was given", r.Name)
+	}
+	var err error
+	if ca.AccessKeySecret, err = s.cfg.Sealer.Open(r.Name, r.SealedSecret); err != nil {
+		return ca, fmt.Errorf("accounts: account %q: %w", r.Name, err)
+	}
+	return ca, nil
+}
+
+// resolve reads an account the gateway does not know from the database.
+func (s *Service) resolve(ctx context.Context, name string) (cloud.Account, bool, error) {
+	r, err := s.cfg.Store.CloudAccount(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return cloud.Account{}, false, nil
+	}
+	if err != nil {
+		return cloud.Account{}, false, err
+	}
+	ca, err := s.cloudAccount(r)
+	return ca, err == nil, err
 }
 
 func fromRow(r store.CloudAccountRow) Account {

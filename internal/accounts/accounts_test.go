@@ -130,6 +130,20 @@ func TestCreateTestAndReload(t *testing.T) {
 	if err != nil || len(got) != len(want) || got[0].ID != want[0].InstanceID {
 		t.Errorf("after reload, prod lists %d (%v), want %d of its own", len(got), err, len(want))
 	}
+	// Another console sharing the database, started before the accounts
+	// were added (no Load), finds them when it first needs them.
+	gw3, _ := cloud.New(cloud.Config{Endpoint: f.env.URL, STSEndpoint: f.env.URL, AccessKeyID: f.env.AccessKeyID, AccessKeySecret: f.env.AccessKeySecret})
+	accounts.New(accounts.Config{Store: f.st, Gateway: gw3, Audit: f.auth, Sealer: f.sealer, Clock: f.env.Clock, Default: true})
+	for _, name := range []string{"prod", "staging"} {
+		got, err := gw3.AllInstances(cloud.WithAccount(ctx, name), "cn-hangzhou", cloud.InstanceFilter{}, 0)
+		want := f.env.Sandbox.Account(name).Instances("cn-hangzhou")
+		if err != nil || len(got) != len(want) || got[0].ID != want[0].InstanceID {
+			t.Errorf("a console that did not load %s lists %d (%v), want %d of its own", name, len(got), err, len(want))
+		}
+	}
+	if _, err := gw3.Regions(cloud.WithAccount(ctx, "nosuch")); err == nil {
+		t.Error("an account in no database worked")
+	}
 
 	// An unfinished job in prod keeps it.
 	if _, err := f.st.DB().ExecContext(ctx, `INSERT INTO jobs (kind, region, idempotency_key, created_by_id, created_by_name,

@@ -128,6 +128,18 @@ func (g *Gateway) SetAccount(a Account) error {
 	return nil
 }
 
+// AccountResolver finds an account the gateway does not know yet (one
+// another console sharing the database added); found is false when there
+// is no such account.
+type AccountResolver func(ctx context.Context, name string) (a Account, found bool, err error)
+
+// SetAccountResolver makes the gateway ask r for accounts it does not know.
+func (g *Gateway) SetAccountResolver(r AccountResolver) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.resolver = r
+}
+
 // RemoveAccount forgets an account; calls in it fail as KindAuth.
 func (g *Gateway) RemoveAccount(name string) {
 	g.mu.Lock()
@@ -145,8 +157,22 @@ func (g *Gateway) credentialsFor(ctx context.Context) (credentials.CredentialsPr
 		return g.creds, nil
 	}
 	g.mu.Lock()
-	a := g.accounts[name]
+	a, resolve := g.accounts[name], g.resolver
 	g.mu.Unlock()
+	if a == nil && resolve != nil {
+		acc, found, err := resolve(ctx, name)
+		if err != nil {
+			return nil, &credentialError{err: err}
+		}
+		if found && acc.Name == name {
+			if err := g.SetAccount(acc); err != nil {
+				return nil, &credentialError{err: err}
+			}
+			g.mu.Lock()
+			a = g.accounts[name]
+			g.mu.Unlock()
+		}
+	}
 	if a == nil {
 		return nil, &credentialError{err: fmt.Errorf("%w: %q", errUnknownAccount, name)}
 	}

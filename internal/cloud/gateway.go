@@ -37,6 +37,7 @@ type Gateway struct {
 	mu       sync.Mutex
 	budgets  map[string]*budget  // by account, region and action
 	accounts map[string]*account // besides the default, by name
+	resolver AccountResolver     // finds accounts not in accounts; nil: none
 }
 
 // sdkInit forces the ECS package's lazily built endpoint map once, before any concurrent use.
