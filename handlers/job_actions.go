@@ -18,17 +18,6 @@ import (
 	"keybind/views"
 )
 
-// JobRestarter asks the engine to reboot, start, retry or resolve items.
-type JobRestarter interface {
-	Restart(ctx context.Context, actor jobs.Actor, jobID int64, op jobs.RestartOp, instanceIDs []string, force bool) (int, error)
-	RestartAll(ctx context.Context, actor jobs.Actor, jobID int64, kind jobs.RestartAllKind, force bool) (int, error)
-	RetryFailed(ctx context.Context, actor jobs.Actor, jobID int64) (int, error)
-	ResolveOperator(ctx context.Context, actor jobs.Actor, jobID int64, instanceID string, d jobs.Decision) error
-	Pause(ctx context.Context, actor jobs.Actor, jobID int64) error
-	Resume(ctx context.Context, actor jobs.Actor, jobID int64) error
-	Cancel(ctx context.Context, actor jobs.Actor, jobID int64) error
-}
-
 // RestartPreviewer reads what a restart would act on, for its confirmation;
 // *jobs.Engine provides it.
 type RestartPreviewer interface {
@@ -39,7 +28,7 @@ type RestartPreviewer interface {
 // JobEngine acts on a job's items and reads what a restart would do;
 // *jobs.Engine provides it.
 type JobEngine interface {
-	JobRestarter
+	jobs.Actions
 	RestartPreviewer
 	Job(ctx context.Context, id int64) (jobs.Job, error)
 }

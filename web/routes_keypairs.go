@@ -15,13 +15,12 @@ func (s *Server) keypairRoutes(user *echo.Group) {
 	sv := s.svc
 	view, manage, del := need(auth.PermBind), need(auth.PermManageKeys), need(auth.PermDeleteKeys)
 
-	imp := handlers.NewKeyPairImport(sv.regions, sv.keys)
-	create := handlers.NewKeyPairCreate(sv.regions, sv.keys)
+	add := handlers.NewKeyPairAdd(sv.regions, sv.keys)
 	user.GET("/keypairs", handlers.NewKeyPairsList(sv.regions, sv.keyPairs, sv.keys, s.deps.Auth, s.cfg.Clock).Show, view)
 	user.GET("/keypairs/key", handlers.NewKeyPairShow(sv.keys).Show, view)
-	user.GET("/keypairs/import", imp.Show, manage)
-	user.POST("/keypairs/import", imp.Import, manage)
-	user.GET("/keypairs/create", create.Show, manage)
-	user.POST("/keypairs/create", create.Create, manage)
+	user.GET("/keypairs/import", add.ShowImport, manage)
+	user.POST("/keypairs/import", add.Import, manage)
+	user.GET("/keypairs/create", add.ShowCreate, manage)
+	user.POST("/keypairs/create", add.Create, manage)
 	user.POST("/keypairs/delete", handlers.NewKeyPairDelete(sv.keys).Delete, del)
 }

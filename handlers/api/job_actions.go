@@ -16,22 +16,10 @@ import (
 	"keybind/internal/text"
 )
 
-// JobRestarter asks the engine to reboot, start, retry or resolve items;
-// *jobs.Engine provides it.
-type JobRestarter interface {
-	Restart(ctx context.Context, actor jobs.Actor, jobID int64, op jobs.RestartOp, instanceIDs []string, force bool) (int, error)
-	RestartAll(ctx context.Context, actor jobs.Actor, jobID int64, kind jobs.RestartAllKind, force bool) (int, error)
-	RetryFailed(ctx context.Context, actor jobs.Actor, jobID int64) (int, error)
-	ResolveOperator(ctx context.Context, actor jobs.Actor, jobID int64, instanceID string, d jobs.Decision) error
-	Pause(ctx context.Context, actor jobs.Actor, jobID int64) error
-	Resume(ctx context.Context, actor jobs.Actor, jobID int64) error
-	Cancel(ctx context.Context, actor jobs.Actor, jobID int64) error
-}
-
 // JobEngine is the engine as the API's job actions use it.
 type JobEngine interface {
 	JobReader
-	JobRestarter
+	jobs.Actions
 }
 
 // JobActions are the result grid's buttons: reboot or start chosen
@@ -68,27 +56,34 @@ type apiQueued struct {
 // button in the grid (bound, Running, not yet restarted).
 func (h *JobActions) Reboot(c echo.Context) error {
 	var req apiRestartRequest
-	if err := decodeJSON(c, &req); err != nil {
+	id, err := jobBody(c, &req, decodeJSON)
+	if err != nil {
 		return err
 	}
-	return h.restart(c, "reboot", req.InstanceIDs, req.Force)
+	return h.restart(c, id, "reboot", req.InstanceIDs, req.Force)
 }
 
 // Start starts the named instances, each of which must show a Start
 // button in the grid (bound and Stopped).
 func (h *JobActions) Start(c echo.Context) error {
 	var req apiStartRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	return h.restart(c, "start", req.InstanceIDs, false)
-}
-
-func (h *JobActions) restart(c echo.Context, what string, ids []string, force bool) error {
-	id, err := request.JobID(c)
+	id, err := jobBody(c, &req, decodeJSON)
 	if err != nil {
 		return err
 	}
+	return h.restart(c, id, "start", req.InstanceIDs, false)
+}
+
+// jobBody decodes the request's body into req and reads the job's ID from
+// the path.
+func jobBody(c echo.Context, req any, decode func(echo.Context, any) error) (int64, error) {
+	if err := decode(c, req); err != nil {
+		return 0, err
+	}
+	return request.JobID(c)
+}
+
+func (h *JobActions) restart(c echo.Context, id int64, what string, ids []string, force bool) error {
 	fields := map[string]string{}
 	checkInstanceIDs(ids, fields)
 	if len(fields) > 0 {
@@ -119,26 +114,23 @@ func (h *JobActions) restart(c echo.Context, what string, ids []string, force bo
 // RebootRunning reboots every bound instance that needs a reboot.
 func (h *JobActions) RebootRunning(c echo.Context) error {
 	var req apiForceRequest
-	if err := decodeOptionalJSON(c, &req); err != nil {
+	id, err := jobBody(c, &req, decodeOptionalJSON)
+	if err != nil {
 		return err
 	}
-	return h.all(c, jobs.RebootAllRunning, req.Force, "No instance of this job needs a reboot now.")
+	return h.all(c, id, jobs.RebootAllRunning, req.Force, "No instance of this job needs a reboot now.")
 }
 
 // StartStopped starts every bound instance that is Stopped.
 func (h *JobActions) StartStopped(c echo.Context) error {
-	var req struct{}
-	if err := decodeOptionalJSON(c, &req); err != nil {
-		return err
-	}
-	return h.all(c, jobs.StartAllStopped, false, "No instance of this job needs a start now.")
-}
-
-func (h *JobActions) all(c echo.Context, kind jobs.RestartAllKind, force bool, none string) error {
-	id, err := request.JobID(c)
+	id, err := jobBody(c, &struct{}{}, decodeOptionalJSON)
 	if err != nil {
 		return err
 	}
+	return h.all(c, id, jobs.StartAllStopped, false, "No instance of this job needs a start now.")
+}
+
+func (h *JobActions) all(c echo.Context, id int64, kind jobs.RestartAllKind, force bool, none string) error {
 	n, err := h.engine.RestartAll(c.Request().Context(), request.JobActor(c, auth.ViaAPI), id, kind, force)
 	return h.answer(c, id, n, err, none)
 }
@@ -146,11 +138,7 @@ func (h *JobActions) all(c echo.Context, kind jobs.RestartAllKind, force bool, n
 // RetryFailed sends again the failed key calls and restarts whose error can
 // be retried.
 func (h *JobActions) RetryFailed(c echo.Context) error {
-	var req struct{}
-	if err := decodeOptionalJSON(c, &req); err != nil {
-		return err
-	}
-	id, err := request.JobID(c)
+	id, err := jobBody(c, &struct{}{}, decodeOptionalJSON)
 	if err != nil {
 		return err
 	}
@@ -162,10 +150,7 @@ func (h *JobActions) RetryFailed(c echo.Context) error {
 // outcome is not known: "restart" sends it again, "done" marks it done.
 func (h *JobActions) Resolve(c echo.Context) error {
 	var req apiResolveRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	id, err := request.JobID(c)
+	id, err := jobBody(c, &req, decodeJSON)
 	if err != nil {
 		return err
 	}
@@ -200,11 +185,7 @@ func (h *JobActions) Resume(c echo.Context) error { return h.control(c, h.engine
 func (h *JobActions) Cancel(c echo.Context) error { return h.control(c, h.engine.Cancel) }
 
 func (h *JobActions) control(c echo.Context, act func(ctx context.Context, actor jobs.Actor, jobID int64) error) error {
-	var req struct{}
-	if err := decodeOptionalJSON(c, &req); err != nil {
-		return err
-	}
-	id, err := request.JobID(c)
+	id, err := jobBody(c, &struct{}{}, decodeOptionalJSON)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"keybind/internal/dedupe"
 	"keybind/internal/sshkey"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
@@ -87,10 +88,7 @@ func (g *Gateway) keyPairChunk(ctx context.Context, action, region, name string,
 		e := asError(action, region, err)
 		return failKeyPair(ids, e), e
 	}
-	byID := make(map[string]ecs.Result, len(results))
-	for _, r := range results {
-		byID[r.InstanceId] = r
-	}
+	byID := dedupe.ByKey(results, func(r ecs.Result) string { return r.InstanceId })
 	out := make([]KeyPairResult, len(ids))
 	for i, id := range ids {
 		r, ok := byID[id]

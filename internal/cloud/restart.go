@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"keybind/internal/dedupe"
+
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
@@ -91,10 +93,7 @@ func (g *Gateway) restartChunk(ctx context.Context, op restartOp, region string,
 	if err != nil {
 		return failInstances(ids, asError(op.action, region, err))
 	}
-	byID := make(map[string]ecs.InstanceResponse, len(responses))
-	for _, r := range responses {
-		byID[r.InstanceId] = r
-	}
+	byID := dedupe.ByKey(responses, func(r ecs.InstanceResponse) string { return r.InstanceId })
 	out := make([]InstanceResult, len(ids))
 	for i, id := range ids {
 		r, found := byID[id]

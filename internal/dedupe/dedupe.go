@@ -17,3 +17,12 @@ func Slice[T comparable](s []T) []T {
 	}
 	return out
 }
+
+// ByKey indexes s by key; of values with the same key, the last wins.
+func ByKey[K comparable, T any](s []T, key func(T) K) map[K]T {
+	m := make(map[K]T, len(s))
+	for _, v := range s {
+		m[key(v)] = v
+	}
+	return m
+}

@@ -21,3 +21,11 @@ func TestSlice(t *testing.T) {
 		}
 	}
 }
+
+func TestByKey(t *testing.T) {
+	type kv struct{ k, v string }
+	got := ByKey([]kv{{"a", "1"}, {"b", "2"}, {"a", "3"}}, func(x kv) string { return x.k })
+	if len(got) != 2 || got["a"].v != "3" || got["b"].v != "2" {
+		t.Errorf("ByKey = %v, want a→3 (the last wins) and b→2", got)
+	}
+}

@@ -8,10 +8,30 @@ import (
 	"time"
 
 	"keybind/internal/cloud"
+	"keybind/internal/dedupe"
 )
 
-// maxKeyPairIDs is the most instance IDs one AttachKeyPair/DetachKeyPair call takes.
-const maxKeyPairIDs = 50
+// The most instance IDs one call takes.
+const (
+	maxKeyPairIDs = 50  // AttachKeyPair, DetachKeyPair
+	maxRestartIDs = 100 // RebootInstances, StartInstances
+)
+
+// dueItems loads the job's items matching where whose time (next) has come.
+func (e *Engine) dueItems(ctx context.Context, jobID int64, where string, next func(Item) time.Time) ([]Item, error) {
+	items, err := loadItemsWhere(ctx, e.db, jobID, where)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	due := items[:0]
+	for _, it := range items {
+		if !next(it).After(now) {
+			due = append(due, it)
+		}
+	}
+	return due, nil
+}
 
 // sendKeys sends the job's pending key calls in batches of at most 50, Concurrency at a time.
 // Each batch records its attempt (and the audit intent) before the call and its outcome after.
@@ -19,16 +39,9 @@ func (e *Engine) sendKeys(ctx context.Context, j Job) error {
 	if !j.Paused.At.IsZero() || !j.CancelledAt.IsZero() {
 		return nil // a paused job sends nothing new
 	}
-	items, err := loadItemsWhere(ctx, e.db, j.ID, "key_state = 'pending'")
-	if err != nil || len(items) == 0 {
+	due, err := e.dueItems(ctx, j.ID, "key_state = 'pending'", func(it Item) time.Time { return it.KeyNextAt })
+	if err != nil || len(due) == 0 {
 		return err
-	}
-	now := e.now()
-	var due []Item
-	for _, it := range items {
-		if !it.KeyNextAt.After(now) {
-			due = append(due, it)
-		}
 	}
 	type groupKey struct {
 		action  KeyAction
@@ -55,18 +68,26 @@ func keyCall(j Job, actor Actor, items []Item) auditCall {
 
 // recordKeyAttempt records, in tx, the attempt of a key call and its audit intent.
 func (e *Engine) recordKeyAttempt(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item) ([]Item, error) {
+	return e.recordAttempt(ctx, tx, items, func(it Item, now time.Time) change {
+		n := it
+		n.Key, n.KeyAttempts, n.KeyAt, n.UpdatedAt = KeyAttempting, it.KeyAttempts+1, now, now
+		return change{n, KeyPending, it.Restart}
+	}, func(sent []Item) auditCall { return keyCall(j, actor, sent) })
+}
+
+// recordAttempt records, in tx, a call's attempt on items — each changed by mark — and the
+// call's audit intent. It returns the items whose change applied.
+func (e *Engine) recordAttempt(ctx context.Context, tx *sql.Tx, items []Item, mark func(Item, time.Time) change, call func(sent []Item) auditCall) ([]Item, error) {
 	now := e.now()
 	changes := make([]change, len(items))
 	for i, it := range items {
-		n := it
-		n.Key, n.KeyAttempts, n.KeyAt, n.UpdatedAt = KeyAttempting, it.KeyAttempts+1, now, now
-		changes[i] = change{n, KeyPending, it.Restart}
+		changes[i] = mark(it, now)
 	}
 	sent, err := saveItems(ctx, tx, changes)
 	if err != nil || len(sent) == 0 {
 		return sent, err
 	}
-	return sent, e.auditIntent(ctx, tx, keyCall(j, actor, sent), itemIDs(sent))
+	return sent, e.auditIntent(ctx, tx, call(sent), itemIDs(sent))
 }
 
 // sendKeyCall makes one key call for items whose attempt is recorded, and records the outcome.
@@ -78,10 +99,7 @@ func (e *Engine) sendKeyCall(ctx context.Context, j Job, actor Actor, sent []Ite
 		call = e.cloud.DetachKeyPair
 	}
 	results, callErr := call(ctx, j.Region, sent[0].KeyPair, itemIDs(sent))
-	byID := make(map[string]cloud.KeyPairResult, len(results))
-	for _, r := range results {
-		byID[r.InstanceID] = r
-	}
+	byID := dedupe.ByKey(results, func(r cloud.KeyPairResult) string { return r.InstanceID })
 	now := e.now()
 	changes := make([]change, 0, len(sent))
 	audit := make([]callResult, 0, len(sent))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"keybind/internal/cloud"
+	"keybind/internal/dedupe"
 )
 
 // Codes the engine assigns to items.
@@ -28,10 +29,7 @@ func (e *Engine) confirmKeys(ctx context.Context, j Job) error {
 	if err != nil {
 		return fmt.Errorf("confirm keys: %w", err) // read again next round
 	}
-	byID := make(map[string]cloud.Instance, len(found))
-	for _, in := range found {
-		byID[in.ID] = in
-	}
+	byID := dedupe.ByKey(found, func(in cloud.Instance) string { return in.ID })
 	now := e.now()
 	var changes []change
 	for _, it := range items {

@@ -221,10 +221,7 @@ func (p Plan) IncludeSame() Plan {
 // each found instance that can take a key pair at all is passed to include, which says what the
 // job does to it or excludes it.
 func plan(kind Kind, region, keyPair string, requested []string, found []cloud.Instance, include func(row *PlanRow, in cloud.Instance)) Plan {
-	byID := make(map[string]cloud.Instance, len(found))
-	for _, in := range found {
-		byID[in.ID] = in
-	}
+	byID := dedupe.ByKey(found, func(in cloud.Instance) string { return in.ID })
 	p := Plan{Kind: kind, Region: region, KeyPair: keyPair}
 	for _, id := range dedupe.Slice(requested) {
 		if id == "" {

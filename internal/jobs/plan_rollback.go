@@ -1,16 +1,16 @@
 package jobs
 
-import "keybind/internal/cloud"
+import (
+	"keybind/internal/cloud"
+	"keybind/internal/dedupe"
+)
 
 // PlanRollback classifies the bound items of an earlier job for putting back each instance's
 // previous key: attach the previous key pair, or detach the job's key where there was none.
 // found is what InstancesByID returned for the items' IDs. Items whose key is no longer the one
 // the job set are excluded: someone changed it since.
 func PlanRollback(region string, items []Item, found []cloud.Instance) Plan {
-	byID := make(map[string]cloud.Instance, len(found))
-	for _, in := range found {
-		byID[in.ID] = in
-	}
+	byID := dedupe.ByKey(found, func(in cloud.Instance) string { return in.ID })
 	p := Plan{Kind: KindRollback, Region: region}
 	for _, it := range items {
 		if it.Key != KeyDone {

@@ -18,19 +18,9 @@ import (
 // report and their StartTime. An instance the status call does not return is looked up once
 // more before it is reported disappeared.
 func (e *Engine) poll(ctx context.Context, j Job) error {
-	items, err := loadItemsWhere(ctx, e.db, j.ID, "restart_state IN ('in-progress', 'in-transition')")
-	if err != nil || len(items) == 0 {
+	due, err := e.dueItems(ctx, j.ID, "restart_state IN ('in-progress', 'in-transition')", func(it Item) time.Time { return it.NextPollAt })
+	if err != nil || len(due) == 0 {
 		return err
-	}
-	now := e.now()
-	var due []Item
-	for _, it := range items {
-		if !it.NextPollAt.After(now) {
-			due = append(due, it)
-		}
-	}
-	if len(due) == 0 {
-		return nil
 	}
 	// Under throttling some calls fail: what the others read moves those instances on, and
 	// the rest are read again next round.

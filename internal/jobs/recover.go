@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"keybind/internal/cloud"
+	"keybind/internal/dedupe"
 )
 
 // Recover settles every item whose outcome is unknown because keybind stopped (or a round was
@@ -80,10 +81,7 @@ func (e *Engine) reconcileKeys(ctx context.Context, j Job, items []Item) error {
 	if err != nil {
 		return fmt.Errorf("reconcile: %w", err) // stay Attempting; try again next round
 	}
-	byID := make(map[string]cloud.Instance, len(found))
-	for _, in := range found {
-		byID[in.ID] = in
-	}
+	byID := dedupe.ByKey(found, func(in cloud.Instance) string { return in.ID })
 	now := e.now()
 	changes := make([]change, len(items))
 	results := make([]callResult, len(items))

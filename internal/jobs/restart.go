@@ -8,10 +8,8 @@ import (
 	"time"
 
 	"keybind/internal/cloud"
+	"keybind/internal/dedupe"
 )
-
-// maxRestartIDs is the most instance IDs one RebootInstances/StartInstances call takes.
-const maxRestartIDs = 100
 
 // dispatch fills the job's restart window: at most the window's size of instances are
 // restarting at once (sent, or watched after a lost answer), and the next queued ones go out the
@@ -96,18 +94,11 @@ func restartCall(j Job, actor Actor, items []Item) auditCall {
 
 // recordRestartRequest records, in tx, the request of a reboot or start and its audit intent.
 func (e *Engine) recordRestartRequest(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item) ([]Item, error) {
-	now := e.now()
-	changes := make([]change, len(items))
-	for i, it := range items {
+	return e.recordAttempt(ctx, tx, items, func(it Item, now time.Time) change {
 		n := it
 		n.Restart, n.RestartAttempts, n.RequestedAt, n.UpdatedAt = RestartRequested, it.RestartAttempts+1, now, now
-		changes[i] = change{n, it.Key, RestartQueued}
-	}
-	sent, err := saveItems(ctx, tx, changes)
-	if err != nil || len(sent) == 0 {
-		return sent, err
-	}
-	return sent, e.auditIntent(ctx, tx, restartCall(j, actor, sent), itemIDs(sent))
+		return change{n, it.Key, RestartQueued}
+	}, func(sent []Item) auditCall { return restartCall(j, actor, sent) })
 }
 
 // sendRestartCall makes one reboot or start call for items whose request is recorded, and
@@ -124,10 +115,7 @@ func (e *Engine) sendRestartCall(ctx context.Context, j Job, actor Actor, sent [
 	} else {
 		results, callErr = e.cloud.RebootInstances(ctx, j.Region, itemIDs(sent), force)
 	}
-	byID := make(map[string]cloud.InstanceResult, len(results))
-	for _, r := range results {
-		byID[r.InstanceID] = r
-	}
+	byID := dedupe.ByKey(results, func(r cloud.InstanceResult) string { return r.InstanceID })
 	now := e.now()
 	changes := make([]change, len(sent))
 	audit := make([]callResult, len(sent))
