@@ -68,6 +68,14 @@ func TestAccountsPage(t *testing.T) {
 			t.Errorf("test %s: status %d, %q; want %q…", name, r.StatusCode, got, want)
 		}
 	}
+	// A role that does not exist: the test says why, in STS's words.
+	if r := admin.PostForm("/accounts", url.Values{"name": {"ghost"}, "role_arn": {"acs:ram::1234567890123456:role/nobody"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add ghost: %d", r.StatusCode)
+	}
+	r = admin.PostForm("/accounts/ghost/test", nil)
+	if got := r.Doc.Find(`[data-testid="account-test"]`).Text(); !strings.Contains(got, "the test failed") || !strings.Contains(got, "EntityNotExist.Role") {
+		t.Errorf("test of a role that does not exist: %q", got)
+	}
 	// A bad role ARN is refused on its field, and the secret is not sent back.
 	r = admin.PostForm("/accounts", url.Values{"name": {"bad"}, "role_arn": {"arn:aws:iam::1:role/x"}})
 	if r.StatusCode != http.StatusUnprocessableEntity || r.Doc.Find(`input[name="role_arn"][aria-invalid="true"]`).Length() != 1 {
