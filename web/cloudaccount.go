@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,7 +32,7 @@ const noAccount = "-"
 // the one asked for with ?account= on a GET (remembered), else the one the
 // session remembers, else the only one they may use. Asking for one that is
 // not granted is refused (403) and audited; a remembered one that is no
-// longer granted is forgotten. Without an account the request's cloud calls
+// longer granted is passed over. Without an account the request's cloud calls
 // fail; needAccount sends the person to choose one first.
 func (s *Server) cloudAccount(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -51,10 +52,10 @@ func (s *Server) cloudAccount(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx = visibleJobs(ctx, actor, usable)
 		name := want
 		if name == "" {
-			name = accounts.Pick(usable, remembered)
-			if name == remembered && !usableHas(usable, name) {
-				name = accounts.Pick(usable, "") // no longer granted: forget it
+			if i := slices.IndexFunc(usable, func(a accounts.Account) bool { return a.Name == remembered }); i < 0 {
+				remembered = "" // no longer granted (or never chosen)
 			}
+			name = accounts.Pick(usable, remembered)
 		}
 		if name == "" {
 			st.Account = ""
@@ -72,23 +73,12 @@ func (s *Server) cloudAccount(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		st.Account = name
-		for _, a := range usable {
-			if a.Name == name {
-				st.AccountRegions = a.DefaultRegions
-			}
+		if i := slices.IndexFunc(usable, func(a accounts.Account) bool { return a.Name == name }); i >= 0 {
+			st.AccountRegions = usable[i].DefaultRegions
 		}
 		c.SetRequest(r.WithContext(actx))
 		return next(c)
 	}
-}
-
-func usableHas(usable []accounts.Account, name string) bool {
-	for _, a := range usable {
-		if a.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // visibleJobs keeps the job lists of a person who may not use every
