@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"keybind/internal/accounts"
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
+	"keybind/internal/sandbox"
 	"keybind/internal/store"
 )
 
@@ -41,4 +44,28 @@ func newAccounts(ctx context.Context, cfg serveConfig, sys IO, st *store.Store, 
 // which are the account "default".
 func hasDefaultAccount(sys IO, endpoint string, sandbox bool) bool {
 	return sandbox || cloud.CredentialsFromEnv(sys.Getenv) || endpoint != ""
+}
+
+// parseSandboxAccounts reads the embedded sandbox's --sandbox-account and
+// --sandbox-role values, as keybind sandbox reads --account and --role.
+func parseSandboxAccounts(accounts, roles []string) ([]sandbox.Account, []sandbox.Role, error) {
+	o := sandbox.Options{AccessKeyID: "sandbox-embedded", AccessKeySecret: "made-up"}
+	for _, v := range accounts {
+		a, err := parseAccount(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--sandbox-account: %w", err)
+		}
+		o.Accounts = append(o.Accounts, a)
+	}
+	for _, v := range roles {
+		r, err := parseRole(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--sandbox-role: %w", err)
+		}
+		o.Roles = append(o.Roles, r)
+	}
+	if err := o.Validate(); err != nil {
+		return nil, nil, errors.New(strings.TrimPrefix(err.Error(), "sandbox: "))
+	}
+	return o.Accounts, o.Roles, nil
 }

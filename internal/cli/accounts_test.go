@@ -51,3 +51,15 @@ func TestSecretKeyAtStart(t *testing.T) {
 		t.Errorf("bad KEYBIND_SECRET_KEY: %v, want an error naming it without its value", err)
 	}
 }
+
+func TestServeEmbeddedSandboxAccounts(t *testing.T) {
+	sys, _, _ := sysFor(map[string]string{"KEYBIND_SANDBOX_ROLES": "prod:keybind-operator"})
+	c, err := parseServe([]string{"--sandbox-account", "prod:LTAIprod:s3cret:with:colons"}, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.sandboxAccounts) != 1 || c.sandboxAccounts[0].Name != "prod" || c.sandboxAccounts[0].AccessKeySecret != "s3cret:with:colons" ||
+		len(c.sandboxRoles) != 1 || c.sandboxRoles[0].Name != "keybind-operator" {
+		t.Errorf("embedded sandbox accounts %+v, roles %+v", c.sandboxAccounts, c.sandboxRoles)
+	}
+}

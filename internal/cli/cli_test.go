@@ -29,6 +29,8 @@ func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
 		{"endpoint with a path", []string{"serve", "--ecs-endpoint", "http://127.0.0.1:9/x"}, nil, "must be an http:// or https:// URL"},
 		{"bad sts endpoint", []string{"serve", "--sts-endpoint", "sts.aliyuncs.com"}, nil, "--sts-endpoint"},
 		{"bad sts endpoint env", []string{"serve"}, map[string]string{"KEYBIND_STS_ENDPOINT": "http://127.0.0.1:9/x"}, "--sts-endpoint"},
+		{"serve sandbox account with two fields", []string{"serve", "--sandbox-account", "prod:LTAIprod"}, nil, "--sandbox-account"},
+		{"serve sandbox role in no account", []string{"serve", "--sandbox-role", "prod:ops"}, nil, `no account "prod"`},
 		{"bad duration env", []string{"serve"}, map[string]string{"KEYBIND_SESSION_IDLE_TIMEOUT": "soon"}, "KEYBIND_SESSION_IDLE_TIMEOUT"},
 		{"bad proxies", []string{"serve", "--trusted-proxies", "10.0.0.0/99"}, nil, "--trusted-proxies"},
 		{"tls half", []string{"serve", "--tls-cert", "x.pem"}, nil, "go together"},

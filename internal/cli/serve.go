@@ -33,6 +33,8 @@ type serveConfig struct {
 	SandboxTransition            time.Duration
 	SandboxSeed                  int64
 	SandboxInstances             int
+	sandboxAccounts              []sandbox.Account // embedded sandbox: more accounts
+	sandboxRoles                 []sandbox.Role    // embedded sandbox: RAM roles
 	ECSRate                      int // calls per second per region and API
 	SSO                          ssoFlags
 	sso                          *sso.Config        // checked SSO settings; nil when off
@@ -60,6 +62,9 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	f.Int64(&c.SandboxSeed, "sandbox-seed", "KEYBIND_SANDBOX_SEED", 1, "embedded sandbox: seed of the simulated fleet")
 	f.Int(&c.ECSRate, "ecs-rate", "KEYBIND_ECS_RATE", 20, "ECS calls per second per region and API (raise it if the account's API quota allows)")
 	f.Int(&c.SandboxInstances, "sandbox-instances", "KEYBIND_SANDBOX_INSTANCES", 150, "embedded sandbox: instances per region")
+	var sbAccounts, sbRoles []string
+	f.List(&sbAccounts, "sandbox-account", "KEYBIND_SANDBOX_ACCOUNTS", "embedded sandbox: another account with its own fleet, NAME:ACCESS_KEY_ID:ACCESS_KEY_SECRET (add it on the Cloud accounts page)")
+	f.List(&sbRoles, "sandbox-role", "KEYBIND_SANDBOX_ROLES", "embedded sandbox: a RAM role, ACCOUNT:ROLE[:TRUSTED[:EXTERNAL_ID]] (its ARN is logged at start)")
 	f.ssoFlags(&c.SSO)
 	if err := parseFlags(fs, args, sys, "keybind serve [flags]"); err != nil {
 		return c, err
@@ -85,6 +90,9 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	}
 	if c.SandboxInstances < 1 || c.SandboxInstances > 20000 {
 		return c, &UsageError{Msg: "keybind serve: --sandbox-instances must be between 1 and 20000"}
+	}
+	if c.sandboxAccounts, c.sandboxRoles, err = parseSandboxAccounts(sbAccounts, sbRoles); err != nil {
+		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
 	}
 	if _, err := newLogger(c.LogFormat, c.LogLevel, sys.Stderr); err != nil {
 		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
@@ -287,8 +295,12 @@ func startEmbeddedSandbox(cfg serveConfig, log *slog.Logger) (*sandbox.Sandbox, 
 	sb := sandbox.New(sandbox.Options{
 		AccessKeyID: id, AccessKeySecret: secret, Seed: cfg.SandboxSeed,
 		InstancesPerRegion: cfg.SandboxInstances, Transition: cfg.SandboxTransition,
+		Accounts: cfg.sandboxAccounts, Roles: cfg.sandboxRoles,
 		Logger: log.With("component", "sandbox"),
 	})
+	for _, r := range sb.Roles() {
+		log.Info("embedded sandbox role: add it on the Cloud accounts page", "account", r.Account, "role_arn", r.ARN)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", "", "", nil, fmt.Errorf("start the embedded sandbox: %w", err)
