@@ -35,7 +35,7 @@ type serveConfig struct {
 	SandboxInstances             int
 	sandboxAccounts              []sandbox.Account // embedded sandbox: more accounts
 	sandboxRoles                 []sandbox.Role    // embedded sandbox: RAM roles
-	ECSRate                      int // calls per second per region and API
+	ECSRate                      int               // calls per second per region and API
 	SSO                          ssoFlags
 	sso                          *sso.Config        // checked SSO settings; nil when off
 	passwordLogin                auth.PasswordLogin // who may sign in with a password
