@@ -211,23 +211,13 @@ func (s *Service) grantedTo(ctx context.Context, actor auth.Actor) (map[string]b
 	if actor.User == nil || actor.User.Disabled {
 		return map[string]bool{}, nil
 	}
-	grants, err := s.cfg.Store.AccountGrants(ctx)
+	names, err := s.cfg.Store.GrantedAccounts(ctx, actor.User.ID, actor.User.Name)
 	if err != nil {
 		return nil, err
 	}
-	groups, err := s.cfg.Store.UserSSOGroups(ctx, actor.User.ID)
-	if err != nil {
-		return nil, err
-	}
-	subjects := map[string]bool{Everyone: true, "user:" + actor.User.Name: true}
-	for _, g := range groups {
-		subjects["group:"+g] = true
-	}
-	out := map[string]bool{}
-	for _, g := range grants {
-		if subjects[g.Subject] {
-			out[g.Account] = true
-		}
+	out := make(map[string]bool, len(names))
+	for _, n := range names {
+		out[n] = true
 	}
 	return out, nil
 }

@@ -156,6 +156,28 @@ func (q *Queries) AccountGrants(ctx context.Context) ([]AccountGrant, error) {
 // maxSSOGroups bounds the groups remembered per user.
 const maxSSOGroups = 500
 
+// GrantedAccounts lists the accounts granted to a user: to everyone, to the
+// user by name, or to one of the SSO groups of their last sign-in.
+func (q *Queries) GrantedAccounts(ctx context.Context, userID int64, username string) ([]string, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT DISTINCT account FROM account_grants
+		WHERE subject = '*' OR subject = $2
+		   OR subject IN (SELECT 'group:' || grp FROM user_sso_groups WHERE user_id = $1)
+		ORDER BY account`, userID, "user:"+username)
+	if err != nil {
+		return nil, fmt.Errorf("store: granted accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("store: granted accounts: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // SetUserSSOGroups replaces the SSO groups remembered for a user.
 func (q *Queries) SetUserSSOGroups(ctx context.Context, userID int64, groups []string) error {
 	if _, err := q.db.ExecContext(ctx, `DELETE FROM user_sso_groups WHERE user_id = $1`, userID); err != nil {
