@@ -67,7 +67,7 @@ func (s *Server) cloudAccount(next echo.HandlerFunc) echo.HandlerFunc {
 			c.SetRequest(r.WithContext(cloud.WithAccount(ctx, noAccount)))
 			return next(c)
 		}
-		actx, err := s.deps.Accounts.Use(ctx, actor, name)
+		actx, err := s.use(ctx, actor, name, usable)
 		if err != nil {
 			return err
 		}
@@ -161,10 +161,8 @@ func (s *Server) jobAccount(via string) echo.MiddlewareFunc {
 			// The accounts cloudAccount read for this request answer most
 			// asks (a grid polls every 2 s); Use decides, and audits, the rest.
 			usable, _ := c.Get(usableKey).([]accounts.Account)
-			var actx context.Context
-			if slices.ContainsFunc(usable, func(a accounts.Account) bool { return a.Name == account }) {
-				actx = accounts.Context(ctx, account, actor)
-			} else if actx, err = s.deps.Accounts.Use(ctx, actor, account); err != nil {
+			actx, err := s.use(ctx, actor, account, usable)
+			if err != nil {
 				return err
 			}
 			request.Get(c).Account = account
@@ -172,6 +170,15 @@ func (s *Server) jobAccount(via string) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// use is accounts.Service.Use answered from the accounts the request
+// already knows the person may use; Use decides, and audits, the rest.
+func (s *Server) use(ctx context.Context, actor auth.Actor, name string, usable []accounts.Account) (context.Context, error) {
+	if slices.ContainsFunc(usable, func(a accounts.Account) bool { return a.Name == name }) {
+		return accounts.Context(ctx, name, actor), nil
+	}
+	return s.deps.Accounts.Use(ctx, actor, name)
 }
 
 // chain runs the middleware in order, the first outermost.
