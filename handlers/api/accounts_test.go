@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"keybind/internal/accounts"
+	"keybind/internal/jobs"
 	"keybind/internal/sandbox"
 	"keybind/internal/store"
 	"keybind/internal/testapp"
@@ -317,5 +318,55 @@ func TestAccountChooser(t *testing.T) {
 	}
 	if r := helen.Get(r.Header.Get("Location")); r.Doc.Find(`[data-testid="no-accounts"]`).Length() != 1 {
 		t.Errorf("the chooser of someone with no account does not say so: %.300s", r.Body)
+	}
+}
+
+// Through the pages, in the account chosen (staging, by role): the
+// selection, the review and the job work in it, and the instances get the key.
+func TestBindThroughThePagesInARoleAccount(t *testing.T) {
+	app, admin := accountsApp(t)
+	ctx := context.Background()
+	admin.Get("/bind?account=staging")
+	staging := app.Sandbox.Account("staging")
+	key := staging.KeyPairs(testapp.Region)[0].Name
+	ids := linuxIDs(staging.Instances(testapp.Region), 3)
+	form := url.Values{"region": {testapp.Region}, "key": {key}}
+	admin.Get("/bind/instances?" + form.Encode())
+	paste := url.Values{"region": {testapp.Region}, "key": {key}, "ids": {strings.Join(ids, "\n")}}
+	if r := admin.PostHTMX("/bind/selection/paste", paste); r.StatusCode != http.StatusOK {
+		t.Fatalf("paste: %d %.300s", r.StatusCode, r.Body)
+	}
+	r := admin.Get("/bind/review?" + form.Encode())
+	if n := r.Doc.Find(`[data-testid="review-included"] [data-instance-id]`).Length(); n != 3 {
+		t.Fatalf("the review in staging includes %d instances, want 3; %.500s", n, r.Body)
+	}
+	idem, _ := r.Doc.Find(`input[name="idempotency_key"]`).Attr("value")
+	submit := url.Values{"region": {testapp.Region}, "key": {key}, "idempotency_key": {idem}, "after": {"none"}, "ack": {"yes"}}
+	r = admin.PostForm("/jobs", submit)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d %.300s", r.StatusCode, r.Body)
+	}
+	list, _, err := app.Engine.FindJobs(ctx, jobs.JobFilter{})
+	if err != nil || len(list) != 1 || list[0].Account != "staging" {
+		t.Fatalf("jobs %+v (%v), want one in staging", list, err)
+	}
+	for range 5 {
+		if err := app.Engine.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids {
+		if in, _ := staging.Instance(testapp.Region, id); in.KeyPairName != key {
+			t.Errorf("staging's %s has key %q, want %q", id, in.KeyPairName, key)
+		}
+	}
+	page := admin.Get(r.Header.Get("Location"))
+	if got := page.Doc.Find(`[data-testid="job-account"]`).Text(); got != "staging" {
+		t.Errorf("the job page says account %q, want staging", got)
+	}
+	// The default account's selection of the region was not touched.
+	admin.Get("/bind?account=default")
+	if r := admin.Get("/bind/instances?" + form.Encode()); strings.TrimSpace(r.Doc.Find(`[data-testid="selected-count"]`).Text()) == "3 instances selected" {
+		t.Error("the default account shows staging's selection")
 	}
 }
