@@ -336,6 +336,19 @@ func TestBindThroughThePagesInARoleAccount(t *testing.T) {
 	if r := admin.PostHTMX("/bind/selection/paste", paste); r.StatusCode != http.StatusOK {
 		t.Fatalf("paste: %d %.300s", r.StatusCode, r.Body)
 	}
+	// Each account keeps its own selection of the region.
+	count := func() string {
+		r := admin.Get("/bind/instances?" + form.Encode())
+		return strings.TrimSpace(r.Doc.Find(`[data-testid="selected-count"]`).Text())
+	}
+	admin.Get("/bind?account=default")
+	if got := count(); got != "0 instances selected" {
+		t.Errorf("the default account's selection: %q, want 0 instances selected", got)
+	}
+	admin.Get("/bind?account=staging")
+	if got := count(); got != "3 instances selected" {
+		t.Errorf("staging's selection: %q, want 3 instances selected", got)
+	}
 	r := admin.Get("/bind/review?" + form.Encode())
 	if n := r.Doc.Find(`[data-testid="review-included"] [data-instance-id]`).Length(); n != 3 {
 		t.Fatalf("the review in staging includes %d instances, want 3; %.500s", n, r.Body)
@@ -363,11 +376,5 @@ func TestBindThroughThePagesInARoleAccount(t *testing.T) {
 	page := admin.Get(r.Header.Get("Location"))
 	if got := page.Doc.Find(`[data-testid="job-account"]`).Text(); got != "staging" {
 		t.Errorf("the job page says account %q, want staging", got)
-	}
-	// The default account's selection of the region was not touched.
-	admin.Get("/bind?account=default")
-	r = admin.Get("/bind/instances?" + form.Encode())
-	if got := strings.TrimSpace(r.Doc.Find(`[data-testid="selected-count"]`).Text()); got != "0 instances selected" {
-		t.Errorf("the default account's selection: %q, want 0 instances selected", got)
 	}
 }
