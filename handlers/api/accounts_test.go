@@ -183,6 +183,15 @@ func TestHelpdeskWorksOnlyInGrantedAccount(t *testing.T) {
 	if items := jList(adminAPI.get("/api/v1/jobs?account=prod").want(t, http.StatusOK, "prod's jobs").JSON["items"]); len(items) != 1 || jStr(jObj(items[0])["account"]) != "prod" {
 		t.Errorf("the admin's list of prod's jobs has %d jobs, want the prod job alone", len(items))
 	}
+	// The audit trail through the API, filtered to an account.
+	audit := adminAPI.get("/api/v1/audit?account=staging&action=job.create").want(t, http.StatusOK, "staging's jobs created")
+	if items := jList(audit.JSON["items"]); len(items) != 1 || jStr(jObj(items[0])["account"]) != "staging" || jStr(jObj(items[0])["user"]) != "helen" {
+		t.Errorf("the audit of staging's jobs created: %.400s", audit.Raw)
+	}
+	adminAPI.get("/api/v1/accounts?account=prod").want(t, http.StatusUnprocessableEntity, "an account where none is read")
+	if me := adminAPI.get("/api/v1/me").want(t, http.StatusOK, "me"); !slices.Contains(jList(me.JSON["permissions"]), any("all_accounts")) {
+		t.Errorf("the admin's permissions %s lack all_accounts", me.Raw)
+	}
 	if r := admin.Get("/jobs"); r.Doc.Find(`[data-testid="jobs-row"]`).Length() != 2 {
 		t.Errorf("the admin's job list has %d jobs, want both", r.Doc.Find(`[data-testid="jobs-row"]`).Length())
 	}

@@ -176,7 +176,7 @@ func apiTime(t time.Time) *string {
 
 // onlyQuery refuses query parameters other than the ones listed, naming them.
 func onlyQuery(c echo.Context, allowed ...string) error {
-	ok := map[string]bool{"account": true} // the cloud account, read by the web layer
+	ok := map[string]bool{}
 	for _, a := range allowed {
 		ok[a] = true
 	}

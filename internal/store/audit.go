@@ -49,6 +49,7 @@ type AuditFilter struct {
 	Username   string
 	Action     string
 	Outcome    string
+	Account    string    // the cloud account of a cloud action
 	InstanceID string    // matches an entry whose InstanceIDs contain it
 	From       time.Time // inclusive
 	To         time.Time // exclusive
@@ -140,6 +141,9 @@ func (f AuditFilter) where() (string, []any) {
 	}
 	if f.Outcome != "" {
 		add("outcome = ?", f.Outcome)
+	}
+	if f.Account != "" {
+		add("account = ?", f.Account)
 	}
 	if f.InstanceID != "" {
 		add(jsonArrayContains("instance_ids", "?"), f.InstanceID)
