@@ -19,17 +19,25 @@ type JobFinder interface {
 	FindJobs(ctx context.Context, f jobs.JobFilter) ([]jobs.Job, int, error)
 }
 
+// UnfinishedFinder finds the unfinished jobs the dashboard leads back to;
+// *jobs.Engine provides it.
+type UnfinishedFinder interface {
+	FindUnfinished(ctx context.Context, name string, userID int64, n int) (jobs.Unfinished, error)
+}
+
 // Dashboard is the first page after sign-in: it leads back to unfinished
 // work (the person's jobs, then the team's, that wait for a decision, a
 // restart or are still in progress), then lists the regions, which proves
 // the path browser → console → gateway → cloud works.
 type Dashboard struct {
 	cloud RegionLister
-	jobs  JobFinder
+	jobs  UnfinishedFinder
 }
 
 // NewDashboard builds the dashboard handler.
-func NewDashboard(c RegionLister, j JobFinder) *Dashboard { return &Dashboard{cloud: c, jobs: j} }
+func NewDashboard(c RegionLister, j UnfinishedFinder) *Dashboard {
+	return &Dashboard{cloud: c, jobs: j}
+}
 
 // dashboardJobs is how many unfinished jobs each list shows.
 const dashboardJobs = 10
@@ -40,13 +48,12 @@ func (h *Dashboard) Show(c echo.Context) error {
 	ctx := c.Request().Context()
 	if u := request.Get(c).User; u.Role.Can(auth.PermViewJobs) {
 		d.ShowJobs = true
-		var err error
-		if d.Mine, d.MineTotal, err = h.unfinished(ctx, jobs.JobFilter{CreatedBy: u.Name}); err != nil {
+		un, err := h.jobs.FindUnfinished(ctx, u.Name, u.ID, dashboardJobs)
+		if err != nil {
 			return err
 		}
-		if d.Team, d.TeamTotal, err = h.unfinished(ctx, jobs.JobFilter{NotByUserID: u.ID}); err != nil {
-			return err
-		}
+		d.Mine, d.MineTotal = listRows(un.Mine), un.MineTotal
+		d.Team, d.TeamTotal = listRows(un.Team), un.TeamTotal
 		d.MineURL = "/jobs?" + jobsQuery(jobs.JobFilter{State: jobs.JobsUnfinished, CreatedBy: u.Name}).Encode()
 		d.TeamURL = "/jobs?" + jobsQuery(jobs.JobFilter{State: jobs.JobsUnfinished}).Encode()
 	}
@@ -61,16 +68,11 @@ func (h *Dashboard) Show(c echo.Context) error {
 	return render(c, http.StatusOK, views.Dashboard(d))
 }
 
-// unfinished lists the newest unfinished jobs the filter selects.
-func (h *Dashboard) unfinished(ctx context.Context, f jobs.JobFilter) ([]views.JobListRow, int, error) {
-	f.State, f.PageSize = jobs.JobsUnfinished, dashboardJobs
-	list, total, err := h.jobs.FindJobs(ctx, f)
-	if err != nil {
-		return nil, 0, err
-	}
+// listRows are the job list's rows of jobs.
+func listRows(list []jobs.Job) []views.JobListRow {
 	rows := make([]views.JobListRow, len(list))
 	for i, j := range list {
 		rows[i] = jobListRow(j)
 	}
-	return rows, total, nil
+	return rows
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // publicRoutes need no sign-in (SECURITY.md, Access control): the sign-in
-// form and sign-out, health and readiness, and static assets (the icon is one).
+// form and sign-out, health, readiness and metrics, and static assets (the icon is one).
 var publicRoutes = map[web.Route]bool{
 	{Method: http.MethodGet, Path: "/favicon.ico"}: true,
 	{Method: http.MethodGet, Path: "/login"}:       true,
@@ -21,6 +21,7 @@ var publicRoutes = map[web.Route]bool{
 	{Method: http.MethodPost, Path: "/logout"}:     true,
 	{Method: http.MethodGet, Path: "/healthz"}:     true,
 	{Method: http.MethodGet, Path: "/readyz"}:      true,
+	{Method: http.MethodGet, Path: "/metrics"}:     true,
 	{Method: http.MethodGet, Path: "/static/*"}:    true,
 	{Method: http.MethodHead, Path: "/static/*"}:   true,
 }
@@ -99,7 +100,7 @@ func TestDenyByDefault(t *testing.T) {
 
 	t.Run("public routes", func(t *testing.T) {
 		c := app.Client(t)
-		for _, path := range []string{"/login", "/healthz", "/readyz"} {
+		for _, path := range []string{"/login", "/healthz", "/readyz", "/metrics"} {
 			if r := c.Get(path); r.StatusCode != http.StatusOK {
 				t.Errorf("GET %s signed out: status %d, want 200", path, r.StatusCode)
 			}

@@ -10,13 +10,16 @@ import (
 )
 
 // routes is the console's route table. Every route needs a signed-in user
-// except sign-in, health and readiness, and static assets (deny by default);
+// except sign-in, health, readiness and metrics, and static assets (deny by default);
 // routes that need more than that name their permission, checked on the
 // server.
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", s.readyz)
+	if s.deps.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics))
+	}
 	e.GET("/favicon.ico", favicon)
 	e.GET(staticPrefix+"*", staticHandler())
 	e.HEAD(staticPrefix+"*", staticHandler())

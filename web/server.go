@@ -52,11 +52,25 @@ type Deps struct {
 	Cloud      *cloud.Gateway
 	Jobs       *jobs.Engine
 	Selections *selection.Store
-	Sandbox    *sandbox.Sandbox  // the ECS sandbox behind the console, when it is embedded
-	Denials    DenialRecorder    // default: Auth
-	Ready      ReadyChecker      // the database behind GET /readyz
-	SSO        *sso.Service      // single sign-on (docs/SSO.md); nil when no identity provider is configured
-	Accounts   *accounts.Service // the cloud accounts and who may use which
+	Sandbox    *sandbox.Sandbox // the ECS sandbox behind the console, when it is embedded
+	Denials    DenialRecorder   // default: Auth
+	Ready      ReadyChecker     // the database behind GET /readyz
+	SSO        *sso.Service     // single sign-on (docs/SSO.md); nil when no identity provider is configured
+	// Requests is told of every request's route pattern, status and
+	// duration (internal/metrics); nil: not observed.
+	Requests RequestObserver
+	// Metrics serves GET /metrics without a session; nil when the metrics
+	// are served on a listener of their own (--metrics-addr).
+	Metrics http.Handler
+	// Accounts are the cloud accounts and who may use which.
+	Accounts *accounts.Service
+}
+
+// RequestObserver is told of every request: its method, the route pattern
+// that matched ("" for none; never the raw URL), the status sent and how
+// long the answer took. *metrics.Metrics provides it.
+type RequestObserver interface {
+	Request(method, route string, status int, d time.Duration)
 }
 
 // Server is the console's HTTP application.
@@ -178,6 +192,9 @@ func (s *Server) middleware() {
 	// every response, error pages included, carries the headers and nonce.
 	e.Use(securityHeaders(s.cfg.TLS))
 	e.Use(s.baseState)
+	if s.deps.Requests != nil {
+		e.Use(observeRequests(s.deps.Requests))
+	}
 	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogRemoteIP: true,
 		HandleError: true,
@@ -203,6 +220,21 @@ func (s *Server) baseState(next echo.HandlerFunc) echo.HandlerFunc {
 			Logger:   s.log.With("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 		})
 		return next(c)
+	}
+}
+
+// observeRequests reports each request to o once its answer is written: an
+// error is handed to the error handler here, so the status is the one sent.
+func observeRequests(o RequestObserver) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+			o.Request(c.Request().Method, c.Path(), c.Response().Status, time.Since(start))
+			return nil
+		}
 	}
 }
 

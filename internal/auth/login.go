@@ -27,6 +27,7 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 	ip = truncate(ip, maxClientIP)
 	attempt := store.AuditEntry{Username: key, Via: ViaWeb, ClientIP: ip, Action: ActionLogin, Outcome: store.OutcomeFailure}
 	if s.passwordOff && !s.breakGlass[key] {
+		s.signInFailed(FailurePasswordOff)
 		return nil, s.refusePassword(ctx, attempt)
 	}
 	device := deviceFrom(ctx)
@@ -40,6 +41,7 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 	if wait > 0 {
 		attempt.Detail = throttledDetail(by)
 		s.recordBestEffort(ctx, attempt)
+		s.signInFailed(FailureThrottled)
 		return nil, &ThrottledError{RetryAfter: wait, Scope: by.scope}
 	}
 
@@ -61,22 +63,24 @@ func (s *Service) Login(ctx context.Context, oldRawID, username, password, ip, u
 	if err != nil {
 		s.log.ErrorContext(ctx, "auth: stored password hash unusable", "user", key, "err", err)
 	}
+	var reason string
 	switch {
 	case user == nil:
 		// People type passwords into the username field: an unknown name is
 		// recorded masked, enough to tell a typo from a spray.
 		attempt.Username = maskUnknown(key)
-		attempt.Detail = "unknown user"
+		attempt.Detail, reason = "unknown user", FailureUnknownUser
 	case user.SSOSubject != "":
 		// Checked against the unknown-user hash above: the same work, and
 		// never a match.
-		attempt.Detail = "single sign-on account: it has no password"
+		attempt.Detail, reason = "single sign-on account: it has no password", FailureSSOAccount
 	case !ok:
-		attempt.Detail = "wrong password"
+		attempt.Detail, reason = "wrong password", FailureWrongPassword
 	case user.Disabled:
-		attempt.Detail = "account disabled"
+		attempt.Detail, reason = "account disabled", FailureDisabled
 	}
-	if attempt.Detail != "" {
+	if reason != "" {
+		s.signInFailed(reason)
 		if err := s.recordFailure(ctx, keys, s.now(), attempt); err != nil {
 			return nil, fmt.Errorf("auth: login: %w", err)
 		}

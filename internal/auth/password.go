@@ -101,7 +101,10 @@ func (s *Service) acquireHash(ctx context.Context) error {
 	}
 }
 
-func (s *Service) releaseHash() { <-s.hashSem }
+func (s *Service) releaseHash() {
+	<-s.hashSem
+	s.afterHash()
+}
 
 // hash hashes pw with the service's parameters, within the concurrency bound.
 func (s *Service) hash(ctx context.Context, pw string) (string, error) {
@@ -134,6 +137,7 @@ func (s *Service) dummy() string {
 			panic(err) // crypto/rand does not fail
 		}
 		s.dummyHash = h
+		s.afterHash()
 	})
 	return s.dummyHash
 }

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,7 +52,29 @@ type Config struct {
 	// PasswordLogin turns password sign-in off for everyone but a few
 	// break-glass administrators (single sign-on, docs/SSO.md).
 	PasswordLogin PasswordLogin
+	// Observer is told of every refused password sign-in (metrics); optional.
+	Observer Observer
 }
+
+// Observer is told why a password sign-in was refused: one of the Failure*
+// reasons, a small fixed set (internal/metrics provides one).
+type Observer interface {
+	SignInFailed(reason string)
+}
+
+// Reasons a password sign-in is refused, for an Observer.
+const (
+	FailureUnknownUser   = "unknown-user"
+	FailureWrongPassword = "wrong-password"
+	FailureDisabled      = "disabled"
+	FailureSSOAccount    = "sso-account"        // the account signs in through single sign-on only
+	FailureThrottled     = "throttled"          // held back by the failure counters, password not checked
+	FailurePasswordOff   = "password-login-off" // password sign-in is off for this account
+)
+
+// FailureReasons lists every reason an Observer may be told.
+var FailureReasons = []string{FailureUnknownUser, FailureWrongPassword, FailureDisabled, FailureSSOAccount,
+	FailureThrottled, FailurePasswordOff}
 
 // PasswordLogin says who may sign in with a password.
 type PasswordLogin struct {
@@ -81,6 +104,13 @@ type Service struct {
 	dummyHash string
 
 	verifies atomic.Int64 // argon2id verifications, for tests
+	observer Observer
+
+	// memMu guards memTimer, which hands argon2id's memory back to the OS
+	// once hashing has been quiet (memory.go); freeMemory does it.
+	memMu      sync.Mutex
+	memTimer   *time.Timer
+	freeMemory func()
 }
 
 // New returns a Service over st.
@@ -95,6 +125,8 @@ func New(st *store.Store, cfg Config) *Service {
 
 		passwordOff: cfg.PasswordLogin.Off,
 		breakGlass:  map[string]bool{},
+		observer:    cfg.Observer,
+		freeMemory:  debug.FreeOSMemory,
 	}
 	for _, name := range cfg.PasswordLogin.BreakGlass {
 		s.breakGlass[NormalizeUsername(name)] = true
@@ -123,3 +155,10 @@ func New(st *store.Store, cfg Config) *Service {
 }
 
 func (s *Service) now() time.Time { return s.clock.Now().UTC() }
+
+// signInFailed tells the observer, if any, why a sign-in was refused.
+func (s *Service) signInFailed(reason string) {
+	if s.observer != nil {
+		s.observer.SignInFailed(reason)
+	}
+}

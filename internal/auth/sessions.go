@@ -23,9 +23,9 @@ type Session struct {
 
 const (
 	// touchInterval is how stale last_seen_at may get before LoadSession
-	// writes it: a page with polling fragments does not cost a write per
-	// request, and the idle timeout is at most this much early.
-	touchInterval = 10 * time.Second
+	// writes it: a page view that changes nothing reads the row and writes
+	// nothing, and the idle timeout is at most this much early (never late).
+	touchInterval = time.Minute
 	// maxSessionData bounds the JSON of Session.Data.
 	maxSessionData = 16 << 10
 	maxUserAgent   = 256

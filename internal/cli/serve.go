@@ -14,6 +14,7 @@ import (
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
 	"keybind/internal/jobs"
+	"keybind/internal/metrics"
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
 	"keybind/internal/sso"
@@ -26,6 +27,7 @@ import (
 type serveConfig struct {
 	Addr, DataDir, Endpoint      string
 	STSEndpoint, SecretKeyFile   string
+	MetricsAddr                  string // "" serves /metrics on Addr
 	LogFormat, LogLevel          string
 	TrustedProxies, CookieKeys   string
 	TLSCert, TLSKey              string
@@ -46,6 +48,7 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	f := &envFlags{fs: fs, sys: sys}
 	f.String(&c.Addr, "addr", "KEYBIND_ADDR", "127.0.0.1:8080", "address to listen on")
+	f.String(&c.MetricsAddr, "metrics-addr", "KEYBIND_METRICS_ADDR", "", "serve /metrics (Prometheus) on this address instead of on --addr")
 	f.String(&c.DataDir, "data-dir", "KEYBIND_DATA_DIR", "./data", "directory for the database and cookie keys")
 	f.String(&c.Endpoint, "ecs-endpoint", "KEYBIND_ECS_ENDPOINT", "", "http:// or https:// URL replacing the public ECS endpoint (the sandbox, or a VPC endpoint)")
 	f.String(&c.STSEndpoint, "sts-endpoint", "KEYBIND_STS_ENDPOINT", "", "http:// or https:// URL replacing the public STS endpoint, for RAM role accounts (the sandbox, or a VPC endpoint)")
@@ -155,8 +158,9 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 		return fmt.Errorf("open the database in %s: %w", cfg.DataDir, err)
 	}
 	defer func() { _ = st.Close() }()
+	mx := metrics.New(metrics.Options{SignInReasons: auth.FailureReasons, Logger: log.With("component", "metrics")})
 	authSvc := auth.New(st, auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout, Logger: log,
-		PasswordLogin: cfg.passwordLogin})
+		PasswordLogin: cfg.passwordLogin, Observer: mx})
 	if err := firstAdmin(ctx, authSvc, sys); err != nil {
 		return err
 	}
@@ -165,7 +169,7 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 		return fmt.Errorf("cookie keys: %w", err)
 	}
 
-	cl, err := connectCloud(ctx, cfg, sys, log)
+	cl, err := connectCloud(ctx, cfg, sys, log, mx)
 	if err != nil {
 		return err
 	}
@@ -178,7 +182,8 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 
 	// The engine and the purger run on the process's context, not a request's:
 	// a browser closing changes nothing.
-	engine := jobs.New(st, cl.gateway, jobs.Config{Logger: log.With("component", "jobs")})
+	engine := jobs.New(st, cl.gateway, jobs.Config{Logger: log.With("component", "jobs"), Rounds: mx})
+	mx.CountStates(engine)
 	if err := engine.Recover(ctx); err != nil {
 		return fmt.Errorf("resume unfinished jobs: %w", err)
 	}
@@ -192,10 +197,19 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	}
 
 	proxies, _ := parsePrefixes(cfg.TrustedProxies)
+	deps := web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox,
+		Ready: st, SSO: ssoSvc, Requests: mx, Metrics: mx.Handler(), Accounts: acc}
+	if cfg.MetricsAddr != "" {
+		deps.Metrics = nil // on its own listener, not on the console's
+		stop, err := serveMetrics(cfg.MetricsAddr, mx.Handler(), log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	srv, err := web.New(web.Config{
 		Sandbox: cl.isSandbox, TLS: cfg.TLSCert != "", TrustedProxies: proxies, CookieKeys: keys, Logger: log,
-	}, web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox, Ready: st, SSO: ssoSvc,
-		Accounts: acc})
+	}, deps)
 	if err != nil {
 		return err
 	}
@@ -250,7 +264,7 @@ type cloudConn struct {
 // connectCloud picks the cloud: the embedded sandbox when there are neither
 // credentials nor an endpoint, otherwise the configured endpoint or the
 // public ECS endpoints with the standard credential chain.
-func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger) (*cloudConn, error) {
+func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger, obs cloud.Observer) (*cloudConn, error) {
 	cc := cloud.Config{
 		Endpoint:        cfg.Endpoint,
 		STSEndpoint:     cfg.STSEndpoint,
@@ -259,6 +273,7 @@ func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger
 		SecurityToken:   sys.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN"),
 		RatePerSecond:   float64(cfg.ECSRate),
 		Logger:          log,
+		Observer:        obs,
 	}
 	conn := &cloudConn{close: func() {}}
 	if cfg.Endpoint == "" && !cloud.CredentialsFromEnv(sys.Getenv) {

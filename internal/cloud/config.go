@@ -25,9 +25,24 @@ type Config struct {
 	DefaultRegion                               string        // region used for region-less calls (DescribeRegions); default cn-hangzhou
 	Logger                                      *slog.Logger
 	OnCall                                      func(CallInfo)                                   // optional observer of every HTTP call
+	Observer                                    Observer                                         // optional: every HTTP call's action, outcome and duration (metrics)
 	Sleep                                       func(ctx context.Context, d time.Duration) error // backoff sleeper; default timer+ctx
 	Now                                         func() time.Time                                 // clock for the retry deadline; default time.Now
 }
+
+// Observer is told of every HTTP call the gateway makes: the ECS action, its outcome ("ok",
+// "dry-run", or the error kind: "throttled", "unavailable", "internal", "transport",
+// "not-found", "invalid", "forbidden", "auth", "conflict", "unknown") and how long it took.
+// Both strings come from small fixed sets. internal/metrics provides one.
+type Observer interface {
+	Call(action, outcome string, d time.Duration)
+}
+
+// Outcomes of a call besides the error kinds.
+const (
+	OutcomeOK     = "ok"
+	OutcomeDryRun = "dry-run" // a DryRunOperation answer: the call would have succeeded
+)
 
 // RetryPolicy bounds the gateway's own retries (SDK AutoRetry is always off).
 type RetryPolicy struct {

@@ -99,7 +99,21 @@ func (g *Gateway) attempt(ctx context.Context, region, action string, n int, fn 
 	if g.cfg.OnCall != nil {
 		g.cfg.OnCall(info)
 	}
+	if g.cfg.Observer != nil {
+		g.cfg.Observer.Call(action, outcome(e), dur)
+	}
 	return rid, e
+}
+
+// outcome names a call's result for an Observer.
+func outcome(e *Error) string {
+	switch {
+	case e == nil:
+		return OutcomeOK
+	case e.Code == "DryRunOperation":
+		return OutcomeDryRun
+	}
+	return e.Kind.String()
 }
 
 // invoke runs fn on a fresh client, turning an SDK panic (e.g. a numeric error Code) into an error.

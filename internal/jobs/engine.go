@@ -57,6 +57,13 @@ type Config struct {
 	RetryDelay      time.Duration // first automatic retry delay, doubled each time; default 5s
 	Logger          *slog.Logger
 	AfterRound      func(err error) // optional: called by Run after each round (tests, metrics)
+	Rounds          RoundObserver   // optional: told how long each round (Step) took
+}
+
+// RoundObserver is told how long each round of the engine took and whether it had errors
+// (internal/metrics provides one).
+type RoundObserver interface {
+	Round(d time.Duration, err error)
 }
 
 func (c Config) withDefaults() Config {
@@ -165,7 +172,14 @@ func (e *Engine) Wake() {
 // Step runs one round over every active job: reconcile unknown outcomes, send pending key
 // calls, confirm them, poll restarting instances, dispatch the next wave, apply deadlines.
 // Errors of one job do not stop the others; they are joined.
-func (e *Engine) Step(ctx context.Context) error { return e.eachActiveJob(ctx, e.stepJob) }
+func (e *Engine) Step(ctx context.Context) error {
+	start := time.Now()
+	err := e.eachActiveJob(ctx, e.stepJob)
+	if e.cfg.Rounds != nil {
+		e.cfg.Rounds.Round(time.Since(start), err)
+	}
+	return err
+}
 
 // eachActiveJob runs fn for every job the engine still has work for, one
 // round at a time; errors of one job do not stop the others.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"keybind/internal/store"
 )
 
 // JobState is a filter of the job list: what a job still waits for,
@@ -115,14 +117,19 @@ func (e *Engine) FindJobs(ctx context.Context, f JobFilter) ([]Job, int, error) 
 	where, args := f.where()
 	var out []Job
 	var total int
-	err := e.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE `+where, args...).Scan(&total); err != nil {
+	countSQL := `SELECT COUNT(*) FROM jobs WHERE ` + where
+	pageSQL := `SELECT ` + jobCols + ` FROM jobs WHERE ` + where + fmt.Sprintf(` ORDER BY id DESC LIMIT $%d OFFSET $%d`, len(args)+1, len(args)+2)
+	stmts := e.st.Stmts().Prepare(ctx, countSQL, pageSQL)
+	err := e.read(ctx, func(rtx *sql.Tx) error {
+		tx := store.PreparedTx{Tx: rtx, Stmts: stmts}
+		if err := tx.QueryRowContext(ctx, countSQL, args...).Scan(&total); err != nil {
 			return fmt.Errorf("jobs: count jobs: %w", err)
 		}
-		n := len(args)
+		if total <= (f.Page-1)*f.PageSize {
+			return nil // nothing on this page (the dashboard's lists, most of the time)
+		}
 		var err error
-		out, err = queryJobs(ctx, tx, `SELECT `+jobCols+` FROM jobs WHERE `+where+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d OFFSET $%d`, n+1, n+2),
-			append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
+		out, err = queryJobs(ctx, tx, pageSQL, append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
 		if err != nil {
 			return err
 		}
@@ -191,7 +198,7 @@ func intersect(a, b []string) []string {
 }
 
 // withCounts loads the counts and derived state of the jobs.
-func withCounts(ctx context.Context, tx *sql.Tx, list []Job) error {
+func withCounts(ctx context.Context, tx store.DBTX, list []Job) error {
 	ids := make([]int64, len(list))
 	for i, j := range list {
 		ids[i] = j.ID

@@ -74,6 +74,39 @@ func TestFindJobsFilters(t *testing.T) {
 			t.Errorf("%s: jobs %v (total %d), want %v", tc.name, got, total, tc.want)
 		}
 	}
+	for _, tc := range []struct {
+		name       string
+		id         int64
+		mine, team []int64
+	}{
+		{"alice", 1, []int64{matrix}, []int64{waiting}},
+		{"bob", 2, []int64{waiting}, []int64{matrix}},
+		{"carol", 3, nil, []int64{waiting, matrix}},
+	} {
+		u, err := e.FindUnfinished(ctx, tc.name, tc.id, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := func(list []Job) (out []int64) {
+			for _, j := range list {
+				out = append(out, j.ID)
+			}
+			return out
+		}
+		if fmt.Sprint(ids(u.Mine)) != fmt.Sprint(tc.mine) || u.MineTotal != len(tc.mine) ||
+			fmt.Sprint(ids(u.Team)) != fmt.Sprint(tc.team) || u.TeamTotal != len(tc.team) {
+			t.Errorf("FindUnfinished(%s) = mine %v (%d), team %v (%d); want %v, %v", tc.name,
+				ids(u.Mine), u.MineTotal, ids(u.Team), u.TeamTotal, tc.mine, tc.team)
+		}
+		for _, j := range append(u.Mine, u.Team...) {
+			if j.Counts.Total == 0 || j.State == "" {
+				t.Errorf("FindUnfinished(%s): job %d without its counts and state", tc.name, j.ID)
+			}
+		}
+	}
+	if u, err := e.FindUnfinished(ctx, "carol", 3, 1); err != nil || len(u.Team) != 1 || u.Team[0].ID != waiting || u.TeamTotal != 2 {
+		t.Errorf("FindUnfinished(carol, 1) = %+v, %v; want the newest of 2", u, err)
+	}
 	reasons, err := e.Reasons(ctx, []int64{done, waiting})
 	if err != nil || len(reasons) != 1 || reasons[done] != "CHG-77 new laptop" {
 		t.Errorf("Reasons = %v, %v", reasons, err)

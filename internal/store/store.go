@@ -38,8 +38,9 @@ type Queries struct {
 // Store is an open keybind database.
 type Store struct {
 	*Queries
-	db   *sql.DB
-	path string
+	db    *sql.DB
+	path  string
+	stmts *StmtCache
 }
 
 // Open opens (creating if needed) the database file at path, creating its
@@ -81,7 +82,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Queries: &Queries{db: db}, db: db, path: abs}, nil
+	stmts := NewStmtCache(db)
+	return &Store{Queries: &Queries{db: preparedPool{DB: db, stmts: stmts}}, db: db, path: abs, stmts: stmts}, nil
 }
 
 // Close closes the database.
@@ -89,6 +91,10 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // DB returns the underlying pool.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// Stmts is the store's cache of prepared statements, for the read side of
+// other packages (see PreparedTx).
+func (s *Store) Stmts() *StmtCache { return s.stmts }
 
 // Path returns the absolute path of the database file.
 func (s *Store) Path() string { return s.path }

@@ -21,6 +21,7 @@ import (
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
 	"keybind/internal/jobs"
+	"keybind/internal/metrics"
 	"keybind/internal/sandbox"
 	"keybind/internal/sandbox/sandboxtest"
 	"keybind/internal/selection"
@@ -88,6 +89,7 @@ type App struct {
 	Accounts *accounts.Service
 	Sandbox  *sandbox.Sandbox
 	Clock    *sandbox.ManualClock // drives sessions, the sandbox and the engine; nil with RealTime
+	Metrics  *metrics.Metrics     // the registry behind GET /metrics
 	// CookieKeys are the session cookie's securecookie hash/block keys, so a
 	// test can decode a cookie to the session ID inside it.
 	CookieKeys [][]byte
@@ -132,8 +134,9 @@ func New(tb testing.TB, o Options) *App {
 			logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
 	}
+	mx := metrics.New(metrics.Options{SignInReasons: auth.FailureReasons, Logger: logger})
 	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, Logger: logger,
-		PasswordLogin: o.PasswordLogin})
+		PasswordLogin: o.PasswordLogin, Observer: mx})
 
 	gwCfg := cloud.Config{Endpoint: env.URL, STSEndpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
 		RatePerSecond: 10000, Retry: cloud.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}
@@ -142,6 +145,7 @@ func New(tb testing.TB, o Options) *App {
 		gwCfg = cloud.Config{Endpoint: env.URL, STSEndpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret}
 		engCfg = jobs.Config{Clock: clock}
 	}
+	gwCfg.Observer, engCfg.Rounds = mx, mx
 	gw, err := cloud.New(gwCfg)
 	if err != nil {
 		tb.Fatal(err)
@@ -152,6 +156,7 @@ func New(tb testing.TB, o Options) *App {
 	}
 	acc := accounts.New(accounts.Config{Store: st, Gateway: gw, Audit: a, Sealer: sealer, Clock: clock, Default: true})
 	engine := jobs.New(st, gw, engCfg)
+	mx.CountStates(engine)
 	if o.RunEngine {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -180,7 +185,7 @@ func New(tb testing.TB, o Options) *App {
 	srv, err := web.New(web.Config{Sandbox: true, TLS: o.TLS, TrustedProxies: o.TrustedProxies, BodyLimit: o.BodyLimit,
 		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger, Clock: clock},
 		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st, SSO: ssoSvc,
-			Accounts: acc})
+			Requests: mx, Metrics: mx.Handler(), Accounts: acc})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -189,7 +194,7 @@ func New(tb testing.TB, o Options) *App {
 	tb.Cleanup(hs.Close)
 
 	app := &App{URL: hs.URL, Server: hs, Web: srv, Store: st, Auth: a, Gateway: gw, Engine: engine, Accounts: acc,
-		Sandbox: env.Sandbox, Clock: manual, CookieKeys: keys}
+		Sandbox: env.Sandbox, Clock: manual, CookieKeys: keys, Metrics: mx}
 	app.Admin = app.AddUser(tb, "admin", auth.RoleAdmin, AdminPassword)
 	app.Helpdesk = app.AddUser(tb, "helen", auth.RoleHelpdesk, HelpdeskPassword)
 	if o.Latency > 0 {
