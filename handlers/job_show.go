@@ -144,7 +144,7 @@ func jobSummary(ec echo.Context, j jobs.Job) views.JobSummary {
 	c := j.Counts
 	s := views.JobSummary{
 		RollbackOf: j.ParentID, CanRollback: !j.InMotion() && c.Bound > 0,
-		ID: j.ID, Kind: string(j.Kind), Region: j.Region, Key: j.KeyPair, CreatedBy: j.CreatedBy.Username,
+		ID: j.ID, Kind: string(j.Kind), Account: j.Account, Region: j.Region, Key: j.KeyPair, CreatedBy: j.CreatedBy.Username,
 		Created: formatTime(ec, j.CreatedAt), Reason: j.Reason, State: jobStateWords(ec, j), StateTone: stateTone(j.State),
 		Title: jobTitle(ec, j), After: jobAfterWords(ec, j),
 		CanPause:  j.FinishedAt.IsZero() && j.Paused.At.IsZero() && j.CancelledAt.IsZero(),

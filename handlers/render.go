@@ -30,7 +30,8 @@ func page(c echo.Context, title, nav string) views.Page {
 // may be what failed).
 func Frame(c echo.Context, title, nav string) views.Page {
 	st := request.Get(c)
-	p := views.Page{Title: title, Nav: nav, Sandbox: st.Sandbox, SandboxControls: st.Controls, CSRFToken: st.CSRFToken, Path: "/"}
+	p := views.Page{Title: title, Nav: nav, Sandbox: st.Sandbox, SandboxControls: st.Controls, CSRFToken: st.CSRFToken,
+		CloudAccount: st.Account, Path: "/"}
 	if r := c.Request(); r.Method == http.MethodGet {
 		p.Path = safeNext(r.URL.RequestURI())
 	}

@@ -38,6 +38,7 @@ type Page struct {
 	SandboxControls bool
 	Flashes         []Flash
 	CSRFToken       string
+	CloudAccount    string // the cloud account the page works in; "" when none is chosen
 	Path            string // this page's address, where the language switch comes back to
 }
 

@@ -223,6 +223,8 @@ func walkEveryPage(t *testing.T, lang string, bad func(*goquery.Document, []stri
 		"/healthz":              {},
 		"/readyz":               {},
 		"/metrics":              {},
+		"/accounts":             {"/accounts"},
+		"/accounts/choose":      {"/accounts/choose"},
 		"/favicon.ico":          {},
 		"/static/*":             {},
 		"/jobs/export.csv":      {},

@@ -28,6 +28,9 @@ type State struct {
 	Sandbox   bool         // the cloud is a keybind sandbox: show the banner
 	Controls  bool         // the sandbox is embedded: its controls page exists
 	Logger    *slog.Logger // carries the request ID
+	Account   string       // the cloud account the request works in; "" when none is chosen
+	// AccountRegions are the account's default regions, if it has some.
+	AccountRegions []string
 	// Loc speaks the person's language and shows times in their time zone;
 	// the web layer sets it from their saved choice, the lang cookie or
 	// Accept-Language.
