@@ -104,3 +104,11 @@ func ruleWords(c echo.Context, field, rule string) string {
 	}
 	return request.T(c, id, "Rule", request.Loc(c).English(rule))
 }
+
+// localMessage is an edge error's message in the person's language.
+func localMessage(c echo.Context, e *apperr.Error) string {
+	if e.ID != "" && i18n.Has(e.ID) {
+		return request.T(c, e.ID, e.Args...)
+	}
+	return request.Loc(c).English(e.Message)
+}

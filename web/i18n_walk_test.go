@@ -25,12 +25,12 @@ var allowedLatin = map[string]bool{
 	"CSV": true, "JSON": true, "UTC": true, "CST": true, "IP": true, "IPv": true, "Linux": true, "Windows": true,
 	"Alibaba": true, "Cloud": true, "OpenSSH": true, "MD": true, "SHA": true, "PEM": true, "kb": true,
 	"Bearer": true, "Authorization": true, "ed": true, "key": true, "value": true, "htmx": true, "RAM": true,
-	"STS": true, "MB": true, "KiB": true, "SSO": true, "OpenID": true, "Connect": true, "Enter": true, "Esc": true,
+	"STS": true, "Secret": true, "External": true, "ARN": true, "MB": true, "KiB": true, "SSO": true, "OpenID": true, "Connect": true, "Enter": true, "Esc": true,
 	"tag": true, "OS": true, "VPC": true, "vCPU": true, "IANA": true, "Asia": true, "Shanghai": true,
 	// examples of data in placeholders
 	"web": true, "db": true, "alice": true,
 	// command-line and key format names
-	"ssh": true, "chmod": true, "rsa": true, "ecdsa": true, "keygen": true, "lf": true, "env": true, "prod": true, "ops": true, "CHG": true, "bp": true,
+	"ssh": true, "chmod": true, "group": true, "everyone": true, "rsa": true, "ecdsa": true, "keygen": true, "lf": true, "env": true, "prod": true, "ops": true, "CHG": true, "bp": true,
 }
 
 var latinWord = regexp.MustCompile(`[A-Za-z][A-Za-z]+`)
@@ -177,7 +177,7 @@ func walkEveryPage(t *testing.T, lang string, bad func(*goquery.Document, []stri
 	ids := app.LinuxInstances(t, 3)
 
 	// What people and the cloud named (shown as it is, in any language).
-	data := []string{"admin", "helen"}
+	data := []string{"admin", "helen", "default"}
 	for _, k := range app.Sandbox.KeyPairs(region) {
 		data = append(data, k.Name)
 	}
@@ -286,7 +286,7 @@ func TestActionAnswersInChinese(t *testing.T) {
 	jobID, _ := app.BoundJob(t, 12, 2)
 	key := app.FirstKey(t)
 	region := testapp.Region
-	data := []string{"admin", "helen", "zoe", "ci-bot", "nightly", `"Instance ID"`, `"nothing here"`, `"header"`}
+	data := []string{"admin", "helen", "default", "zoe", "ci-bot", "nightly", `"Instance ID"`, `"nothing here"`, `"header"`}
 	for _, k := range app.Sandbox.KeyPairs(region) {
 		data = append(data, k.Name)
 	}
@@ -340,6 +340,9 @@ func TestActionAnswersInChinese(t *testing.T) {
 	check("password refused", c.PostForm("/account/password", url.Values{"current": {"wrong"}, "next": {"short"}, "confirm": {"short"}}))
 	follow("sandbox clock", c.PostForm("/sandbox/advance", url.Values{"seconds": {"60"}}))
 	check("sandbox fault refused", c.PostForm("/sandbox/faults", url.Values{"kind": {"drop"}, "count": {"0"}, "probability": {"0"}, "latency_ms": {"0"}}))
+	check("cloud account refused", c.PostForm("/accounts", url.Values{"name": {"-bad name"}, "access_key_id": {"x"}}))
+	check("cloud account tested", c.PostForm("/accounts/default/test", nil))
+	follow("cloud account granted", c.PostForm("/accounts/default/grants", url.Values{"subject": {"helen"}}))
 	follow("language saved", c.PostForm("/account/preferences", url.Values{"language": {"zh-CN"}, "time_zone": {"Asia/Shanghai"}}))
 	check("wrong password at sign-in", func() *testapp.Response {
 		anon := app.Client(t)
