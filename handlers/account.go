@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -24,10 +23,13 @@ type PasswordChanger interface {
 type Account struct {
 	auth   PasswordChanger
 	tokens TokenManager // the API tokens panel (tokens.go)
+	prefs  Preferences  // language and time zone (account_prefs.go)
 }
 
 // NewAccount builds the account page handlers.
-func NewAccount(a PasswordChanger, t TokenManager) *Account { return &Account{auth: a, tokens: t} }
+func NewAccount(a PasswordChanger, t TokenManager, p Preferences) *Account {
+	return &Account{auth: a, tokens: t, prefs: p}
+}
 
 // Show renders the account page.
 func (h *Account) Show(c echo.Context) error {
@@ -42,11 +44,21 @@ func (h *Account) render(c echo.Context, status int, errs map[string]string) err
 	return renderAccount(c, status, errs, panel)
 }
 
+// prefsForm is the language and time zone form as the person's saved
+// preferences fill it.
+func prefsForm(c echo.Context) views.PrefsForm {
+	l := request.Loc(c)
+	return views.PrefsForm{Language: l.Lang(), TimeZone: l.Zone().String(), Zones: commonZones}
+}
+
 // renderAccount renders the account page with children (the tokens panel) at its end.
 func renderAccount(c echo.Context, status int, errs map[string]string, children templ.Component) error {
-	p := views.AccountPage{Page: page(c, "Your account", "account"), Errors: errs}
+	p := views.AccountPage{Page: page(c, request.T(c, "account.title"), "account"), Errors: errs, Prefs: prefsForm(c)}
+	if v, ok := errs["time_zone"]; ok {
+		p.Prefs.TimeZone, p.Prefs.Error = c.FormValue("time_zone"), v
+	}
 	if u := request.Get(c).User; u != nil && u.MustChangePassword {
-		p.Notice = "Your password was set by someone else. Choose your own password before you continue."
+		p.Notice = request.T(c, "account.must_change")
 	}
 	if u := request.Get(c).User; u != nil {
 		p.SSO = u.SSO
@@ -59,21 +71,21 @@ func renderAccount(c echo.Context, status int, errs map[string]string, children 
 func (h *Account) ChangePassword(c echo.Context) error {
 	current, next, confirm := c.FormValue("current"), c.FormValue("next"), c.FormValue("confirm")
 	if next != confirm {
-		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"confirm": "The two new passwords differ."})
+		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"confirm": request.T(c, "account.differ")})
 	}
 	err := h.auth.ChangeOwnPassword(c.Request().Context(), request.Actor(c, auth.ViaWeb), current, next)
 	var ve *auth.ValidationError
 	var te *auth.ThrottledError
 	switch {
 	case errors.As(err, &ve):
-		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"next": passwordMessage(ve)})
+		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"next": passwordMessage(c, ve)})
 	case errors.Is(err, auth.ErrInvalidCredentials):
-		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"current": "The current password is wrong."})
+		return h.render(c, http.StatusUnprocessableEntity, map[string]string{"current": request.T(c, "account.wrong_current")})
 	case errors.Is(err, auth.ErrSSOAccount):
-		return apperr.Conflict("You sign in through single sign-on; keybind keeps no password for you.")
+		return apperr.Conflict(request.T(c, "account.sso_no_password"))
 	case errors.As(err, &te):
 		c.Response().Header().Set("Retry-After", retryAfter(te.RetryAfter))
-		return h.render(c, http.StatusTooManyRequests, map[string]string{"current": fmt.Sprintf("Too many wrong passwords. Try again in %s.", humanWait(te.RetryAfter))})
+		return h.render(c, http.StatusTooManyRequests, map[string]string{"current": request.T(c, "account.too_many", "Wait", humanWait(c, te.RetryAfter))})
 	case err != nil:
 		return err
 	}
@@ -87,9 +99,9 @@ func (h *Account) ChangePassword(c echo.Context) error {
 }
 
 // passwordMessage words a password validation error as a sentence.
-func passwordMessage(ve *auth.ValidationError) string {
+func passwordMessage(c echo.Context, ve *auth.ValidationError) string {
 	if ve.Message == "" {
-		return "Choose another password."
+		return request.T(c, "account.choose_another")
 	}
-	return "The new password " + ve.Message + "."
+	return ruleWords(c, "password", ve.Message)
 }

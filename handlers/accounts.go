@@ -40,8 +40,9 @@ func (h *Accounts) Show(c echo.Context) error {
 	return h.render(c, http.StatusOK, views.CloudAccountForm{}, nil, nil)
 }
 
-var kindWords = map[string]string{
-	accounts.KindAccessKey: "AccessKey", accounts.KindRole: "RAM role", accounts.KindBuiltin: "the console's own credentials",
+// kindWords names a kind of cloud account in the person's language.
+func kindWords(c echo.Context, kind string) string {
+	return request.T(c, "acct.kind_"+strings.ReplaceAll(kind, "-", "_"))
 }
 
 func (h *Accounts) render(c echo.Context, status int, form views.CloudAccountForm, errs map[string]string, test *views.AccountTest) error {
@@ -54,12 +55,12 @@ func (h *Accounts) render(c echo.Context, status int, form views.CloudAccountFor
 	if err != nil {
 		return err
 	}
-	p := views.AccountsPage{Page: page(c, "Cloud accounts", "accounts"), Form: form, Errors: errs, Test: test}
+	p := views.AccountsPage{Page: page(c, request.T(c, "acct_cols.nav_accounts"), "accounts"), Form: form, Errors: errs, Test: test}
 	for _, a := range all {
-		row := views.CloudAccountRow{Name: a.Name, Kind: kindWords[a.Kind], Credential: a.AccessKeyID + a.RoleARN,
+		row := views.CloudAccountRow{Name: a.Name, Kind: kindWords(c, a.Kind), Credential: a.AccessKeyID + a.RoleARN,
 			DefaultRegions: strings.Join(a.DefaultRegions, ", "), Builtin: a.Kind == accounts.KindBuiltin}
 		if !a.CreatedAt.IsZero() {
-			row.Created = formatTime(a.CreatedAt)
+			row.Created = formatTime(c, a.CreatedAt)
 		}
 		for _, g := range grants {
 			if g.Account == a.Name {
@@ -81,16 +82,19 @@ func (h *Accounts) Create(c echo.Context) error {
 	var fe *fault.Error
 	if errors.As(err, &fe) && (fe.Kind == fault.KindInvalid || fe.Code == accounts.ErrExists.Code || fe.Code == accounts.ErrBuiltin.Code) {
 		errs := apperr.FieldWords(err)
+		for k, v := range errs {
+			errs[k] = request.Loc(c).English(v)
+		}
 		if errs == nil {
 			e, _ := apperr.FromFault(err)
-			errs = map[string]string{cmpOr(fe.Field, "name"): e.Message}
+			errs = map[string]string{cmpOr(fe.Field, "name"): localMessage(c, e)}
 		}
 		return h.render(c, http.StatusUnprocessableEntity, form, errs, nil)
 	}
 	if err != nil {
 		return err
 	}
-	if err := addFlash(c, "success", "Added the cloud account "+in.Name+"."); err != nil {
+	if err := addFlash(c, "success", request.T(c, "acct.added", "Name", in.Name)); err != nil {
 		return err
 	}
 	return redirect(c, "/accounts")
@@ -114,7 +118,7 @@ func (h *Accounts) Test(c echo.Context) error {
 	var ce *cloud.Error
 	switch {
 	case errors.As(err, &ce):
-		t.Error = apperr.CloudMessage(err) + " (" + ce.Code + ")"
+		t.Error = request.T(c, "acct.test_error", "Message", cloudCodeWords(c, ce.Code, apperr.CloudMessage(err)), "Code", ce.Code)
 	case err != nil:
 		return err
 	}
@@ -130,7 +134,7 @@ func (h *Accounts) Delete(c echo.Context) error {
 	if err := h.svc.Delete(c.Request().Context(), request.Actor(c, auth.ViaWeb), name); err != nil {
 		return err
 	}
-	if err := addFlash(c, "success", "Deleted the cloud account "+name+"."); err != nil {
+	if err := addFlash(c, "success", request.T(c, "acct.deleted", "Name", name)); err != nil {
 		return err
 	}
 	return redirect(c, "/accounts")
@@ -142,7 +146,7 @@ func (h *Accounts) Grant(c echo.Context) error {
 	if err := h.svc.AddGrant(c.Request().Context(), request.Actor(c, auth.ViaWeb), name, c.FormValue("subject")); err != nil {
 		return err
 	}
-	if err := addFlash(c, "success", "Granted "+name+"."); err != nil {
+	if err := addFlash(c, "success", request.T(c, "acct.granted", "Name", name)); err != nil {
 		return err
 	}
 	return redirect(c, "/accounts")
@@ -154,7 +158,7 @@ func (h *Accounts) Revoke(c echo.Context) error {
 	if err := h.svc.RemoveGrant(c.Request().Context(), request.Actor(c, auth.ViaWeb), name, c.FormValue("subject")); err != nil {
 		return err
 	}
-	if err := addFlash(c, "success", "Took back a grant of "+name+"."); err != nil {
+	if err := addFlash(c, "success", request.T(c, "acct.revoked", "Name", name)); err != nil {
 		return err
 	}
 	return redirect(c, "/accounts")

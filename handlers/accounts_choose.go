@@ -36,10 +36,10 @@ func (h *AccountChoose) Show(c echo.Context) error {
 	// The account is the one query parameter the choice adds: what the
 	// page asked in another account (a region) may not exist in this one.
 	next, _, _ := strings.Cut(safeNext(c.QueryParam("next")), "?")
-	p := views.AccountChoosePage{Page: page(c, "Choose a cloud account", "accounts-choose"), Next: next}
+	p := views.AccountChoosePage{Page: page(c, request.T(c, "acct.choose_title"), "accounts-choose"), Next: next}
 	cur := request.Get(c).Account
 	for _, a := range usable {
-		p.Choices = append(p.Choices, views.AccountChoice{Name: a.Name, Kind: kindWords[a.Kind], Current: a.Name == cur})
+		p.Choices = append(p.Choices, views.AccountChoice{Name: a.Name, Kind: kindWords(c, a.Kind), Current: a.Name == cur})
 	}
 	return render(c, http.StatusOK, views.AccountChoose(p))
 }

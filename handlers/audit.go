@@ -16,6 +16,7 @@ import (
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/export"
+	"keybind/internal/i18n"
 	"keybind/internal/store"
 	"keybind/views"
 	"keybind/views/components"
@@ -58,6 +59,9 @@ func parseAuditFilter(c echo.Context) (views.AuditFilter, store.AuditFilter, map
 			errs["filter"] = msg
 		}
 	}
+	for k, v := range errs {
+		errs[k] = request.Loc(c).English(v)
+	}
 	return vf, sf, errs
 }
 
@@ -77,7 +81,7 @@ type auditQuery views.AuditFilter
 func (h *Audit) Show(c echo.Context) error {
 	vf, sf, errs := parseAuditFilter(c)
 	q := auditQuery(vf).values()
-	p := views.AuditPage{Page: page(c, "Audit log", "audit"), Filter: vf, Errors: errs,
+	p := views.AuditPage{Page: page(c, request.T(c, "audit.title"), "audit"), Filter: vf, Errors: errs,
 		ExportCSV: "/audit/export.csv?" + q.Encode(), ExportJSON: "/audit/export.json?" + q.Encode()}
 	pageNo := pageParam(c.QueryParam("page"))
 	p.Pager = components.PagerProps{Page: pageNo, PageSize: auditPageSize, BaseURL: "/audit", Query: q, Label: "entries"}
@@ -94,7 +98,7 @@ func (h *Audit) Show(c echo.Context) error {
 	p.Pager.Total = total
 	var jobIDs []int64
 	for _, e := range rows {
-		p.Rows = append(p.Rows, auditRow(e))
+		p.Rows = append(p.Rows, auditRow(c, e))
 		if e.JobID != 0 {
 			jobIDs = append(jobIDs, e.JobID)
 		}
@@ -110,10 +114,10 @@ func (h *Audit) Show(c echo.Context) error {
 	return render(c, status, views.Audit(p))
 }
 
-func auditRow(e store.AuditEntry) views.AuditRow {
-	r := views.AuditRow{Time: e.Time.UTC().Format("2006-01-02 15:04:05"), User: e.Username, Role: e.Role, IP: e.ClientIP,
+func auditRow(c echo.Context, e store.AuditEntry) views.AuditRow {
+	r := views.AuditRow{Time: e.Time.In(request.Loc(c).Zone()).Format("2006-01-02 15:04:05 MST"), User: e.Username, Role: e.Role, IP: e.ClientIP,
 		Action: e.Action, Account: e.Account, Region: e.Region, KeyPair: e.KeyPair, Instances: strings.Join(e.InstanceIDs, " "),
-		InstanceCount: len(e.InstanceIDs), Outcome: e.Outcome, OutcomeTone: outcomeTone(e.Outcome), Detail: e.Detail,
+		InstanceCount: len(e.InstanceIDs), Outcome: outcomeWords(c, e.Outcome), OutcomeTone: outcomeTone(e.Outcome), Detail: e.Detail,
 		RequestIDs: strings.Join(e.RequestIDs, " "), JobID: e.JobID}
 	if r.User == "" {
 		r.User = "—"
@@ -125,9 +129,10 @@ var auditHeader = []string{"time_utc", "user", "role", "via", "client_ip", "acti
 
 // ExportCSV writes every entry the filter selects as CSV.
 func (h *Audit) ExportCSV(c echo.Context) error {
+	utcTimes(c)
 	_, sf, errs := parseAuditFilter(c)
 	if len(errs) > 0 {
-		return apperr.Invalid("Check the filter.", errs)
+		return apperr.Invalid(request.T(c, "fault.check_filter"), errs)
 	}
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
@@ -138,7 +143,7 @@ func (h *Audit) ExportCSV(c echo.Context) error {
 		if !started {
 			started = true
 			w.WriteHeader(http.StatusOK)
-			if err := out.Row(auditHeader...); err != nil {
+			if err := out.Row(csvHeader(c, auditHeader)...); err != nil {
 				return err
 			}
 		}
@@ -149,7 +154,7 @@ func (h *Audit) ExportCSV(c echo.Context) error {
 		return err
 	}
 	if !started {
-		if err := out.Row(auditHeader...); err != nil {
+		if err := out.Row(csvHeader(c, auditHeader)...); err != nil {
 			return err
 		}
 	}
@@ -158,9 +163,10 @@ func (h *Audit) ExportCSV(c echo.Context) error {
 
 // ExportJSON writes every entry the filter selects as a JSON array.
 func (h *Audit) ExportJSON(c echo.Context) error {
+	stableWords(c)
 	_, sf, errs := parseAuditFilter(c)
 	if len(errs) > 0 {
-		return apperr.Invalid("Check the filter.", errs)
+		return apperr.Invalid(request.T(c, "fault.check_filter"), errs)
 	}
 	list := []export.AuditEntry{} // the same shape as GET /api/v1/audit
 	err := h.audit.EachAudit(c.Request().Context(), request.Actor(c, auth.ViaWeb), sf, func(e store.AuditEntry) error {
@@ -183,4 +189,12 @@ func jobIDText(id int64) string {
 		return ""
 	}
 	return strconv.FormatInt(id, 10)
+}
+
+// outcomeWords is an audit entry's outcome in the person's language.
+func outcomeWords(c echo.Context, o string) string {
+	if id := "outcome." + o; i18n.Has(id) {
+		return request.T(c, id)
+	}
+	return o
 }

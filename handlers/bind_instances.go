@@ -175,7 +175,7 @@ func (h *BindInstances) Show(c echo.Context) error {
 		return render(c, http.StatusOK, views.InstanceListFragment(list, request.Get(c).CSRFToken))
 	}
 	return render(c, http.StatusOK, views.InstancePick(views.InstancePickPage{
-		Page: page(c, "Choose instances", "bind"), Region: lr.region.ID, RegionName: lr.region.Name, Key: lr.key,
+		Page: page(c, request.T(c, "pick.title"), "bind"), Region: lr.region.ID, RegionName: lr.region.Name, Key: lr.key,
 		Statuses: inventory.Statuses, List: list, Mode: lr.mode,
 	}))
 }
@@ -203,7 +203,7 @@ func (h *BindInstances) list(c echo.Context, lr listRequest) (views.InstanceList
 		return l, nil
 	}
 	l.Pager.Total = res.Total
-	l.Listed = ago(res.FetchedAt, h.clock.Now())
+	l.Listed = ago(c, res.FetchedAt, h.clock.Now())
 	q := lr.query()
 	q.Set("page", strconv.Itoa(lr.page))
 	q.Set("refresh", "1")
@@ -220,7 +220,7 @@ func (h *BindInstances) list(c echo.Context, lr listRequest) (views.InstanceList
 	for i, in := range res.Items {
 		row := instanceRow(in)
 		if reason := plan.Rows[i].Excluded; reason != jobs.ExcludedNone {
-			row.Reason = reason.Label()
+			row.Reason = excludeLabel(c, reason)
 		} else {
 			row.Selectable = true
 			row.Selected = selected[in.ID]

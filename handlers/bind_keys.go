@@ -9,7 +9,6 @@ import (
 
 	"keybind/handlers/htmx"
 	"keybind/handlers/request"
-	"keybind/internal/apperr"
 	"keybind/internal/cloud"
 	"keybind/internal/inventory"
 	"keybind/views"
@@ -38,11 +37,11 @@ func (h *BindKeys) Show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := views.KeyPickPage{Page: page(c, "Choose a key pair", "bind"), Region: s.region.ID, RegionName: s.region.Name,
+	p := views.KeyPickPage{Page: page(c, request.T(c, "bind.key_title"), "bind"), Region: s.region.ID, RegionName: s.region.Name,
 		Query: s.query, Error: s.err}
 	for _, k := range s.res.Items {
 		p.Keys = append(p.Keys, views.KeyRow{
-			Name: k.Name, Fingerprint: k.Fingerprint, Created: formatTime(k.CreatedAt), InUse: -1,
+			Name: k.Name, Fingerprint: k.Fingerprint, Created: formatTime(c, k.CreatedAt), InUse: -1,
 			UseURL: bindURL(s.region.ID, k.Name),
 		})
 	}
@@ -77,7 +76,7 @@ func searchKeyPairs(c echo.Context, regions RegionFinder, keys KeyPairLister, si
 	s.res, err = keys.KeyPairs(ctx, region.ID, cloud.KeyPairFilter{Name: pattern, PageNumber: s.page, PageSize: size})
 	if err != nil {
 		request.Get(c).Logger.Warn("list key pairs", "region", region.ID, "err", err)
-		s.err = apperr.CloudMessage(err)
+		s.err = cloudMessage(c, err)
 	}
 	return s, nil
 }

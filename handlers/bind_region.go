@@ -46,7 +46,7 @@ func NewBindRegion(r Regions, p PrefStore) *BindRegion { return &BindRegion{regi
 // Show lists the regions with the user's last choice preselected.
 func (h *BindRegion) Show(c echo.Context) error {
 	rc := chooseRegion(c, h.regions, h.prefs)
-	p := views.RegionPickPage{Page: page(c, "Choose a region", "bind"), Regions: rc.regions, Selected: rc.selected, Error: rc.err}
+	p := views.RegionPickPage{Page: page(c, request.T(c, "bind.region_title"), "bind"), Regions: rc.regions, Selected: rc.selected, Error: rc.err}
 	return render(c, http.StatusOK, views.RegionPick(p))
 }
 

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 
@@ -51,17 +50,17 @@ func (h *BindReview) show(c echo.Context, kind jobs.Kind) error {
 	if rv == nil {
 		region, key := c.FormValue("region"), c.FormValue("key")
 		if id := submittedJob(c, flowKey(string(kind), region, key)); id != 0 {
-			if err := addFlash(c, "info", fmt.Sprintf("You submitted this review: here is job %d, which it created.", id)); err != nil {
+			if err := addFlash(c, "info", request.T(c, "review.flash_submitted", "Job", itoa64(id))); err != nil {
 				return err
 			}
 			return redirect(c, jobURL(id))
 		}
-		if err := addFlash(c, "warning", "Select at least one instance first."); err != nil {
+		if err := addFlash(c, "warning", request.T(c, "review.flash_select_first")); err != nil {
 			return err
 		}
 		return redirect(c, backURL(kind, region, key))
 	}
-	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Review", "bind"), *rv, newReviewForm(*rv), nil)))
+	return render(c, http.StatusOK, views.Review(reviewPage(c, page(c, request.T(c, "review.title"), "bind"), *rv, newReviewForm(*rv), nil)))
 }
 
 // planSelection plans the flow of kind for the user's selection in the
@@ -99,7 +98,7 @@ func backURL(kind jobs.Kind, region, key string) string {
 }
 
 // reviewPage maps a review to the review page's view model.
-func reviewPage(pg views.Page, rv binding.Review, form views.ReviewForm, errs map[string]string) views.ReviewPage {
+func reviewPage(c echo.Context, pg views.Page, rv binding.Review, form views.ReviewForm, errs map[string]string) views.ReviewPage {
 	region, plan := rv.Region, rv.Plan
 	p := views.ReviewPage{
 		Page: pg, Kind: string(plan.Kind), Region: region.ID, RegionName: region.Name, Key: plan.KeyPair,
@@ -124,11 +123,12 @@ func reviewPage(pg views.Page, rv binding.Review, form views.ReviewForm, errs ma
 	}
 	for _, r := range jobs.ExcludeReasons {
 		if n := pc.ExcludedBy[r]; n > 0 {
-			p.Counts.ExcludedBy = append(p.Counts.ExcludedBy, views.ReasonCount{Reason: r.Label(), N: n})
+			p.Counts.ExcludedBy = append(p.Counts.ExcludedBy, views.ReasonCount{Reason: excludeLabel(c, r), N: n})
 		}
 	}
 	for _, o := range rv.Overlaps {
-		p.Overlaps = append(p.Overlaps, views.Overlap{JobID: o.JobID, Title: o.Title, Instances: len(o.InstanceIDs), First: text.FirstFew(o.InstanceIDs, 5)})
+		p.Overlaps = append(p.Overlaps, views.Overlap{JobID: o.JobID,
+			Title: jobTitle(c, jobs.Job{Kind: o.Kind, KeyPair: o.KeyPair, ParentID: o.ParentID}), Instances: len(o.InstanceIDs), First: text.FirstFew(o.InstanceIDs, 5)})
 	}
 	for _, r := range plan.Rows {
 		if r.Included() && len(p.Rows) >= views.MaxReviewRows || !r.Included() && len(p.Excluded) >= views.MaxReviewRows {
@@ -139,44 +139,44 @@ func reviewPage(pg views.Page, rv binding.Review, form views.ReviewForm, errs ma
 			row.Name = r.InstanceID
 		}
 		if row.Status == "" {
-			row.Status, row.StatusTone = "Unknown", components.ToneMuted
+			row.Status, row.StatusTone = "Unknown", components.ToneMuted // views.InstanceStatus words it
 		}
 		if !r.Included() {
-			row.Reason = r.Excluded.Label()
+			row.Reason = excludeLabel(c, r.Excluded)
 			p.Excluded = append(p.Excluded, row)
 			continue
 		}
-		row.Change = changeText(r)
-		row.Restart, row.RestartTone = needText(r.Restart)
+		row.Change = changeText(c, r)
+		row.Restart, row.RestartTone = needText(c, r.Restart)
 		p.Rows = append(p.Rows, row)
 	}
 	return p
 }
 
 // changeText says what happens to one instance's key, in words.
-func changeText(r jobs.PlanRow) string {
+func changeText(c echo.Context, r jobs.PlanRow) string {
 	switch r.Change {
 	case jobs.ChangeNew:
-		return "none → " + r.ExpectKey
+		return request.T(c, "review.change_none_new", "Key", r.ExpectKey)
 	case jobs.ChangeReplace:
-		return r.CurrentKey + " → " + r.ExpectKey
+		return request.T(c, "review.change_replace", "From", r.CurrentKey, "Key", r.ExpectKey)
 	case jobs.ChangeSame:
-		return r.CurrentKey + " (already has it; sent again)"
+		return request.T(c, "review.change_same", "From", r.CurrentKey)
 	case jobs.ChangeRemove:
-		return r.CurrentKey + " → none (password login returns after a reset)"
+		return request.T(c, "review.change_remove", "From", r.CurrentKey)
 	}
 	return string(r.Change)
 }
 
 // needText says what makes the change take effect.
-func needText(n jobs.RestartNeed) (string, components.Tone) {
+func needText(c echo.Context, n jobs.RestartNeed) (string, components.Tone) {
 	switch n {
 	case jobs.NeedReboot:
-		return "Needs a reboot", components.ToneWarn
+		return request.T(c, "review.need_reboot"), components.ToneWarn
 	case jobs.NeedStart:
-		return "Needs a start", components.ToneWarn
+		return request.T(c, "review.need_start"), components.ToneWarn
 	case jobs.NeedInTransition:
-		return "In transition: restart later", components.ToneInfo
+		return request.T(c, "review.need_transition"), components.ToneInfo
 	}
-	return "Nothing needed", components.ToneMuted
+	return request.T(c, "review.need_nothing"), components.ToneMuted
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers/request"
-	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/jobs"
 	"keybind/views"
@@ -44,7 +43,7 @@ const dashboardJobs = 10
 
 // Show renders the dashboard.
 func (h *Dashboard) Show(c echo.Context) error {
-	d := views.DashboardPage{Page: page(c, "Dashboard", "dashboard")}
+	d := views.DashboardPage{Page: page(c, request.T(c, "dashboard.title"), "dashboard")}
 	ctx := c.Request().Context()
 	if u := request.Get(c).User; u.Role.Can(auth.PermViewJobs) {
 		d.ShowJobs = true
@@ -52,15 +51,15 @@ func (h *Dashboard) Show(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		d.Mine, d.MineTotal = listRows(un.Mine), un.MineTotal
-		d.Team, d.TeamTotal = listRows(un.Team), un.TeamTotal
+		d.Mine, d.MineTotal = listRows(c, un.Mine), un.MineTotal
+		d.Team, d.TeamTotal = listRows(c, un.Team), un.TeamTotal
 		d.MineURL = "/jobs?" + jobsQuery(jobs.JobFilter{State: jobs.JobsUnfinished, CreatedBy: u.Name}).Encode()
 		d.TeamURL = "/jobs?" + jobsQuery(jobs.JobFilter{State: jobs.JobsUnfinished}).Encode()
 	}
 	regions, err := h.cloud.Regions(ctx)
 	if err != nil {
 		request.Get(c).Logger.Warn("list regions", "err", err)
-		d.Error = apperr.CloudMessage(err)
+		d.Error = cloudMessage(c, err)
 	}
 	for _, r := range regions {
 		d.Regions = append(d.Regions, views.Region{ID: r.ID, Name: r.Name, Available: r.Available})
@@ -69,10 +68,10 @@ func (h *Dashboard) Show(c echo.Context) error {
 }
 
 // listRows are the job list's rows of jobs.
-func listRows(list []jobs.Job) []views.JobListRow {
+func listRows(c echo.Context, list []jobs.Job) []views.JobListRow {
 	rows := make([]views.JobListRow, len(list))
 	for i, j := range list {
-		rows[i] = jobListRow(j)
+		rows[i] = jobListRow(c, j)
 	}
 	return rows
 }

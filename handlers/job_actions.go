@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,8 +12,8 @@ import (
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
+	"keybind/internal/i18n"
 	"keybind/internal/jobs"
-	"keybind/internal/text"
 	"keybind/views"
 )
 
@@ -68,16 +67,16 @@ func (h *JobActions) restartOne(c echo.Context, op jobs.RestartOp, force bool) e
 	_, err = h.engine.Restart(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id, op, []string{inst}, force)
 	var re *jobs.RestartError
 	if errors.As(err, &re) {
-		return apperr.Conflict(fmt.Sprintf("%s cannot be %s now: check its state in the grid.", inst, op.Past()))
+		return apperr.Conflict(request.T(c, "act.cannot_"+string(op), "ID", inst))
 	}
 	if err != nil {
 		return err
 	}
-	how := ""
+	msg := request.T(c, "act.asked_"+string(op), "ID", inst)
 	if force {
-		how = " (forced)"
+		msg = request.T(c, "act.asked_reboot_forced", "ID", inst)
 	}
-	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s%s.", op, inst, how))
+	return h.after(c, id, "success", msg)
 }
 
 // RebootAll reboots every bound Running instance of the job, once confirmed.
@@ -98,13 +97,13 @@ func (h *JobActions) all(c echo.Context, kind jobs.RestartAllKind, force bool) e
 	}
 	n, err := h.engine.RestartAll(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id, kind, force)
 	if err != nil {
-		return nothingToDo(err, "No instance of this job can be "+kind.Op().Past()+" now.")
+		return nothingToDo(err, request.T(c, "act.none_"+string(kind.Op())))
 	}
-	how := ""
+	msg := request.T(c, "act.asked_all_"+string(kind.Op()), "Count", n)
 	if force {
-		how = ", forced"
+		msg = request.T(c, "act.asked_all_reboot_forced", "Count", n)
 	}
-	return h.after(c, id, "success", fmt.Sprintf("Asked the cloud to %s %s%s.", kind.Op(), text.Plural(n, "instance", "instances"), how))
+	return h.after(c, id, "success", msg)
 }
 
 // Retry sends again the failed calls whose error can be retried.
@@ -115,9 +114,9 @@ func (h *JobActions) Retry(c echo.Context) error {
 	}
 	n, err := h.engine.RetryFailed(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id)
 	if err != nil {
-		return nothingToDo(err, "No failed instance of this job can be retried.")
+		return nothingToDo(err, request.T(c, "act.none_retry"))
 	}
-	return h.after(c, id, "success", fmt.Sprintf("Retrying %s.", text.Plural(n, "instance", "instances")))
+	return h.after(c, id, "success", request.T(c, "act.retrying", "Count", n))
 }
 
 // Resolve records an operator's decision about a restart of unknown outcome.
@@ -133,22 +132,22 @@ func (h *JobActions) Resolve(c echo.Context) error {
 	case "done":
 		d = jobs.DecisionMarkDone
 	default:
-		return apperr.BadRequest("Choose whether to restart the instance again or mark it as restarted.")
+		return apperr.BadRequest(request.T(c, "act.choose_decision"))
 	}
 	if err := h.engine.ResolveOperator(c.Request().Context(), request.JobActor(c, auth.ViaWeb), id, inst, d); err != nil {
-		return nothingToDo(err, inst+" does not need a decision any more.")
+		return nothingToDo(err, request.T(c, "act.no_decision", "ID", inst))
 	}
-	return h.after(c, id, "success", "Recorded your decision for "+inst+".")
+	return h.after(c, id, "success", request.T(c, "act.decided", "ID", inst))
 }
 
 // Pause stops the job from sending anything new until it is resumed.
 func (h *JobActions) Pause(c echo.Context) error {
-	return h.control(c, h.engine.Pause, "Paused the job: nothing new is sent until you resume it.")
+	return h.control(c, h.engine.Pause, request.T(c, "act.paused"))
 }
 
 // Resume lets a paused job send again.
 func (h *JobActions) Resume(c echo.Context) error {
-	return h.control(c, h.engine.Resume, "Resumed the job.")
+	return h.control(c, h.engine.Resume, request.T(c, "act.resumed"))
 }
 
 // Cancel asks first (a page that works without JavaScript), then cancels.
@@ -163,12 +162,12 @@ func (h *JobActions) Cancel(c echo.Context) error {
 			return err
 		}
 		if htmx.Is(c) {
-			return render(c, http.StatusOK, views.JobCancelDialog(jobSummary(j), request.Get(c).CSRFToken))
+			return render(c, http.StatusOK, views.JobCancelDialog(jobSummary(c, j), request.Get(c).CSRFToken))
 		}
-		p := views.JobCancelConfirmPage{Page: page(c, "Cancel job "+strconv.FormatInt(j.ID, 10), "jobs"), Job: jobSummary(j)}
+		p := views.JobCancelConfirmPage{Page: page(c, request.T(c, "jobctl.cancel_title", "Job", itoa64(j.ID)), "jobs"), Job: jobSummary(c, j)}
 		return render(c, http.StatusOK, views.JobCancelConfirm(p))
 	}
-	return h.control(c, h.engine.Cancel, "Cancelled the job: nothing new is sent; what was sent finishes.")
+	return h.control(c, h.engine.Cancel, request.T(c, "act.cancelled"))
 }
 
 func (h *JobActions) control(c echo.Context, act func(ctx context.Context, actor jobs.Actor, jobID int64) error, done string) error {
@@ -208,17 +207,17 @@ func (h *JobActions) after(c echo.Context, id int64, kind, msg string) error {
 // confirm answers a restart that is not confirmed yet: a dialog for htmx,
 // a page without JavaScript; nothing is sent.
 func (h *JobActions) confirm(c echo.Context, j jobs.Job, op jobs.RestartOp, action string, n int, first []jobs.Item) error {
-	p := views.RestartConfirm{JobID: j.ID, Title: j.Title(), Op: string(op), Action: action, N: n, CancelURL: jobURL(j.ID),
+	p := views.RestartConfirm{JobID: j.ID, Title: jobTitle(c, j), Op: string(op), Action: action, N: n, CancelURL: jobURL(j.ID),
 		CSRF: request.Get(c).CSRFToken, Force: j.Policy.Force}
 	for _, it := range first {
-		r := jobRow(it)
+		r := jobRow(c, it)
 		p.First = append(p.First, views.ConfirmRow{ID: r.ID, Name: r.Name, State: r.Restart})
 	}
 	p.More = n - len(p.First)
 	if htmx.Is(c) {
 		return render(c, http.StatusOK, views.RestartDialog(p))
 	}
-	return render(c, http.StatusOK, views.RestartConfirmPage(page(c, p.Heading(), "jobs"), p))
+	return render(c, http.StatusOK, views.RestartConfirmPage(page(c, p.Heading(i18n.With(c.Request().Context(), request.Loc(c))), "jobs"), p))
 }
 
 // nothingToDo words the engine's "nothing to do" for this action.

@@ -20,7 +20,7 @@ func (h *JobActions) confirmAll(c echo.Context, kind jobs.RestartAllKind) error 
 		return err
 	}
 	if n == 0 {
-		return apperr.Conflict("No instance of this job can be " + kind.Op().Past() + " now.")
+		return apperr.Conflict(request.T(c, "act.none_"+string(kind.Op())))
 	}
 	action := jobURL(id) + "/reboot-all"
 	if kind == jobs.StartAllStopped {
@@ -40,7 +40,7 @@ func (h *JobActions) confirmOne(c echo.Context) error {
 		return err
 	}
 	if !jobs.RebootAllRunning.Picks(it) && it.CanRestart() != jobs.OpReboot {
-		return apperr.Conflict(inst + " cannot be rebooted now: check its state in the grid.")
+		return apperr.Conflict(request.T(c, "act.cannot_reboot", "ID", inst))
 	}
 	return h.confirm(c, j, jobs.OpReboot, jobURL(id)+"/items/"+inst+"/reboot", 1, []jobs.Item{it})
 }

@@ -47,15 +47,16 @@ func (h *JobShow) all(c echo.Context) (views.JobGridData, error) {
 	if err != nil {
 		return views.JobGridData{}, err
 	}
-	g := views.JobGridData{Job: jobSummary(j)}
+	g := views.JobGridData{Job: jobSummary(c, j)}
 	for _, it := range items {
-		g.Rows = append(g.Rows, jobRow(it))
+		g.Rows = append(g.Rows, jobRow(c, it))
 	}
 	return g, nil
 }
 
 // ExportCSV writes the job's grid as CSV, row for row, every row.
 func (h *JobShow) ExportCSV(c echo.Context) error {
+	utcTimes(c)
 	g, err := h.all(c)
 	if err != nil {
 		return err
@@ -63,7 +64,7 @@ func (h *JobShow) ExportCSV(c echo.Context) error {
 	attachment(c, "text/csv; charset=utf-8", fmt.Sprintf("keybind-job-%d.csv", g.Job.ID))
 	w := export.NewCSV(c.Response())
 	c.Response().WriteHeader(http.StatusOK)
-	if err := w.Row(jobRowHeader...); err != nil {
+	if err := w.Row(csvHeader(c, jobRowHeader)...); err != nil {
 		return err
 	}
 	for _, r := range g.Rows {
@@ -76,6 +77,7 @@ func (h *JobShow) ExportCSV(c echo.Context) error {
 
 // ExportJSON writes the job's grid as JSON: the summary and every row.
 func (h *JobShow) ExportJSON(c echo.Context) error {
+	stableWords(c)
 	g, err := h.all(c)
 	if err != nil {
 		return err
@@ -120,6 +122,7 @@ var jobsHeader = []string{"id", "title", "created_utc", "created_by", "account",
 
 // ExportCSV writes every job of the history as CSV, newest first.
 func (h *JobsList) ExportCSV(c echo.Context) error {
+	utcTimes(c)
 	all, err := h.all(c)
 	if err != nil {
 		return err
@@ -127,7 +130,7 @@ func (h *JobsList) ExportCSV(c echo.Context) error {
 	attachment(c, "text/csv; charset=utf-8", "keybind-jobs.csv")
 	w := export.NewCSV(c.Response())
 	c.Response().WriteHeader(http.StatusOK)
-	if err := w.Row(jobsHeader...); err != nil {
+	if err := w.Row(csvHeader(c, jobsHeader)...); err != nil {
 		return err
 	}
 	for _, s := range all {
@@ -142,6 +145,7 @@ func (h *JobsList) ExportCSV(c echo.Context) error {
 
 // ExportJSON writes every job of the history as JSON, newest first.
 func (h *JobsList) ExportJSON(c echo.Context) error {
+	stableWords(c)
 	all, err := h.all(c)
 	if err != nil {
 		return err
@@ -158,7 +162,7 @@ func (h *JobsList) ExportJSON(c echo.Context) error {
 func (h *JobsList) all(c echo.Context) ([]views.JobSummary, error) {
 	f, _, errs := parseJobFilter(c)
 	if len(errs) > 0 {
-		return nil, apperr.Invalid("Check the filter.", errs)
+		return nil, apperr.Invalid(request.T(c, "fault.check_filter"), errs)
 	}
 	var out []views.JobSummary
 	for f.Page, f.PageSize = 1, jobs.MaxPageSize; ; f.Page++ {
@@ -167,7 +171,7 @@ func (h *JobsList) all(c echo.Context) ([]views.JobSummary, error) {
 			return nil, err
 		}
 		for _, j := range list {
-			out = append(out, jobSummary(j))
+			out = append(out, jobSummary(c, j))
 		}
 		if len(list) == 0 || len(out) >= total {
 			return out, nil

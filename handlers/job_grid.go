@@ -10,8 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/jobs"
-	"keybind/internal/text"
 	"keybind/views"
 	"keybind/views/components"
 )
@@ -20,8 +20,8 @@ import (
 // model of one grid page.
 
 var gridSortLabels = map[jobs.GridSort]string{
-	jobs.SortOrder: "As requested", jobs.SortName: "Name", jobs.SortID: "Instance ID",
-	jobs.SortAttention: "Needs attention first", jobs.SortChanged: "Recently changed first",
+	jobs.SortOrder: "order", jobs.SortName: "name", jobs.SortID: "instance_id",
+	jobs.SortAttention: "attention", jobs.SortChanged: "changed",
 }
 
 var gridSizes = []int{50, jobs.DefaultGridPage, jobs.MaxGridPage}
@@ -79,14 +79,14 @@ func pageSig(p jobs.GridPage) string {
 }
 
 // jobGrid maps a grid page to the grid's view model.
-func jobGrid(p jobs.GridPage) views.JobGridData {
+func jobGrid(c echo.Context, p jobs.GridPage) views.JobGridData {
 	j, q := p.Job, p.Query
 	base := jobURL(j.ID)
 	vals := gridValues(q)
-	g := views.JobGridData{Job: jobSummary(j), InMotion: j.InMotion(), Group: string(q.Group), Search: q.Search,
-		Matching: p.Matching, Rev: j.Rev, Announce: announce(j, p.Groups),
+	g := views.JobGridData{Job: jobSummary(c, j), InMotion: j.InMotion(), Group: string(q.Group), Search: q.Search,
+		Matching: p.Matching, Rev: j.Rev, Announce: announce(c, j, p.Groups),
 		Pager: components.PagerProps{Page: q.Page, PageSize: q.PageSize, Total: p.Matching, BaseURL: base, Query: vals, Label: "instances"}}
-	g.Job.HeldUp = p.HeldUp.Words()
+	g.Job.HeldUp = heldUpWords(c, p.HeldUp)
 	g.Job.Counts.Bound, g.Job.Counts.Failed, g.Job.Counts.Excluded = p.Groups[jobs.GroupBound], p.Groups[jobs.GroupFailed], p.Groups[jobs.GroupExcluded]
 	g.Job.Counts.InEffect, g.Job.Counts.InMotion = p.Groups[jobs.GroupInEffect], p.Groups[jobs.GroupInMotion]
 	g.Job.Counts.RebootReady, g.Job.Counts.StartReady, g.Job.Counts.Retryable = p.Ready.Reboot, p.Ready.Start, p.Ready.Retryable
@@ -96,20 +96,20 @@ func jobGrid(p jobs.GridPage) views.JobGridData {
 			continue // only a cancelled job has cancelled items
 		}
 		cv := gridValues(jobs.GridQuery{Group: grp, Search: q.Search, Sort: q.Sort, PageSize: q.PageSize})
-		card := views.GridCard{Group: string(grp), Label: grp.Label(), N: n, URL: withQuery(base, cv), Active: grp == q.Group}
+		card := views.GridCard{Group: string(grp), Label: groupLabel(c, grp), N: n, URL: withQuery(base, cv), Active: grp == q.Group}
 		if n > 0 {
 			card.Tone = cardTones[grp]
 		}
 		g.Cards = append(g.Cards, card)
 	}
 	for _, s := range jobs.GridSorts {
-		g.Sorts = append(g.Sorts, views.Option{Value: string(s), Label: gridSortLabels[s], Selected: s == q.Sort})
+		g.Sorts = append(g.Sorts, views.Option{Value: string(s), Label: request.T(c, "sort."+gridSortLabels[s]), Selected: s == q.Sort})
 	}
 	for _, n := range gridSizes {
 		g.Sizes = append(g.Sizes, views.Option{Value: strconv.Itoa(n), Label: strconv.Itoa(n), Selected: n == q.PageSize})
 	}
 	for _, it := range p.Items {
-		g.Rows = append(g.Rows, jobRow(it))
+		g.Rows = append(g.Rows, jobRow(c, it))
 	}
 	poll := gridValues(q)
 	poll.Set("page", strconv.Itoa(q.Page))
@@ -120,21 +120,12 @@ func jobGrid(p jobs.GridPage) views.JobGridData {
 }
 
 // announce says the job's counts in one sentence, for screen readers.
-func announce(j jobs.Job, groups map[jobs.Group]int) string {
-	parts := []string{text.Plural(groups[jobs.GroupBound], "bound", "bound")}
-	for _, p := range []struct {
-		g         jobs.Group
-		one, many string
-	}{
-		{jobs.GroupFailed, "failed", "failed"},
-		{jobs.GroupDecision, "needs a decision", "need a decision"},
-		{jobs.GroupWaiting, "waits for a restart", "wait for a restart"},
-		{jobs.GroupInMotion, "in progress", "in progress"},
-		{jobs.GroupInEffect, "with the key in effect", "with the key in effect"},
-	} {
-		if n := groups[p.g]; n > 0 {
-			parts = append(parts, text.Plural(n, p.one, p.many))
+func announce(c echo.Context, j jobs.Job, groups map[jobs.Group]int) string {
+	parts := []string{request.T(c, "announce.bound", "Count", groups[jobs.GroupBound])}
+	for _, g := range []jobs.Group{jobs.GroupFailed, jobs.GroupDecision, jobs.GroupWaiting, jobs.GroupInMotion, jobs.GroupInEffect} {
+		if n := groups[g]; n > 0 {
+			parts = append(parts, request.T(c, "announce."+string(g), "Count", n))
 		}
 	}
-	return fmt.Sprintf("Job %d, %s: %s.", j.ID, j.StateWords(), strings.Join(parts, ", "))
+	return request.T(c, "announce.job", "Job", itoa64(j.ID), "State", jobStateWords(c, j), "Counts", strings.Join(parts, request.T(c, "list.separator")))
 }

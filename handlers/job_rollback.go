@@ -32,7 +32,7 @@ func (h *JobRollback) Show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.Review(reviewPage(page(c, "Restore previous keys", "jobs"), rv, newReviewForm(rv), nil)))
+	return render(c, http.StatusOK, views.Review(reviewPage(c, page(c, request.T(c, "review.title_rollback"), "jobs"), rv, newReviewForm(rv), nil)))
 }
 
 func (h *JobRollback) plan(c echo.Context) (binding.Review, error) {
@@ -57,7 +57,7 @@ func (h *JobRollback) Create(c echo.Context) error {
 		return err
 	}
 	if len(errs) > 0 {
-		return render(c, http.StatusUnprocessableEntity, views.Review(reviewPage(page(c, "Restore previous keys", "jobs"), rv, form, errs)))
+		return render(c, http.StatusUnprocessableEntity, views.Review(reviewPage(c, page(c, request.T(c, "review.title_rollback"), "jobs"), rv, form, errs)))
 	}
 	id, _, err := h.jobs.Create(c.Request().Context(), reviewRequest(c, rv, form))
 	if err != nil {

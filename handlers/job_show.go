@@ -97,7 +97,7 @@ func (h *JobShow) Changes(c echo.Context) error {
 			return err
 		}
 	}
-	ch.Grid = jobGrid(p)
+	ch.Grid = jobGrid(c, p)
 	for i, it := range p.Items {
 		if !ch.PageChanged && it.Rev > since {
 			ch.Changed = append(ch.Changed, ch.Grid.Rows[i])
@@ -116,30 +116,37 @@ func (h *JobShow) read(c echo.Context) (views.JobGridData, jobs.GridPage, error)
 	if err != nil {
 		return views.JobGridData{}, p, err
 	}
-	return jobGrid(p), p, nil
+	return jobGrid(c, p), p, nil
 }
 
 // jobRow maps one item to its grid row, in the domain's words.
-func jobRow(it jobs.Item) views.JobRow {
+func jobRow(c echo.Context, it jobs.Item) views.JobRow {
 	v := it.View()
+	result, detail := itemResult(c, it)
 	row := views.JobRow{ID: it.InstanceID, Name: it.Name, PrevKey: it.PreviousKey, TargetKey: it.ExpectKey,
-		Result: v.Result, ResultTone: resultTone(it.Key), ResultDetail: v.ResultDetail, Waiting: it.RetryWords(),
-		Restart: it.RestartWords(), RestartTone: restartTone(it.Restart),
+		Result: result, ResultTone: resultTone(it.Key), ResultDetail: detail, Waiting: retryWords(c, it),
+		ResultCode: it.KeyCode, ResultWords: detail,
+		Restart: restartLabel(c, it), RestartTone: restartTone(it.Restart),
 		CanReboot: v.CanReboot, CanStart: v.CanStart, NeedsDecision: v.NeedsDecision, Unchanged: it.Key == jobs.KeyExcluded}
 	if row.Name == "" {
 		row.Name = it.InstanceID
+	}
+	if it.Key == jobs.KeyFailed && it.KeyCode != "" {
+		row.ResultWords = cloudCodeWords(c, it.KeyCode, it.KeyMessage)
+	} else {
+		row.ResultCode = ""
 	}
 	return row
 }
 
 // jobSummary maps the job's header and counts.
-func jobSummary(j jobs.Job) views.JobSummary {
+func jobSummary(ec echo.Context, j jobs.Job) views.JobSummary {
 	c := j.Counts
 	s := views.JobSummary{
 		RollbackOf: j.ParentID, CanRollback: !j.InMotion() && c.Bound > 0,
 		ID: j.ID, Kind: string(j.Kind), Account: j.Account, Region: j.Region, Key: j.KeyPair, CreatedBy: j.CreatedBy.Username,
-		Created: formatTime(j.CreatedAt), Reason: j.Reason, State: j.StateWords(), StateTone: stateTone(j.State),
-		Title: j.Title(), After: j.AfterWords(),
+		Created: formatTime(ec, j.CreatedAt), Reason: j.Reason, State: jobStateWords(ec, j), StateTone: stateTone(j.State),
+		Title: jobTitle(ec, j), After: jobAfterWords(ec, j),
 		CanPause:  j.FinishedAt.IsZero() && j.Paused.At.IsZero() && j.CancelledAt.IsZero(),
 		CanResume: !j.Paused.At.IsZero() && j.CancelledAt.IsZero(),
 		CanCancel: j.FinishedAt.IsZero() && j.CancelledAt.IsZero(),

@@ -65,9 +65,9 @@ func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
 	if rv == nil {
 		return binding.ErrNothingSelected
 	}
-	*rv = sendAgain(*rv, form, errs)
+	*rv = sendAgain(c, *rv, form, errs)
 	if len(errs) > 0 {
-		return render(c, http.StatusUnprocessableEntity, views.Review(reviewPage(page(c, "Review the binding", "bind"), *rv, form, errs)))
+		return render(c, http.StatusUnprocessableEntity, views.Review(reviewPage(c, page(c, request.T(c, "review.title_binding"), "bind"), *rv, form, errs)))
 	}
 	id, created, err := h.jobs.Create(c.Request().Context(), reviewRequest(c, *rv, form))
 	if err != nil {
@@ -88,11 +88,11 @@ func (h *JobsCreate) create(c echo.Context, kind jobs.Kind) error {
 // sendAgain includes the instances that already have the key when the
 // person ticked the box; with nothing else to change and the box not
 // ticked, it says so on the form.
-func sendAgain(rv binding.Review, form views.ReviewForm, errs map[string]string) binding.Review {
+func sendAgain(c echo.Context, rv binding.Review, form views.ReviewForm, errs map[string]string) binding.Review {
 	if form.Same {
 		rv.Plan = rv.Plan.IncludeSame()
 	} else if rv.Plan.Counts.Included == 0 && rv.Plan.Counts.ExcludedBy[jobs.ExcludedAlreadyHas] > 0 {
-		errs["same"] = "Every instance that can be changed already has this key: tick this box to send it again, or go back and choose other instances."
+		errs["same"] = request.T(c, "create.same")
 	}
 	return rv
 }
@@ -114,13 +114,13 @@ func reviewRefused(c echo.Context, rv binding.Review, form views.ReviewForm, err
 	case errors.As(err, &overlap):
 		rv.Overlaps, status = overlap.Overlaps, http.StatusConflict
 	case errors.Is(err, jobs.ErrWindowInvalid):
-		errs["window"] = "Enter a number of instances, or a share such as 10%."
+		errs["window"] = request.T(c, "fault.window_invalid")
 	case errors.Is(err, jobs.ErrMaxErrorsInvalid):
-		errs["max_errors"] = "Enter a number of failed restarts (0 or more), or a share such as 2%."
+		errs["max_errors"] = request.T(c, "fault.max_errors_invalid")
 	default:
 		return err
 	}
-	return render(c, status, views.Review(reviewPage(page(c, "Review", "bind"), rv, form, errs)))
+	return render(c, status, views.Review(reviewPage(c, page(c, request.T(c, "review.title"), "bind"), rv, form, errs)))
 }
 
 // redirectToJob answers a submit that found its job already made.
@@ -146,7 +146,7 @@ func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string
 		Same:           c.FormValue("same") == "yes",
 	}
 	if !idempotencyPattern.MatchString(f.IdempotencyKey) {
-		return f, nil, apperr.BadRequest("This form is incomplete. Go back to the review page and submit it from there.")
+		return f, nil, apperr.BadRequest(request.T(c, "create.incomplete"))
 	}
 	errs := map[string]string{}
 	var err error
@@ -154,14 +154,14 @@ func parseReviewForm(c echo.Context, needAck bool) (views.ReviewForm, map[string
 		errs["reason"] = apperr.Words(err)
 	}
 	if needAck && !f.Ack {
-		errs["ack"] = "Tick this box to confirm you understand that password login will be disabled."
+		errs["ack"] = request.T(c, "create.ack")
 	}
 	switch f.After {
 	case "", "none":
 		f.After = "none"
 	case "restart":
 	default:
-		errs["after"] = "Choose what happens after binding."
+		errs["after"] = request.T(c, "create.after")
 	}
 	if s := c.FormValue("wave"); f.Window == "" && s != "" {
 		f.Window = s // the form before windows had "wave"

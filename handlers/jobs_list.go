@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"fmt"
+	"cmp"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,9 +9,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/cloud"
 	"keybind/internal/jobs"
-	"keybind/internal/text"
 	"keybind/views"
 	"keybind/views/components"
 )
@@ -34,18 +34,18 @@ func parseJobFilter(c echo.Context) (jobs.JobFilter, views.JobFilter, map[string
 		Page: pageParam(c.QueryParam("page")), PageSize: jobsPageSize}
 	errs := map[string]string{}
 	if !f.State.Valid() {
-		errs["state"] = "Choose a state from the list."
+		errs["state"] = request.T(c, "fault.status_unknown")
 	}
 	for field, v := range map[string]string{"by": vf.By, "region": vf.Region, "q": vf.Search} {
 		if utf8.RuneCountInString(v) > 128 {
-			errs[field] = "At most 128 characters."
+			errs[field] = request.T(c, "jobs.at_most_128")
 		}
 	}
 	if vf.Instance != "" && !cloud.ValidInstanceID(vf.Instance) {
-		errs["instance"] = "An instance ID is i- followed by lowercase letters and digits."
+		errs["instance"] = request.T(c, "fault.instance_id_invalid")
 	}
 	for _, s := range jobs.JobStates {
-		vf.States = append(vf.States, views.Option{Value: string(s), Label: s.Label(), Selected: s == f.State})
+		vf.States = append(vf.States, views.Option{Value: string(s), Label: request.T(c, "jobs_filter."+cmp.Or(string(s), "all")), Selected: s == f.State})
 	}
 	return f, vf, errs
 }
@@ -65,7 +65,7 @@ func jobsQuery(f jobs.JobFilter) url.Values {
 func (h *JobsList) Show(c echo.Context) error {
 	f, vf, errs := parseJobFilter(c)
 	q := jobsQuery(f)
-	p := views.JobsPage{Page: page(c, "Jobs", "jobs"), Filter: vf, Errors: errs,
+	p := views.JobsPage{Page: page(c, request.T(c, "nav.jobs"), "jobs"), Filter: vf, Errors: errs,
 		ExportCSV: withQuery("/jobs/export.csv", q), ExportJSON: withQuery("/jobs/export.json", q),
 		Pager: components.PagerProps{Page: f.Page, PageSize: jobsPageSize, BaseURL: "/jobs", Query: q, Label: "jobs"}}
 	if len(errs) > 0 {
@@ -77,33 +77,33 @@ func (h *JobsList) Show(c echo.Context) error {
 	}
 	p.Pager.Total, p.Filtered = total, len(q) > 0
 	for _, j := range list {
-		p.Jobs = append(p.Jobs, jobListRow(j))
+		p.Jobs = append(p.Jobs, jobListRow(c, j))
 	}
 	return render(c, http.StatusOK, views.Jobs(p))
 }
 
 // jobListRow maps a job to its line in the job list and on the dashboard.
-func jobListRow(j jobs.Job) views.JobListRow {
-	s := jobSummary(j)
+func jobListRow(c echo.Context, j jobs.Job) views.JobListRow {
+	s := jobSummary(c, j)
 	return views.JobListRow{ID: j.ID, Title: s.Title, Account: j.Account, CreatedBy: s.CreatedBy, Created: s.Created, Region: j.Region, Key: j.KeyPair,
-		Reason: j.Reason, Counts: s.Counts, State: s.State, StateTone: s.StateTone, Waits: waitsFor(j)}
+		Reason: j.Reason, Counts: s.Counts, State: s.State, StateTone: s.StateTone, Waits: waitsFor(c, j)}
 }
 
 // waitsFor says what a job waits for, in a few words; "" when nothing.
-func waitsFor(j jobs.Job) string {
+func waitsFor(ec echo.Context, j jobs.Job) string {
 	c := j.Counts
 	var parts []string
 	if c.NeedsDecision > 0 {
-		parts = append(parts, text.Plural(c.NeedsDecision, "needs a decision", "need a decision"))
+		parts = append(parts, request.T(ec, "waits.decision", "Count", c.NeedsDecision))
 	}
 	if n := c.NeedsReboot + c.NeedsStart; n > 0 {
-		parts = append(parts, text.Plural(n, "waits for a reboot or start", "wait for a reboot or start"))
+		parts = append(parts, request.T(ec, "waits.restart", "Count", n))
 	}
 	if j.InMotion() {
-		parts = append(parts, "in progress")
+		parts = append(parts, request.T(ec, "waits.in_progress"))
 	}
 	if f := c.Failed(); f > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed", f))
+		parts = append(parts, request.T(ec, "waits.failed", "Count", f))
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, request.T(ec, "list.semicolon"))
 }

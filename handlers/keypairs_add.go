@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -50,7 +49,7 @@ func (h *KeyPairAdd) ShowImport(c echo.Context) error {
 }
 
 func (h *KeyPairAdd) importForm(c echo.Context, status int, r cloud.Region, f views.KeyImportForm, errs map[string]string, msg string, private bool) error {
-	p := views.KeyImportPage{Page: page(c, "Import a public key", "keypairs"), Region: r.ID, RegionName: r.Name,
+	p := views.KeyImportPage{Page: page(c, request.T(c, "bind.import_key"), "keypairs"), Region: r.ID, RegionName: r.Name,
 		Form: f, Errors: errs, Error: msg, PrivateKey: private, MaxKeyBytes: sshkey.MaxLen}
 	return render(c, status, views.KeyImport(p))
 }
@@ -73,18 +72,18 @@ func (h *KeyPairAdd) Import(c echo.Context) error {
 		res, err = h.keys.Import(c.Request().Context(), request.Actor(c, auth.ViaWeb), c.FormValue("region"), name, text)
 	}
 	if err == nil {
-		msg := "Imported key pair " + res.KeyPair.Name + ". Check with its owner that the fingerprint below is the one of their key, then bind it to instances."
+		msg := []string{request.T(c, "kpw2.imported", "Key", res.KeyPair.Name)}
 		if res.Key.HadOptions {
-			msg += " The options in front of the key (such as from=…) are not part of a key pair and were left out."
+			msg = append(msg, request.T(c, "kpw2.options_left_out"))
 		}
-		if err := addFlash(c, "success", msg); err != nil {
+		if err := addFlash(c, "success", request.Loc(c).Sentences(msg)); err != nil {
 			return err
 		}
 		return redirect(c, keyPairURL(c.FormValue("region"), res.KeyPair.Name))
 	}
-	errs, ie := inputErrors(err)
+	errs, ie := inputErrors(c, err)
 	if ie != nil && errors.Is(ie.PublicKey, errFileTooBig) {
-		errs["public_key"] = fmt.Sprintf("This file is too large to be a public key (a .pub file is well under %d KB). Choose the file whose name ends in .pub.", sshkey.MaxLen>>10)
+		errs["public_key"] = request.T(c, "kpw.file_too_large", "KB", sshkey.MaxLen>>10)
 	}
 	region, rerr := h.regions.Region(c.Request().Context(), c.FormValue("region"))
 	if errs == nil && !isKeyWriteError(err) || rerr != nil {
@@ -97,7 +96,7 @@ func (h *KeyPairAdd) Import(c echo.Context) error {
 	if ie != nil {
 		return h.importForm(c, http.StatusUnprocessableEntity, region, form, errs, "", ie.PrivateKeyGiven())
 	}
-	fields, status, msg, _ := keyWriteFailed(err, "imported", name, region, "Look for it in the key pair list before you try again.")
+	fields, status, msg, _ := keyWriteFailed(c, err, "imported", name, region, request.T(c, "kpw.advice_imported"))
 	return h.importForm(c, status, region, form, fields, msg, false)
 }
 
@@ -151,7 +150,7 @@ func (h *KeyPairAdd) ShowCreate(c echo.Context) error {
 }
 
 func (h *KeyPairAdd) createForm(c echo.Context, status int, r cloud.Region, name string, errs map[string]string, msg string) error {
-	p := views.KeyCreatePage{Page: page(c, "Create a key pair", "keypairs"), Region: r.ID, RegionName: r.Name,
+	p := views.KeyCreatePage{Page: page(c, request.T(c, "kpw.title_create"), "keypairs"), Region: r.ID, RegionName: r.Name,
 		Name: name, Errors: errs, Error: msg}
 	return render(c, status, views.KeyCreate(p))
 }
@@ -169,7 +168,7 @@ func (h *KeyPairAdd) Create(c echo.Context) error {
 	if r, err := h.regions.Region(c.Request().Context(), region); err == nil {
 		regionName = r.Name
 	}
-	p := views.KeyCreatedPage{Page: page(c, "Key pair "+kp.Name+" created", "keypairs"), Region: region, RegionName: regionName,
+	p := views.KeyCreatedPage{Page: page(c, request.T(c, "edge2.title_created", "Key", kp.Name), "keypairs"), Region: region, RegionName: regionName,
 		Name: kp.Name, MD5: kp.Fingerprint, PrivateKey: res.PrivateKey, FileName: pemFileName(kp.Name),
 		DownloadURL: "data:application/x-pem-file;base64," + base64.StdEncoding.EncodeToString([]byte(res.PrivateKey)),
 		KeyURL:      keyPairURL(region, kp.Name),
@@ -189,16 +188,16 @@ func (h *KeyPairAdd) createRefused(c echo.Context, name string, err error) error
 	if rerr != nil {
 		return err
 	}
-	if errs, ie := inputErrors(err); ie != nil {
+	if errs, ie := inputErrors(c, err); ie != nil {
 		return h.createForm(c, http.StatusUnprocessableEntity, region, name, errs, "")
 	}
-	advice := "If " + name + " appears in the key pair list, its private key was lost on the way: delete it and create a new one."
-	fields, status, msg, ok := keyWriteFailed(err, "created", name, region, advice)
+	advice := request.T(c, "kpw.advice_created", "Key", name)
+	fields, status, msg, ok := keyWriteFailed(c, err, "created", name, region, advice)
 	if !ok {
 		return err
 	}
 	if fields["name"] != "" && isReason(err, keypairs.ReasonNameTaken) {
-		fields["name"] += " (If you just created it but never saw its private key, that key is lost: have an administrator delete " + name + ".)"
+		fields["name"] = request.Loc(c).Sentences([]string{fields["name"], request.T(c, "kpw.taken_lost", "Key", name)})
 	}
 	return h.createForm(c, status, region, name, fields, msg)
 }

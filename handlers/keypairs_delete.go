@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -13,7 +12,6 @@ import (
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/keypairs"
-	"keybind/internal/text"
 	"keybind/views"
 )
 
@@ -37,7 +35,7 @@ func (h *KeyPairDelete) Delete(c echo.Context) error {
 	if s := c.FormValue("confirm_in_use"); s != "" {
 		var err error
 		if confirmed, err = strconv.Atoi(s); err != nil || confirmed < 0 {
-			return apperr.BadRequest("The confirmation is not a number of instances.")
+			return apperr.BadRequest(request.T(c, "kpw.confirm_nan"))
 		}
 	}
 	name := c.FormValue("name")
@@ -46,20 +44,20 @@ func (h *KeyPairDelete) Delete(c echo.Context) error {
 	var we *keypairs.WriteError
 	switch {
 	case errors.As(err, &inUse):
-		p := views.KeyPairDeleteRefusedPage{Page: page(c, "Key pair "+name+" is in use", "keypairs"), Key: keyPairDetail(c, inUse.Detail)}
+		p := views.KeyPairDeleteRefusedPage{Page: page(c, request.T(c, "kps.not_deleted", "Key", name), "keypairs"), Key: keyPairDetail(c, inUse.Detail)}
 		return render(c, http.StatusConflict, views.KeyPairDeleteRefused(p))
 	case errors.Is(err, keypairs.ErrUsageUnknown):
-		return apperr.Unavailable("keybind could not count the instances that use " + name + ", so it did not delete it. Try again in a moment.").Wrap(err)
+		return apperr.Unavailable(request.T(c, "kpw.usage_unknown", "Key", name)).Wrap(err)
 	case errors.As(err, &we) && we.Reason == keypairs.ReasonUnknown:
-		return apperr.Unavailable("It is not known whether " + name + " was deleted: " + apperr.CloudMessage(we.Err) + " Look at the key pair list before you try again.").Wrap(err)
+		return apperr.Unavailable(request.T(c, "kpw.delete_unknown", "Key", name, "Reason", cloudMessage(c, we.Err))).Wrap(err)
 	case errors.As(err, &we):
-		return apperr.New(http.StatusBadGateway, "cloud_error", name+" was not deleted: "+apperr.CloudMessage(we.Err)).Wrap(err)
+		return apperr.New(http.StatusBadGateway, "cloud_error", request.T(c, "kpw.not_deleted", "Key", name, "Reason", cloudMessage(c, we.Err))).Wrap(err)
 	case err != nil:
-		return notAKeyPairName(err)
+		return notAKeyPairName(c, err)
 	}
-	msg := "Deleted key pair " + name + "."
+	msg := request.T(c, "kpw.deleted", "Key", name)
 	if d.InUse > 0 {
-		msg += fmt.Sprintf(" The %s that use it keep the key until it is replaced.", text.Plural(d.InUse, "instance", "instances"))
+		msg = request.T(c, "kpw.deleted_in_use", "Key", name, "Count", d.InUse)
 	}
 	if err := addFlash(c, "success", msg); err != nil {
 		return err

@@ -48,7 +48,7 @@ func (h *KeyPairsList) Show(c echo.Context) error {
 	}
 	region, res := s.region, s.res
 	role := request.Get(c).User.Role
-	p := views.KeyPairsPage{Page: page(c, "Key pairs in "+region.Name, "keypairs"), Region: region.ID, RegionName: region.Name,
+	p := views.KeyPairsPage{Page: page(c, request.T(c, "kp.heading", "Region", region.Name), "keypairs"), Region: region.ID, RegionName: region.Name,
 		Query: s.query, CanManage: role.Can(auth.PermManageKeys), CanDelete: role.Can(auth.PermDeleteKeys), Error: s.err}
 	usage := h.usage.Usage(c.Request().Context(), region.ID)
 	switch {
@@ -62,10 +62,10 @@ func (h *KeyPairsList) Show(c echo.Context) error {
 		p.UsageError = "keybind is counting the instances that use each key pair (shown as —). Reload the page in a moment."
 	}
 	if !usage.CountedAt.IsZero() {
-		p.UsageCounted = ago(usage.CountedAt, h.clock.Now())
+		p.UsageCounted = ago(c, usage.CountedAt, h.clock.Now())
 	}
 	for _, k := range res.Items {
-		row := views.KeyPairRow{Name: k.Name, MD5: k.Fingerprint, Created: formatTime(k.CreatedAt), InUse: -1,
+		row := views.KeyPairRow{Name: k.Name, MD5: k.Fingerprint, Created: formatTime(c, k.CreatedAt), InUse: -1,
 			URL: keyPairURL(region.ID, k.Name), BindURL: bindURL(region.ID, k.Name)}
 		if !usage.CountedAt.IsZero() {
 			row.InUse = usage.Counts[k.Name]
@@ -81,6 +81,6 @@ func (h *KeyPairsList) Show(c echo.Context) error {
 // region preselected.
 func (h *KeyPairsList) chooseRegion(c echo.Context) error {
 	rc := chooseRegion(c, h.regions, h.prefs)
-	p := views.KeyPairRegionPage{Page: page(c, "Key pairs", "keypairs"), Regions: rc.regions, Selected: rc.selected, Error: rc.err}
+	p := views.KeyPairRegionPage{Page: page(c, request.T(c, "nav.keypairs"), "keypairs"), Regions: rc.regions, Selected: rc.selected, Error: rc.err}
 	return render(c, http.StatusOK, views.KeyPairRegion(p))
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 
@@ -26,36 +25,36 @@ type KeyPairReader interface {
 // keyPairDetail maps a key pair and its usage to the view model.
 func keyPairDetail(c echo.Context, d keypairs.Detail) views.KeyPairDetail {
 	kp, region := d.KeyPair, d.Region
-	v := views.KeyPairDetail{Region: region.ID, RegionName: region.Name, Name: kp.Name, Created: formatTime(kp.CreatedAt),
+	v := views.KeyPairDetail{Region: region.ID, RegionName: region.Name, Name: kp.Name, Created: formatTime(c, kp.CreatedAt),
 		MD5: kp.Fingerprint, PublicKey: kp.PublicKey, URL: keyPairURL(region.ID, kp.Name),
 		BindURL: bindURL(region.ID, kp.Name), ListURL: keyListURL(region.ID), InUse: d.InUse}
-	describeKey(&v, kp.PublicKey)
+	describeKey(c, &v, kp.PublicKey)
 	if d.UsageErr != nil {
 		request.Get(c).Logger.Warn("count key pair usage", "region", region.ID, "err", d.UsageErr)
-		v.UsageError = "keybind could not count the instances that use this key pair: " + apperr.CloudMessage(d.UsageErr)
+		v.UsageError = request.T(c, "kpw.usage_error", "Reason", cloudMessage(c, d.UsageErr))
 	}
 	for _, in := range d.Users {
-		v.Users = append(v.Users, views.KeyPairInstance{ID: in.ID, Name: in.Name, Status: string(in.Status)})
+		v.Users = append(v.Users, views.KeyPairInstance{ID: in.ID, Name: in.Name, Status: string(in.Status)}) // views.InstanceStatus words it
 	}
 	return v
 }
 
 // describeKey adds what the public key itself says: type, size, SHA256.
-func describeKey(d *views.KeyPairDetail, publicKey string) {
+func describeKey(c echo.Context, d *views.KeyPairDetail, publicKey string) {
 	if publicKey == "" {
 		return
 	}
 	k, err := sshkey.Inspect(publicKey)
 	if err != nil {
 		if errors.Is(err, sshkey.ErrWeak) {
-			d.Algorithm, d.KeyNote = "DSA", "This is a DSA key. keybind would not import it today: DSA keys are no longer safe."
+			d.Algorithm, d.KeyNote = "DSA", request.T(c, "kpw.dsa_note")
 		}
 		return
 	}
 	d.Algorithm, d.Bits, d.SHA256, d.Comment = k.Algorithm(), k.Bits, k.SHA256, k.Comment
 	var se *sshkey.Error
 	if errors.As(k.Check(), &se) {
-		d.KeyNote = "keybind would not import this key today. " + se.Message
+		d.KeyNote = request.T(c, "kpw.policy_note", "Reason", request.Loc(c).English(se.Message))
 	}
 }
 
@@ -63,49 +62,51 @@ func describeKey(d *views.KeyPairDetail, publicKey string) {
 // done): field errors for the form to show again, or a status and message;
 // advice follows the message when the outcome is unknown. ok is false for
 // any other error.
-func keyWriteFailed(err error, what, name string, r cloud.Region, advice string) (fields map[string]string, status int, msg string, ok bool) {
+// what is "created" or "imported".
+func keyWriteFailed(c echo.Context, err error, what, name string, r cloud.Region, advice string) (fields map[string]string, status int, msg string, ok bool) {
 	var we *keypairs.WriteError
 	if !errors.As(err, &we) {
 		return nil, 0, "", false
 	}
+	reason := cloudMessage(c, we.Err)
 	switch we.Reason {
 	case keypairs.ReasonNameTaken:
-		return map[string]string{"name": "A key pair named " + name + " already exists in " + r.Name + ". Choose another name."}, http.StatusUnprocessableEntity, "", true
+		return map[string]string{"name": request.T(c, "kpw.name_taken", "Key", name, "Region", r.Name)}, http.StatusUnprocessableEntity, "", true
 	case keypairs.ReasonNameRejected:
-		return map[string]string{"name": apperr.CloudMessage(we.Err)}, http.StatusUnprocessableEntity, "", true
+		return map[string]string{"name": reason}, http.StatusUnprocessableEntity, "", true
 	case keypairs.ReasonKeyRejected:
-		return map[string]string{"public_key": "ECS did not accept this key: " + apperr.CloudMessage(we.Err)}, http.StatusUnprocessableEntity, "", true
-	case keypairs.ReasonQuota:
-		return nil, http.StatusConflict, "The key pair was not " + what + ": " + apperr.CloudMessage(we.Err), true
+		return map[string]string{"public_key": request.T(c, "kpw.key_rejected", "Reason", reason)}, http.StatusUnprocessableEntity, "", true
 	case keypairs.ReasonUnknown:
-		return nil, http.StatusBadGateway, fmt.Sprintf("It is not known whether ECS %s %s: %s %s", what, name, apperr.CloudMessage(we.Err), advice), true
+		return nil, http.StatusBadGateway, request.T(c, "kpw.unknown_"+what, "Key", name, "Reason", reason, "Advice", advice), true
+	case keypairs.ReasonQuota:
+		return nil, http.StatusConflict, request.T(c, "kpw.not_"+what, "Reason", reason), true
 	}
-	return nil, http.StatusBadGateway, "The key pair was not " + what + ": " + apperr.CloudMessage(we.Err), true
+	return nil, http.StatusBadGateway, request.T(c, "kpw.not_"+what, "Reason", reason), true
 }
 
 // inputErrors words a key pair form's input refusals by field.
-func inputErrors(err error) (map[string]string, *keypairs.InputError) {
+func inputErrors(c echo.Context, err error) (map[string]string, *keypairs.InputError) {
 	var ie *keypairs.InputError
 	if !errors.As(err, &ie) {
 		return nil, nil
 	}
 	errs := map[string]string{}
 	if ie.Name != nil {
-		errs["name"] = sshkey.MessageOf(ie.Name)
+		errs["name"] = request.Loc(c).English(sshkey.MessageOf(ie.Name))
 	}
 	switch {
 	case errors.Is(ie.PublicKey, keypairs.ErrKeyTooLong):
-		errs["public_key"] = fmt.Sprintf("This is too long to be a public key (at most %d bytes).", sshkey.MaxLen)
+		errs["public_key"] = request.T(c, "kpw.too_long", "Max", sshkey.MaxLen)
 	case ie.PublicKey != nil:
-		errs["public_key"] = sshkey.MessageOf(ie.PublicKey)
+		errs["public_key"] = request.Loc(c).English(sshkey.MessageOf(ie.PublicKey))
 	}
 	return errs, ie
 }
 
 // notAKeyPairName words a key pair name that cannot be one.
-func notAKeyPairName(err error) error {
+func notAKeyPairName(c echo.Context, err error) error {
 	if errors.Is(err, keypairs.ErrNameInvalid) {
-		return apperr.BadRequest("That is not a key pair name.")
+		return apperr.BadRequest(request.T(c, "kpw.not_a_name"))
 	}
 	return err
 }

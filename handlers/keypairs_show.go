@@ -21,9 +21,9 @@ func NewKeyPairShow(k KeyPairReader) *KeyPairShow { return &KeyPairShow{keys: k}
 func (h *KeyPairShow) Show(c echo.Context) error {
 	d, err := h.keys.Detail(c.Request().Context(), c.QueryParam("region"), c.QueryParam("name"))
 	if err != nil {
-		return notAKeyPairName(err)
+		return notAKeyPairName(c, err)
 	}
-	p := views.KeyPairShowPage{Page: page(c, "Key pair "+d.KeyPair.Name, "keypairs"), Key: keyPairDetail(c, d),
+	p := views.KeyPairShowPage{Page: page(c, request.T(c, "kps2.title", "Key", d.KeyPair.Name), "keypairs"), Key: keyPairDetail(c, d),
 		CanDelete: request.Get(c).User.Role.Can(auth.PermDeleteKeys)}
 	return render(c, http.StatusOK, views.KeyPairShow(p))
 }

@@ -16,7 +16,6 @@ import (
 	"keybind/handlers/request"
 	"keybind/internal/auth"
 	"keybind/internal/sso"
-	"keybind/internal/text"
 	"keybind/views"
 )
 
@@ -43,6 +42,9 @@ type LoginOptions struct {
 	// EndSession offers the provider's end-session page at sign-out; nil
 	// when single sign-on is off.
 	EndSession EndSessionOffer
+	// Prefs keeps, at a person's first sign-in, the language they chose
+	// before and their browser's time zone; nil: nothing is kept.
+	Prefs Preferences
 }
 
 // IPLimiter rate-limits sign-in attempts per client IP.
@@ -70,14 +72,14 @@ func (h *Login) Show(c echo.Context) error {
 	p := h.loginPage(c, safeNext(c.QueryParam("next")))
 	p.PasswordForm = p.PasswordForm || c.QueryParam("break-glass") == "1"
 	if c.QueryParam("changed") == "1" {
-		p.Info = "Your password was changed and every session ended. Sign in with the new password."
+		p.Info = request.T(c, "login.changed")
 	}
 	return render(c, http.StatusOK, views.Login(p))
 }
 
 // loginPage is the sign-in page with the ways in that are on.
 func (h *Login) loginPage(c echo.Context, next string) views.LoginPage {
-	p := views.LoginPage{Page: page(c, "Sign in", "login"), Next: next, PasswordForm: h.opts.PasswordLogin}
+	p := views.LoginPage{Page: page(c, request.T(c, "login.title"), "login"), Next: next, PasswordForm: h.opts.PasswordLogin}
 	if h.opts.SSOName != "" {
 		p.SSOName, p.SSOURL = h.opts.SSOName, sso.StartPath+"?next="+url.QueryEscape(next)
 	}
@@ -95,7 +97,7 @@ func (h *Login) Submit(c echo.Context) error {
 	}
 	if ok, wait := h.limiter.Allow(c.RealIP()); !ok {
 		c.Response().Header().Set("Retry-After", retryAfter(wait))
-		return fail(http.StatusTooManyRequests, fmt.Sprintf("Too many sign-in attempts from your address. Try again in %s.", humanWait(wait)))
+		return fail(http.StatusTooManyRequests, request.T(c, "login.too_many_ip", "Wait", humanWait(c, wait)))
 	}
 	st := request.Get(c)
 	sess, err := h.auth.Login(c.Request().Context(), st.Session.ID, username, c.FormValue("password"), c.RealIP(), c.Request().UserAgent())
@@ -103,12 +105,12 @@ func (h *Login) Submit(c echo.Context) error {
 	switch {
 	case errors.As(err, &throttled):
 		c.Response().Header().Set("Retry-After", retryAfter(throttled.RetryAfter))
-		return fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-in attempts for this account. Try again in %s.", humanWait(throttled.RetryAfter)))
+		return fail(http.StatusTooManyRequests, request.T(c, "login.too_many_account", "Wait", humanWait(c, throttled.RetryAfter)))
 	case errors.Is(err, auth.ErrInvalidCredentials):
-		return fail(http.StatusUnauthorized, "Wrong username or password.")
+		return fail(http.StatusUnauthorized, request.T(c, "login.wrong"))
 	case errors.Is(err, auth.ErrPasswordLoginOff):
 		p := h.loginPage(c, next)
-		p.Error = "Password sign-in is turned off. Sign in with " + cmp.Or(h.opts.SSOName, "single sign-on") + "."
+		p.Error = request.T(c, "login.password_off", "Provider", cmp.Or(h.opts.SSOName, request.T(c, "login.single_sign_on")))
 		return render(c, http.StatusForbidden, views.Login(p))
 	case err != nil:
 		return err
@@ -119,6 +121,7 @@ func (h *Login) Submit(c echo.Context) error {
 	if err := st.Session.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
+	rememberFirstSignIn(c, h.opts.Prefs, sess.User, c.FormValue("tz"))
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
@@ -142,7 +145,7 @@ func (h *Login) Logout(c echo.Context) error {
 	if idToken != "" && h.opts.EndSession != nil {
 		if u := h.opts.EndSession.EndSessionURL(c.Request().Context(), idToken); u != "" {
 			st.User = nil // signed out: the page is an anonymous one
-			return render(c, http.StatusOK, views.SignedOut(views.SignedOutPage{Page: Frame(c, "Signed out", "login"),
+			return render(c, http.StatusOK, views.SignedOut(views.SignedOutPage{Page: Frame(c, request.T(c, "login.signed_out_title"), "login"),
 				ProviderName: h.opts.SSOName, EndSessionURL: u}))
 		}
 	}
@@ -172,10 +175,11 @@ func retryAfter(d time.Duration) string {
 	return fmt.Sprint(int(math.Ceil(d.Seconds())))
 }
 
-func humanWait(d time.Duration) string {
+// humanWait says how long to wait, in the person's language: "5 seconds".
+func humanWait(c echo.Context, d time.Duration) string {
 	s := int(math.Ceil(d.Seconds()))
 	if s < 60 {
-		return text.Plural(max(s, 1), "second", "seconds")
+		return request.T(c, "wait.seconds", "Count", max(s, 1))
 	}
-	return text.Plural((s+59)/60, "minute", "minutes")
+	return request.T(c, "wait.minutes", "Count", (s+59)/60)
 }

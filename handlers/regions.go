@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers/request"
-	"keybind/internal/apperr"
 	"keybind/internal/cloud"
 	"keybind/views"
 )
@@ -42,7 +41,7 @@ func chooseRegion(c echo.Context, rl RegionLister, prefs PrefStore) regionChoice
 	regions, err := rl.Regions(ctx)
 	if err != nil {
 		request.Get(c).Logger.Warn("list regions", "err", err)
-		rcv.err = apperr.CloudMessage(err)
+		rcv.err = cloudMessage(c, err)
 	}
 	for _, r := range regions {
 		rcv.regions = append(rcv.regions, views.Region{ID: r.ID, Name: r.Name, Available: r.Available})

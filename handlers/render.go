@@ -31,7 +31,10 @@ func page(c echo.Context, title, nav string) views.Page {
 func Frame(c echo.Context, title, nav string) views.Page {
 	st := request.Get(c)
 	p := views.Page{Title: title, Nav: nav, Sandbox: st.Sandbox, SandboxControls: st.Controls, CSRFToken: st.CSRFToken,
-		CloudAccount: st.Account}
+		CloudAccount: st.Account, Path: "/"}
+	if r := c.Request(); r.Method == http.MethodGet {
+		p.Path = safeNext(r.URL.RequestURI())
+	}
 	if u := st.User; u != nil {
 		p.User = &views.User{Name: u.Name, Role: string(u.Role), IsAdmin: u.Role == auth.RoleAdmin}
 	}

@@ -19,7 +19,6 @@ import (
 	"keybind/internal/sandbox"
 	"keybind/internal/selection"
 	"keybind/internal/store"
-	"keybind/internal/text"
 	"keybind/views"
 )
 
@@ -59,25 +58,26 @@ func (h *SandboxControls) render(c echo.Context, status int, errs map[string]str
 	if err != nil {
 		return err
 	}
-	p := views.SandboxPage{Page: page(c, "Sandbox", "sandbox"), Now: formatTime(sb.Now()), Actions: sandbox.Actions(), Kinds: faultKinds, Errors: errs}
+	p := views.SandboxPage{Page: page(c, request.T(c, "sb.title"), "sandbox"), Now: formatTime(c, sb.Now()), Actions: sandbox.Actions(), Kinds: faultKinds, Errors: errs}
 	for _, f := range sb.Faults() {
 		action := f.Action
 		if action == "" {
-			action = "every action"
+			action = request.T(c, "sb.every_action")
 		}
-		detail := "always"
+		parts := []string{request.T(c, "sb.always")}
 		switch {
 		case f.Count > 0:
-			detail = "the next " + text.Plural(f.Count, "call", "calls")
+			parts[0] = request.T(c, "sb.next_calls", "Count", f.Count)
 		case f.Probability > 0:
-			detail = fmt.Sprintf("%.0f%% of calls", f.Probability*100)
+			parts[0] = request.T(c, "sb.share", "Percent", fmt.Sprintf("%.0f%%", f.Probability*100))
 		}
 		switch f.Kind {
 		case sandbox.FaultLatency, sandbox.FaultDelayAfter:
-			detail += fmt.Sprintf(", %s each", f.Latency)
+			parts = append(parts, request.T(c, "sb.each", "Latency", f.Latency.String()))
 		case sandbox.FaultFailInstances:
-			detail += fmt.Sprintf(", %s with %s", text.Plural(len(f.InstanceIDs), "instance", "instances"), cmp.Or(f.Code, "InternalError"))
+			parts = append(parts, request.T(c, "sb.with_code", "Count", len(f.InstanceIDs), "Code", cmp.Or(f.Code, "InternalError")))
 		}
+		detail := strings.Join(parts, request.T(c, "list.separator"))
 		p.Faults = append(p.Faults, views.SandboxFault{Action: action, Kind: f.Kind, Detail: detail})
 	}
 	for a, n := range sb.Calls() {
@@ -95,10 +95,10 @@ func (h *SandboxControls) Advance(c echo.Context) error {
 	}
 	secs, err := strconv.Atoi(c.FormValue("seconds"))
 	if err != nil || secs < 1 || secs > 86400 {
-		return apperr.BadRequest("Choose how far to move the clock: 1 second to 1 day.")
+		return apperr.BadRequest(request.T(c, "sb.advance_range"))
 	}
 	sb.Advance(time.Duration(secs) * time.Second)
-	return h.done(c, "sandbox.advance", fmt.Sprintf("advanced %d s", secs), "The sandbox clock moved "+text.Plural(secs, "second", "seconds")+" forward.")
+	return h.done(c, "sandbox.advance", fmt.Sprintf("advanced %d s", secs), request.T(c, "sb.advanced", "Count", secs))
 }
 
 // Reset puts the fleet back to its seed and removes faults.
@@ -108,7 +108,7 @@ func (h *SandboxControls) Reset(c echo.Context) error {
 		return err
 	}
 	sb.Reset()
-	return h.done(c, "sandbox.reset", "reset to the seed", "The sandbox fleet is back to its seed state.")
+	return h.done(c, "sandbox.reset", "reset to the seed", request.T(c, "sb.reset_done"))
 }
 
 // AddFault makes the sandbox misbehave.
@@ -120,28 +120,28 @@ func (h *SandboxControls) AddFault(c echo.Context) error {
 	errs := map[string]string{}
 	f := sandbox.Fault{Action: c.FormValue("action"), Kind: c.FormValue("kind")}
 	if f.Count, err = strconv.Atoi(c.FormValue("count")); err != nil || f.Count < 0 {
-		errs["count"] = "a whole number, 0 or more"
+		errs["count"] = request.T(c, "sb.e_count")
 	}
 	if f.Probability, err = strconv.ParseFloat(c.FormValue("probability"), 64); err != nil || f.Probability < 0 || f.Probability > 1 {
-		errs["probability"] = "a number from 0 to 1"
+		errs["probability"] = request.T(c, "sb.e_probability")
 	}
 	ms, err := strconv.Atoi(c.FormValue("latency_ms"))
 	if err != nil || ms < 0 || ms > 60000 {
-		errs["latency_ms"] = "0 to 60000 milliseconds"
+		errs["latency_ms"] = request.T(c, "sb.e_latency")
 	}
 	f.Latency = time.Duration(ms) * time.Millisecond
 	if f.Kind == sandbox.FaultFailInstances {
 		ids, err := selection.ParseIDs(c.FormValue("instance_ids"))
 		if err != nil || len(ids) == 0 {
-			errs["instance_ids"] = "one or more instance IDs (i-…)"
+			errs["instance_ids"] = request.T(c, "sb.e_ids")
 		}
 		f.InstanceIDs, f.Code = ids, strings.TrimSpace(c.FormValue("code"))
 		if !faultCode.MatchString(f.Code) {
-			errs["code"] = "an error code such as OperationConflict, or empty for InternalError"
+			errs["code"] = request.T(c, "sb.e_code")
 		}
 	}
 	if f.Count == 0 && f.Probability == 0 {
-		errs["count"] = "set how many calls fail, or a probability"
+		errs["count"] = request.T(c, "sb.e_how_many")
 	}
 	if len(errs) == 0 {
 		if err := f.Validate(); err != nil {
@@ -152,7 +152,7 @@ func (h *SandboxControls) AddFault(c echo.Context) error {
 		return h.render(c, http.StatusUnprocessableEntity, errs)
 	}
 	sb.AddFault(f)
-	return h.done(c, "sandbox.fault", fmt.Sprintf("%s on %q", f.Kind, f.Action), "Fault added.")
+	return h.done(c, "sandbox.fault", fmt.Sprintf("%s on %q", f.Kind, f.Action), request.T(c, "sb.fault_added"))
 }
 
 // ClearFaults removes every fault.
@@ -162,7 +162,7 @@ func (h *SandboxControls) ClearFaults(c echo.Context) error {
 		return err
 	}
 	sb.ClearFaults()
-	return h.done(c, "sandbox.faults.clear", "cleared faults", "Every fault is removed.")
+	return h.done(c, "sandbox.faults.clear", "cleared faults", request.T(c, "sb.faults_cleared"))
 }
 
 // done audits a control action and returns to the panel.

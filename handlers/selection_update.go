@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"keybind/internal/cloud"
 	"keybind/internal/jobs"
 	"keybind/internal/selection"
-	"keybind/internal/text"
 	"keybind/views"
 )
 
@@ -59,7 +57,7 @@ func (h *BindInstances) Page(c echo.Context) error {
 	}
 	ids := form["id"]
 	if len(ids) > 100 {
-		return apperr.BadRequest("A page holds at most 100 instances.")
+		return apperr.BadRequest(request.T(c, "sel.page_max"))
 	}
 	for _, id := range ids {
 		if !cloud.ValidInstanceID(id) {
@@ -75,13 +73,13 @@ func (h *BindInstances) Page(c echo.Context) error {
 		if err != nil {
 			return selectionError(err)
 		}
-		msg = fmt.Sprintf("Unselected %s on this page.", text.Plural(n, "instance", "instances"))
+		msg = request.T(c, "sel.unselected_page", "Count", n)
 	} else {
 		n, err := h.sel.Add(ctx, userID, lr.selKey(), ids)
 		if err != nil {
 			return selectionError(err)
 		}
-		msg = fmt.Sprintf("Selected %s on this page.", text.Plural(n, "more instance", "more instances"))
+		msg = request.T(c, "sel.selected_page", "Count", n)
 	}
 	return h.redraw(c, lr, msg, "success")
 }
@@ -103,9 +101,8 @@ func (h *BindInstances) Matching(c echo.Context) error {
 	all, err := h.search.All(ctx, lr.region.ID, cf, selection.Max)
 	var tooMany *cloud.TooManyError
 	if errors.As(err, &tooMany) {
-		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr, fmt.Sprintf("Nothing was selected: %s match the filter, "+
-			"and a selection holds at most %d. Narrow the filter (a name, a tag, a status) and select again.",
-			text.Plural(tooMany.Total, "instance", "instances"), selection.Max), "error")
+		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr,
+			request.T(c, "sel.too_many", "Count", tooMany.Total, "Max", selection.Max), "error")
 	}
 	if err != nil {
 		return err
@@ -118,13 +115,13 @@ func (h *BindInstances) Matching(c echo.Context) error {
 	if err != nil {
 		return selectionError(err)
 	}
-	msg := fmt.Sprintf("Selected %s matching the filter.", text.Plural(n, "more instance", "more instances"))
+	msg := []string{request.T(c, "sel.selected_matching", "Count", n)}
 	kind := "success"
-	if left := leftOutWords(lr.plan(ids, all)); left != "" {
-		msg += " " + left + "."
+	if left := leftOutWords(c, lr.plan(ids, all)); left != "" {
+		msg = append(msg, left)
 		kind = "warning"
 	}
-	return h.redraw(c, lr, msg, kind)
+	return h.redraw(c, lr, sentences(c, msg), kind)
 }
 
 // Paste selects a pasted list of instance IDs. Every pasted ID is
@@ -141,11 +138,12 @@ func (h *BindInstances) Paste(c echo.Context) error {
 	var pe *selection.ParseError
 	switch {
 	case errors.As(err, &pe):
-		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr, "Nothing was selected: "+pe.Error()+".", "error")
+		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr, request.T(c, "sel.parse_error", "Reason", pe.Error()), "error")
 	case err != nil:
 		return err
 	case len(p.IDs) == 0:
-		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr, "Nothing was selected: the paste holds no instance ID (i- followed by lowercase letters and digits)"+ignoredWords(p)+".", "error")
+		return h.redrawStatus(c, http.StatusUnprocessableEntity, lr,
+			sentences(c, []string{request.T(c, "sel.no_ids"), ignoredWords(c, p)}), "error")
 	}
 	ctx := c.Request().Context()
 	found, missing, err := h.instances.InstancesByID(ctx, lr.region.ID, p.IDs)
@@ -156,47 +154,46 @@ func (h *BindInstances) Paste(c echo.Context) error {
 	if err != nil {
 		return selectionError(err)
 	}
-	msg := fmt.Sprintf("Pasted %s: %s selected", text.Plural(len(p.IDs), "ID", "IDs"), text.Plural(n, "more instance", "more instances"))
+	msg := []string{request.T(c, "sel.pasted", "Count", len(p.IDs), "Selected", n)}
 	if dup := len(p.IDs) - n; dup > 0 {
-		msg += fmt.Sprintf(", %d already selected", dup)
+		msg = append(msg, request.T(c, "sel.already_selected", "Count", dup))
 	}
 	kind := "success"
-	if left := leftOutWords(lr.plan(p.IDs, found)); left != "" {
+	if left := leftOutWords(c, lr.plan(p.IDs, found)); left != "" {
 		kind = "warning"
-		msg += ". " + left
+		msg = append(msg, left)
 	}
 	if len(missing) > 0 {
 		kind = "warning"
-		msg += fmt.Sprintf(". %s not in %s: %s; the review counts %s as not found", text.Plural(len(missing), "ID is", "IDs are"), lr.region.ID,
-			strings.Join(text.FirstFew(missing, 5), ", "), text.Noun(len(missing), "it", "them"))
+		msg = append(msg, request.T(c, "sel.missing", "Count", len(missing), "Region", lr.region.ID,
+			"IDs", strings.Join(firstFew(c, missing, 5), request.T(c, "list.separator"))))
 	}
 	if p.IgnoredCount > 0 {
 		kind = "warning"
-		msg += ignoredWords(p)
+		msg = append(msg, ignoredWords(c, p))
 	}
-	return h.redraw(c, lr, msg+".", kind)
+	return h.redraw(c, lr, sentences(c, msg), kind)
 }
 
 // leftOutWords says how many found instances of a plan cannot take a key
 // pair, and why; "" when all can.
-func leftOutWords(plan jobs.Plan) string {
+func leftOutWords(c echo.Context, plan jobs.Plan) string {
 	var reasons []string
 	n := 0
 	for _, reason := range jobs.ExcludeReasons {
 		if k := plan.Counts.ExcludedBy[reason]; k > 0 && reason != jobs.ExcludedNotFound {
-			reasons = append(reasons, fmt.Sprintf("%s: %d", reason.Label(), k))
+			reasons = append(reasons, request.T(c, "sel.reason_count", "Reason", excludeLabel(c, reason), "N", request.Loc(c).Number(k)))
 			n += k
 		}
 	}
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s (%s); the review counts %s as not changing, with the reason", text.Plural(n, "instance cannot take a key pair", "instances cannot take a key pair"),
-		strings.Join(reasons, "; "), text.Noun(n, "it", "them"))
+	return request.T(c, "sel.left_out", "Count", n, "Reasons", strings.Join(reasons, request.T(c, "list.semicolon")))
 }
 
 // ignoredWords lists the pasted lines that held no instance ID.
-func ignoredWords(p selection.Paste) string {
+func ignoredWords(c echo.Context, p selection.Paste) string {
 	if p.IgnoredCount == 0 {
 		return ""
 	}
@@ -205,9 +202,9 @@ func ignoredWords(p selection.Paste) string {
 		quoted[i] = strconv.Quote(l)
 	}
 	if more := p.IgnoredCount - len(p.Ignored); more > 0 {
-		quoted = append(quoted, fmt.Sprintf("and %d more", more))
+		quoted = append(quoted, request.T(c, "list.more", "Count", more))
 	}
-	return fmt.Sprintf(". Ignored %s without an instance ID: %s", text.Plural(p.IgnoredCount, "line", "lines"), strings.Join(quoted, ", "))
+	return request.T(c, "sel.ignored", "Count", p.IgnoredCount, "Lines", strings.Join(quoted, request.T(c, "list.separator")))
 }
 
 // Clear empties the selection.
@@ -219,7 +216,7 @@ func (h *BindInstances) Clear(c echo.Context) error {
 	if err := h.sel.Clear(c.Request().Context(), request.Get(c).User.ID, lr.selKey()); err != nil {
 		return err
 	}
-	return h.redraw(c, lr, "The selection is empty.", "info")
+	return h.redraw(c, lr, request.T(c, "sel.empty"), "info")
 }
 
 // redraw answers a selection action with the list fragment (htmx) or a

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -11,6 +10,7 @@ import (
 	"keybind/handlers/request"
 	"keybind/internal/auth"
 	"keybind/internal/fault"
+	"keybind/internal/i18n"
 	"keybind/internal/sso"
 	"keybind/views"
 )
@@ -34,11 +34,12 @@ type SSO struct {
 	sso     SingleSignOn
 	flows   FlowCookies
 	limiter IPLimiter
+	prefs   Preferences // the language and time zone kept at a first sign-in; nil: none
 }
 
 // NewSSO builds the single sign-on handlers.
-func NewSSO(s SingleSignOn, f FlowCookies, l IPLimiter) *SSO {
-	return &SSO{sso: s, flows: f, limiter: l}
+func NewSSO(s SingleSignOn, f FlowCookies, l IPLimiter, p Preferences) *SSO {
+	return &SSO{sso: s, flows: f, limiter: l, prefs: p}
 }
 
 // Start begins a sign-in and redirects to the provider. It changes nothing
@@ -52,6 +53,9 @@ func (h *SSO) Start(c echo.Context) error {
 	if err != nil {
 		return h.refuse(c, err)
 	}
+	if _, ok := i18n.LoadZone(c.QueryParam("tz")); ok {
+		flow.TimeZone = c.QueryParam("tz")
+	}
 	if err := h.flows.Put(c.Response(), flow); err != nil {
 		return err
 	}
@@ -64,8 +68,8 @@ func (h *SSO) Start(c echo.Context) error {
 func (h *SSO) Callback(c echo.Context) error {
 	if ok, wait := h.limiter.Allow(c.RealIP()); !ok {
 		c.Response().Header().Set("Retry-After", retryAfter(wait))
-		return h.page(c, http.StatusTooManyRequests, "sso_throttled", "Too many sign-ins",
-			fmt.Sprintf("Too many sign-in attempts from your address. Try again in %s.", humanWait(wait)))
+		return h.page(c, http.StatusTooManyRequests, "sso_throttled", request.T(c, "sso.h_throttled"),
+			request.T(c, "login.too_many_ip", "Wait", humanWait(c, wait)))
 	}
 	st := request.Get(c)
 	flow := h.flows.Take(c.Request(), c.Response())
@@ -84,6 +88,7 @@ func (h *SSO) Callback(c echo.Context) error {
 	if err := st.Session.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
+	rememberFirstSignIn(c, h.prefs, sess.User, flow.TimeZone)
 	return c.Redirect(http.StatusSeeOther, safeNext(flow.Next))
 }
 
@@ -95,45 +100,32 @@ func (h *SSO) refuse(c echo.Context, err error) error {
 	}
 	request.Get(c).Logger.Warn("single sign-on refused", "code", f.Code, "err", err)
 	idp := h.sso.ProviderName()
-	again := " Go back to the sign-in page and start again."
+	t := func(id string) string { return request.T(c, "sso."+id, "IdP", idp, "Subject", f.Subject) }
 	switch {
 	case errors.Is(err, sso.ErrUnavailable):
-		return h.page(c, http.StatusServiceUnavailable, f.Code, "Single sign-on is not reachable",
-			"keybind cannot reach "+idp+" right now. Try again in a minute; if this goes on, tell an administrator.")
+		return h.page(c, http.StatusServiceUnavailable, f.Code, t("h_unreachable"), t("unreachable"))
 	case errors.Is(err, sso.ErrState):
-		return h.page(c, http.StatusBadRequest, f.Code, "This sign-in cannot be completed",
-			"It did not start in this browser, was already used, or is more than 10 minutes old."+again)
+		return h.page(c, http.StatusBadRequest, f.Code, t("h_cannot_complete"), t("state"))
 	case errors.Is(err, sso.ErrRefused) && f.Subject == "access_denied":
-		return h.page(c, http.StatusForbidden, f.Code, "Sign-in refused", idp+" did not sign you in to keybind (access denied).")
+		return h.page(c, http.StatusForbidden, f.Code, t("h_refused"), t("access_denied"))
 	case errors.Is(err, sso.ErrRefused):
-		return h.page(c, http.StatusBadRequest, f.Code, "Sign-in refused",
-			fmt.Sprintf("%s did not sign you in to keybind (%s).%s", idp, f.Subject, again))
+		return h.page(c, http.StatusBadRequest, f.Code, t("h_refused"), t("refused"))
 	case errors.Is(err, sso.ErrExchange):
-		return h.page(c, http.StatusBadRequest, f.Code, "This sign-in cannot be completed",
-			idp+" did not accept it: it was already used, has expired, or was started in another browser."+again)
+		return h.page(c, http.StatusBadRequest, f.Code, t("h_cannot_complete"), t("exchange"))
 	case errors.Is(err, sso.ErrTokenExpired):
-		return h.page(c, http.StatusUnauthorized, f.Code, "Single sign-on failed",
-			"The answer from "+idp+" had already expired."+again+" If this goes on, the clocks of keybind's server and "+idp+" may differ: tell an administrator.")
+		return h.page(c, http.StatusUnauthorized, f.Code, t("h_failed"), t("token_expired"))
 	case errors.Is(err, sso.ErrToken):
-		return h.page(c, http.StatusUnauthorized, f.Code, "Single sign-on failed",
-			"keybind could not verify the answer from "+idp+", so it did not sign you in."+again+" If this goes on, tell an administrator.")
+		return h.page(c, http.StatusUnauthorized, f.Code, t("h_failed"), t("token"))
 	case errors.Is(err, sso.ErrClaims):
-		return h.page(c, http.StatusForbidden, f.Code, "Single sign-on failed",
-			idp+" did not tell keybind your user name. Tell an administrator: the provider's application needs the user name claim.")
+		return h.page(c, http.StatusForbidden, f.Code, t("h_failed"), t("claims"))
 	case errors.Is(err, auth.ErrNoRole):
-		return h.page(c, http.StatusForbidden, f.Code, "No access to keybind",
-			"You signed in at "+idp+" as "+f.Subject+", but none of your groups gives you a role in keybind, so you cannot use it. "+
-				"Ask an administrator to add you to keybind's admin or helpdesk group at "+idp+", then sign in again.")
+		return h.page(c, http.StatusForbidden, f.Code, t("h_no_access"), t("no_role"))
 	case errors.Is(err, auth.ErrAccountDisabled):
-		return h.page(c, http.StatusForbidden, f.Code, "Account disabled",
-			"Your keybind account "+f.Subject+" is disabled. Ask a keybind administrator to enable it.")
+		return h.page(c, http.StatusForbidden, f.Code, t("h_disabled"), t("disabled"))
 	case errors.Is(err, auth.ErrNameTaken):
-		return h.page(c, http.StatusConflict, f.Code, "User name already in use",
-			"The user name "+f.Subject+" belongs to another keybind account, so keybind did not sign you in with it. "+
-				"Ask a keybind administrator: the audit log names your account at "+idp+".")
+		return h.page(c, http.StatusConflict, f.Code, t("h_name_taken"), t("name_taken"))
 	case errors.Is(err, auth.ErrBadUsername):
-		return h.page(c, http.StatusForbidden, f.Code, "User name not usable",
-			"The user name "+f.Subject+" from "+idp+" cannot be a keybind user name (letters, digits, '.', '_', '-' and '@', starting with a letter, at most 64). Tell an administrator.")
+		return h.page(c, http.StatusForbidden, f.Code, t("h_bad_name"), t("bad_name"))
 	}
 	return err
 }

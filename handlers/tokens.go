@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -51,24 +50,24 @@ func tokensPanel(c echo.Context, tm TokenManager, p views.TokensPanel) (templ.Co
 	p.CSRFToken, p.Max, p.MaxDays = request.Get(c).CSRFToken, auth.MaxTokensPerUser, maxTokenDays
 	p.Rows = make([]views.APITokenRow, 0, len(list))
 	for _, tok := range list {
-		p.Rows = append(p.Rows, views.APITokenRow{ID: tok.ID, Name: tok.Name, Hint: tok.Hint, Created: formatTime(tok.CreatedAt),
-			Expires: expiresText(tok.ExpiresAt), LastUsed: neverOr(tok.LastUsedAt), Expired: tok.Expired(now)})
+		p.Rows = append(p.Rows, views.APITokenRow{ID: tok.ID, Name: tok.Name, Hint: tok.Hint, Created: formatTime(c, tok.CreatedAt),
+			Expires: expiresText(c, tok.ExpiresAt), LastUsed: neverOr(c, tok.LastUsedAt), Expired: tok.Expired(now)})
 	}
 	return views.Tokens(p), nil
 }
 
-func expiresText(t time.Time) string {
+func expiresText(c echo.Context, t time.Time) string {
 	if t.IsZero() {
-		return "never"
+		return request.T(c, "tokens3.expires_never")
 	}
-	return formatTime(t)
+	return formatTime(c, t)
 }
 
-func neverOr(t time.Time) string {
+func neverOr(c echo.Context, t time.Time) string {
 	if t.IsZero() {
-		return "never"
+		return request.T(c, "tokens3.never_used")
 	}
-	return formatTime(t)
+	return formatTime(c, t)
 }
 
 // Create makes a token and shows the account page with it, this once.
@@ -78,7 +77,7 @@ func (t *Tokens) Create(c echo.Context) error {
 	if form.ExpiresDays != "" {
 		days, err := strconv.Atoi(form.ExpiresDays)
 		if err != nil || days < 1 || days > maxTokenDays {
-			return t.refuse(c, form, "expires_days", fmt.Sprintf("Enter a whole number of days from 1 to %d, or leave it empty.", maxTokenDays))
+			return t.refuse(c, form, "expires_days", request.T(c, "tokens.days", "Max", maxTokenDays))
 		}
 		expires = t.tokens.Now().Add(time.Duration(days) * 24 * time.Hour)
 	}
@@ -86,18 +85,18 @@ func (t *Tokens) Create(c echo.Context) error {
 	var ve *auth.ValidationError
 	switch {
 	case errors.As(err, &ve) && ve.Field == "name":
-		return t.refuse(c, form, "name", "The name "+ve.Message+".")
+		return t.refuse(c, form, "name", ruleWords(c, "name", ve.Message))
 	case errors.As(err, &ve):
-		return t.refuse(c, form, "expires_days", "The expiry "+ve.Message+".")
+		return t.refuse(c, form, "expires_days", ruleWords(c, "expires", ve.Message))
 	case errors.Is(err, auth.ErrTooManyTokens):
-		return t.refuse(c, form, "form", fmt.Sprintf("You have %d active tokens, the most allowed. Revoke one you no longer use first.", auth.MaxTokensPerUser))
+		return t.refuse(c, form, "form", request.T(c, "tokens.too_many", "Count", auth.MaxTokensPerUser))
 	case err != nil:
 		return err
 	}
 	request.Get(c).Logger.Info("API token created", "token", tok.ID)
-	created := &views.CreatedToken{Name: tok.Name, Token: raw, Expires: "never expires"}
+	created := &views.CreatedToken{Name: tok.Name, Token: raw, Expires: request.T(c, "tokens.never_expires")}
 	if !tok.ExpiresAt.IsZero() {
-		created.Expires = "expires " + formatTime(tok.ExpiresAt)
+		created.Expires = request.T(c, "tokens.expires_at", "Time", formatTime(c, tok.ExpiresAt))
 	}
 	return t.show(c, http.StatusOK, views.TokensPanel{Created: created})
 }
@@ -128,7 +127,7 @@ func (t *Tokens) Revoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := addFlash(c, "success", "Revoked the API token "+tok.Name+". Calls with it are refused from now on."); err != nil {
+	if err := addFlash(c, "success", request.T(c, "tokens.revoked", "Name", tok.Name)); err != nil {
 		return err
 	}
 	return redirect(c, "/account")

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -11,6 +10,7 @@ import (
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
+	"keybind/internal/i18n"
 	"keybind/views"
 )
 
@@ -43,14 +43,14 @@ func (h *Users) render(c echo.Context, status int, form views.NewUserForm, errs 
 	if err != nil {
 		return err
 	}
-	p := views.UsersPage{Page: page(c, "Users", "users"), Form: form, Errors: errs, Generated: gen}
+	p := views.UsersPage{Page: page(c, request.T(c, "nav.users"), "users"), Form: form, Errors: errs, Generated: gen}
 	for _, r := range auth.Roles {
 		p.Roles = append(p.Roles, string(r))
 	}
 	me := request.Get(c).User
 	for _, u := range users {
 		p.Users = append(p.Users, views.UserRow{Name: u.Name, Role: string(u.Role), Disabled: u.Disabled,
-			Created: formatTime(u.CreatedAt), PasswordChanged: formatTime(u.PasswordChangedAt), Self: me != nil && me.ID == u.ID})
+			Created: formatTime(c, u.CreatedAt), PasswordChanged: formatTime(c, u.PasswordChangedAt), Self: me != nil && me.ID == u.ID})
 	}
 	return render(c, status, views.Users(p))
 }
@@ -61,7 +61,7 @@ func (h *Users) Create(c echo.Context) error {
 	form := views.NewUserForm{Name: c.FormValue("name"), Role: c.FormValue("role")}
 	role, err := auth.ParseRole(form.Role)
 	if err != nil {
-		return h.render(c, http.StatusUnprocessableEntity, form, map[string]string{"role": "Choose admin or helpdesk."}, nil)
+		return h.render(c, http.StatusUnprocessableEntity, form, map[string]string{"role": request.T(c, "users.choose_role")}, nil)
 	}
 	pw, err := auth.GeneratePassword()
 	if err != nil {
@@ -71,9 +71,9 @@ func (h *Users) Create(c echo.Context) error {
 	var ve *auth.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return h.render(c, http.StatusUnprocessableEntity, form, map[string]string{"name": "The username " + ve.Message + "."}, nil)
+		return h.render(c, http.StatusUnprocessableEntity, form, map[string]string{"name": ruleWords(c, "username", ve.Message)}, nil)
 	case errors.Is(err, auth.ErrExists):
-		return h.render(c, http.StatusUnprocessableEntity, form, map[string]string{"name": "That username is taken."}, nil)
+		return h.render(c, http.StatusUnprocessableEntity, form, map[string]string{"name": request.T(c, "users.taken")}, nil)
 	case err != nil:
 		return err
 	}
@@ -89,7 +89,7 @@ func (h *Users) ResetPassword(c echo.Context) error {
 		return err
 	}
 	if err := h.auth.SetPassword(c.Request().Context(), request.Actor(c, auth.ViaWeb), name, pw); err != nil {
-		return userAdminError(err)
+		return userAdminError(c, err)
 	}
 	return h.render(c, http.StatusOK, views.NewUserForm{Role: string(auth.RoleHelpdesk)}, nil, &views.GeneratedPassword{User: auth.NormalizeUsername(name), Password: pw})
 }
@@ -98,51 +98,53 @@ func (h *Users) ResetPassword(c echo.Context) error {
 func (h *Users) SetRole(c echo.Context) error {
 	role, err := auth.ParseRole(c.FormValue("role"))
 	if err != nil {
-		return apperr.BadRequest("Choose admin or helpdesk.")
+		return apperr.BadRequest(request.T(c, "users.choose_role"))
 	}
-	return h.change(c, "Changed the role of %s to "+string(role)+"; their sessions ended.", func(ctx context.Context, a auth.Actor, name string) error {
+	roleName := views.RoleName(i18n.With(c.Request().Context(), request.Loc(c)), string(role))
+	return h.change(c, "users.role_changed", []any{"Role", roleName}, func(ctx context.Context, a auth.Actor, name string) error {
 		return h.auth.SetRole(ctx, a, name, role)
 	})
 }
 
 // Disable disables a user; their sessions end.
 func (h *Users) Disable(c echo.Context) error {
-	return h.change(c, "Disabled %s and ended their sessions.", h.auth.Disable)
+	return h.change(c, "users.disabled", nil, h.auth.Disable)
 }
 
 // Enable enables a user.
 func (h *Users) Enable(c echo.Context) error {
-	return h.change(c, "Enabled %s.", h.auth.Enable)
+	return h.change(c, "users.enabled", nil, h.auth.Enable)
 }
 
 // EndSessions signs a user out everywhere.
 func (h *Users) EndSessions(c echo.Context) error {
-	return h.change(c, "Ended every session of %s.", h.auth.EndSessions)
+	return h.change(c, "users.ended", nil, h.auth.EndSessions)
 }
 
-func (h *Users) change(c echo.Context, done string, fn func(ctx context.Context, a auth.Actor, name string) error) error {
+func (h *Users) change(c echo.Context, done string, args []any, fn func(ctx context.Context, a auth.Actor, name string) error) error {
 	name := c.Param("name")
 	if err := fn(c.Request().Context(), request.Actor(c, auth.ViaWeb), name); err != nil {
-		return userAdminError(err)
+		return userAdminError(c, err)
 	}
-	if err := addFlash(c, "success", fmt.Sprintf(done, auth.NormalizeUsername(name))); err != nil {
+	if err := addFlash(c, "success", request.T(c, done, append(args, "User", auth.NormalizeUsername(name))...)); err != nil {
 		return err
 	}
 	return redirect(c, "/users")
 }
 
 // userAdminError words the domain's refusals.
-func userAdminError(err error) error {
+func userAdminError(c echo.Context, err error) error {
 	var ve *auth.ValidationError
 	switch {
 	case errors.Is(err, auth.ErrNotFound):
 		return apperr.NotFound("That user")
 	case errors.Is(err, auth.ErrLastAdmin):
-		return apperr.Conflict("Refused: keybind must keep at least one enabled administrator.")
+		return apperr.Conflict(request.T(c, "users.last_admin"))
 	case errors.Is(err, auth.ErrSSOAccount):
-		return apperr.Conflict("This account signs in through single sign-on; keybind keeps no password for it.")
+		return apperr.Conflict(request.T(c, "users.sso_account"))
 	case errors.As(err, &ve):
-		return apperr.Invalid("The "+ve.Field+" "+ve.Message+".", map[string]string{ve.Field: ve.Message})
+		msg := ruleWords(c, ve.Field, ve.Message)
+		return apperr.Invalid(msg, map[string]string{ve.Field: msg})
 	}
 	return err
 }

@@ -11,12 +11,13 @@ step() { printf '\n== %s\n' "$*"; }
 
 GOLANGCI_VERSION=v2.15.0 # pinned; bump deliberately
 
-if ! command -v chromium >/dev/null 2>&1; then
-  step "installing Debian's chromium for the browser tests"
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then
+  # A Chinese font too: the browser tests look at the console in Chinese.
+  step "installing Debian's chromium and a Chinese font for the browser tests"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 
 # postgres_answers: true when a server accepts connections on 127.0.0.1:5432.

@@ -10,9 +10,25 @@
     var msg = document.createElement("div");
     msg.className = "flash flash-error";
     msg.setAttribute("role", "alert");
-    msg.textContent = "keybind could not be reached. Check your connection and try again.";
+    msg.textContent = region.dataset.sendError || "keybind could not be reached. Check your connection and try again.";
     region.appendChild(msg);
   });
+  // The sign-in form tells the server the browser's time zone, the
+  // default for times shown to a person who has not chosen one.
+  var browserZone = "";
+  try {
+    browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (e) {
+    browserZone = "";
+  }
+  document.querySelectorAll("input[data-browser-tz]").forEach(function (input) {
+    input.value = browserZone;
+  });
+  if (browserZone) {
+    document.querySelectorAll("a[data-browser-tz-link]").forEach(function (a) {
+      a.href += (a.href.indexOf("?") < 0 ? "?" : "&") + "tz=" + encodeURIComponent(browserZone);
+    });
+  }
   // Forms marked data-submit-once disable their submit buttons once sent, so
   // a double click cannot send them twice (creating a key pair twice would
   // lose the first private key).

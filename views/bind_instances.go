@@ -1,9 +1,11 @@
 package views
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 
+	"keybind/internal/i18n"
 	"keybind/views/components"
 )
 
@@ -57,11 +59,29 @@ func (l InstanceList) reviewURL() string {
 	return "/bind/review?" + url.Values{"region": {l.Region}, "key": {l.Key}}.Encode()
 }
 
-func (l InstanceList) reviewLabel() string {
+func (l InstanceList) reviewLabel(ctx context.Context) string {
 	if l.Mode == "unbind" {
-		return "Review " + itoa(l.Selected) + " and unbind"
+		return T(ctx, "pick.review_unbind", "Count", l.Selected)
 	}
-	return "Review " + itoa(l.Selected) + " and bind"
+	return T(ctx, "pick.review_bind", "Count", l.Selected)
+}
+
+// selectMatching is the button that selects every instance the filter
+// matches: "Select all 120 matching instances".
+func selectMatching(ctx context.Context, n int) string {
+	if n > 1 {
+		return T(ctx, "pick.select_matching_all", "Count", n)
+	}
+	return T(ctx, "pick.select_matching", "Count", n)
+}
+
+// InstanceStatus is an ECS instance status (Running, Stopped, …) in the
+// person's language, as the ECS console words it.
+func InstanceStatus(ctx context.Context, status string) string {
+	if id := "instance_status." + status; i18n.Has(id) {
+		return T(ctx, id)
+	}
+	return status
 }
 
 func jsonVals(kv map[string]string) string {

@@ -1,12 +1,12 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
 	"github.com/a-h/templ"
 
-	"keybind/internal/text"
 	"keybind/views/components"
 )
 
@@ -46,6 +46,8 @@ type JobRow struct {
 	Result        string // bound, failed, excluded, pending …
 	ResultTone    components.Tone
 	ResultDetail  string // code and plain-language message
+	ResultCode    string // the cloud's error code, shown as an identifier
+	ResultWords   string // the detail without the code
 	Waiting       string // why it waits to be tried again, with attempts and next try
 	Restart       string // restart state in words
 	RestartTone   components.Tone
@@ -171,11 +173,11 @@ func cardTestID(group string) string {
 
 // readyWords is what a bulk button acts on: "all 174 bound Running
 // instances", "1 bound Running instance".
-func readyWords(n int, one, many string) string {
+func readyWords(ctx context.Context, id string, n int) string {
 	if n > 1 {
-		return "all " + text.Plural(n, one, many)
+		return T(ctx, id+"_every", "Count", n)
 	}
-	return text.Plural(n, one, many)
+	return T(ctx, id, "Count", n)
 }
 
 func currentIf(on bool) string {

@@ -1,8 +1,6 @@
 package views
 
-import (
-	"keybind/internal/text"
-)
+import "context"
 
 // ConfirmRow is one instance a restart confirmation names.
 type ConfirmRow struct {
@@ -25,19 +23,17 @@ type RestartConfirm struct {
 }
 
 // Heading asks the question: "Reboot 174 instances?".
-func (p RestartConfirm) Heading() string {
-	verb := "Reboot "
+func (p RestartConfirm) Heading(ctx context.Context) string {
 	if p.Op == "start" {
-		verb = "Start "
+		return T(ctx, "confirm.q_start", "Count", p.N)
 	}
-	return verb + text.Plural(p.N, "instance", "instances") + "?"
+	return T(ctx, "confirm.q_reboot", "Count", p.N)
 }
 
 // button is the confirming button's words.
-func (p RestartConfirm) button() string {
-	verb := "Reboot "
+func (p RestartConfirm) button(ctx context.Context) string {
 	if p.Op == "start" {
-		verb = "Start "
+		return T(ctx, "confirm.b_start", "Count", p.N)
 	}
-	return verb + text.Plural(p.N, "instance", "instances")
+	return T(ctx, "confirm.b_reboot", "Count", p.N)
 }

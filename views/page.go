@@ -4,11 +4,29 @@
 package views
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 
 	"github.com/a-h/templ"
+
+	"keybind/internal/i18n"
 )
+
+// T is the message id in the language of the request being rendered, with
+// its placeholders as name, value pairs (i18n.Localizer.T).
+func T(ctx context.Context, id string, kv ...any) string { return i18n.T(ctx, id, kv...) }
+
+// N formats a number for the language being rendered: 1,234.
+func N(ctx context.Context, n int) string { return i18n.From(ctx).Number(n) }
+
+// RoleName is a role ("admin", "helpdesk") in the person's language.
+func RoleName(ctx context.Context, role string) string {
+	if id := "role." + role; i18n.Has(id) {
+		return T(ctx, id)
+	}
+	return role
+}
 
 // Page is what the layout needs on every page.
 type Page struct {
@@ -21,6 +39,7 @@ type Page struct {
 	Flashes         []Flash
 	CSRFToken       string
 	CloudAccount    string // the cloud account the page works in; "" when none is chosen
+	Path            string // this page's address, where the language switch comes back to
 }
 
 // User is the signed-in user as the layout shows them.
@@ -74,13 +93,6 @@ func tableID(excluded bool) string {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
-
-func itOrThey(n int) string {
-	if n == 1 {
-		return "it is"
-	}
-	return "they are"
-}
 
 // testID sets data-testid when on is set.
 func testID(on bool, id string) templ.Attributes {

@@ -1,7 +1,8 @@
 package views
 
 import (
-	"keybind/internal/text"
+	"context"
+
 	"keybind/views/components"
 )
 
@@ -84,15 +85,12 @@ type ReviewPage struct {
 // the top cover every instance.
 const MaxReviewRows = 200
 
-func (p ReviewPage) backLabel() string {
+func (p ReviewPage) backLabel(ctx context.Context) string {
 	if p.Kind == "rollback" {
-		return "back to job " + itoa64(p.RollbackOf)
+		return T(ctx, "review.back_job", "Job", itoa64(p.RollbackOf))
 	}
-	return "back to the selection"
+	return T(ctx, "review.back_selection")
 }
-
-// instances is "1 instance" or "n instances".
-func instances(n int) string { return text.Plural(n, "instance", "instances") }
 
 // losingAccessTotal is the number of instances whose current key stops working.
 func (c ReviewCounts) losingAccessTotal() int {
@@ -104,49 +102,39 @@ func (c ReviewCounts) losingAccessTotal() int {
 }
 
 // ackText is what the person confirms before a bind: every consequence in
-// the red box.
-func (p ReviewPage) ackText() string {
-	var parts []string
-	if n := p.Counts.PasswordLoginLost; n > 0 {
-		parts = append(parts, "password login will be disabled on "+instances(n))
+// the red box, as one whole sentence per case.
+func (p ReviewPage) ackText(ctx context.Context) string {
+	lost, keys := p.Counts.PasswordLoginLost, len(p.Counts.LosingAccess)
+	switch {
+	case lost > 0 && keys > 0:
+		return T(ctx, "review2.ack_both", "Count", lost, "Keys", keys, "Losing", p.Counts.losingAccessTotal())
+	case lost > 0:
+		return T(ctx, "review.ack_password", "Count", lost)
+	case keys > 0:
+		return T(ctx, "review2.ack_keys", "Count", keys, "Losing", p.Counts.losingAccessTotal())
 	}
-	if n := len(p.Counts.LosingAccess); n > 0 {
-		parts = append(parts, "the holders of "+text.Plural(n, "key", "keys")+" named above lose SSH access to "+instances(p.Counts.losingAccessTotal()))
-	}
-	if len(parts) == 0 {
-		return "I understand that only the private key of " + p.Key + " will let anyone log in to these instances over SSH."
-	}
-	out := "I understand that " + parts[0]
-	if len(parts) > 1 {
-		out += ", and " + parts[1]
-	}
-	return out + "."
+	return T(ctx, "review.ack_only", "Key", p.Key)
 }
 
 // restartChoice words the "make it take effect" option with the counts.
-func (c ReviewCounts) restartChoice() string {
-	var parts []string
-	if c.Reboot > 0 {
-		parts = append(parts, "reboot the "+text.Plural(c.Reboot, "Running instance", "Running instances"))
+func (c ReviewCounts) restartChoice(ctx context.Context) string {
+	switch {
+	case c.Reboot > 0 && c.Start > 0:
+		return T(ctx, "review2.rc_both", "Reboot", c.Reboot, "Start", c.Start)
+	case c.Reboot > 0:
+		return T(ctx, "review.rc_reboot", "Count", c.Reboot)
+	case c.Start > 0:
+		return T(ctx, "review.rc_start", "Count", c.Start)
 	}
-	if c.Start > 0 {
-		parts = append(parts, "start the "+text.Plural(c.Start, "Stopped instance", "Stopped instances"))
-	}
-	if len(parts) == 0 {
-		return "Make it take effect: restart instances once they are Running or Stopped"
-	}
-	if len(parts) == 2 {
-		return "Make it take effect: " + parts[0] + " and " + parts[1]
-	}
-	return "Make it take effect: " + parts[0]
+	return T(ctx, "review.rc_none")
 }
 
 // more says how many rows a capped table leaves out.
-func more(shown, total int) string {
+func more(ctx context.Context, shown, total int) string {
 	if total <= shown {
 		return ""
 	}
-	return "…and " + instances(total-shown) + " more, counted above."
+	return T(ctx, "review.more", "Count", total-shown)
 }
 
 // warningID is the red box's test ID: what it warns of.
@@ -157,9 +145,9 @@ func warningID(kind string) string {
 	return kind + "-warning"
 }
 
-func tableLabel(excluded bool) string {
+func tableLabel(ctx context.Context, excluded bool) string {
 	if excluded {
-		return "Instances that will not change"
+		return T(ctx, "review.t_excluded")
 	}
-	return "Instances that will change"
+	return T(ctx, "review.t_change")
 }

@@ -35,6 +35,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		st := request.Get(c)
 		st.Session, st.User = sess, sessionUser(sess)
+		s.personalise(c)
 		token, _ := sess.Values[csrfSessionKey].(string)
 		if token == "" {
 			token = newCSRFToken()

@@ -19,6 +19,7 @@ var publicRoutes = map[web.Route]bool{
 	{Method: http.MethodGet, Path: "/login"}:       true,
 	{Method: http.MethodPost, Path: "/login"}:      true,
 	{Method: http.MethodPost, Path: "/logout"}:     true,
+	{Method: http.MethodPost, Path: "/language"}:   true, // the language switch, offered on the sign-in page too
 	{Method: http.MethodGet, Path: "/healthz"}:     true,
 	{Method: http.MethodGet, Path: "/readyz"}:      true,
 	{Method: http.MethodGet, Path: "/metrics"}:     true,

@@ -130,7 +130,7 @@ func needAccount(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		choose := "/accounts/choose?next=" + url.QueryEscape(r.URL.RequestURI())
 		if r.Method != http.MethodGet {
-			return apperr.Conflict("Choose a cloud account first.")
+			return apperr.Conflict("Choose a cloud account first.") // the edge words it in the person's language
 		}
 		if r.Header.Get(htmx.Request) == "true" {
 			c.Response().Header().Set(htmx.Redirect, choose)

@@ -10,8 +10,10 @@ import (
 
 	"keybind/handlers"
 	"keybind/handlers/htmx"
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
+	"keybind/internal/i18n"
 	"keybind/internal/store"
 	"keybind/views"
 )
@@ -86,7 +88,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	e := classify(err)
+	e := localize(request.Loc(c), classify(err))
 	rid := c.Response().Header().Get(echo.HeaderXRequestID)
 	log := s.log.With("request_id", rid, "method", c.Request().Method, "path", c.Request().URL.Path, "status", e.Status)
 	if e.Status >= 500 {
@@ -101,13 +103,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case strings.HasPrefix(c.Request().URL.Path, "/api/"):
 		werr = c.JSON(e.Status, apiError{Code: e.Code, Message: e.Message, RequestID: rid, Fields: e.Fields})
 	default:
-		ep := views.ErrorPage{Status: e.Status, Heading: heading(e.Status), Message: e.Message, RequestID: rid}
+		ep := views.ErrorPage{Status: e.Status, Heading: heading(request.Loc(c), e.Status), Message: e.Message, RequestID: rid}
 		if htmx.Is(c) {
 			c.Response().Header().Set(htmx.Retarget, "#flash-region")
 			c.Response().Header().Set(htmx.Reswap, "beforeend")
 			werr = c.Render(e.Status, "", views.ErrorFragment(ep))
 		} else {
-			ep.Page = handlers.Frame(c, "Error", "")
+			ep.Page = handlers.Frame(c, request.T(c, "error.title"), "")
 			werr = c.Render(e.Status, "", views.Error(ep))
 		}
 	}
@@ -124,17 +126,35 @@ type apiError struct {
 	Fields    map[string]string `json:"fields,omitempty"`
 }
 
-func heading(status int) string {
+func heading(l *i18n.Localizer, status int) string {
 	switch {
 	case status == http.StatusNotFound:
-		return "Not found"
+		return l.T("error.heading_not_found")
 	case status == http.StatusForbidden:
-		return "Not allowed"
+		return l.T("error.heading_forbidden")
 	case status == http.StatusUnauthorized:
-		return "Sign in required"
+		return l.T("error.heading_unauthorized")
 	case status >= 500:
-		return "Something went wrong"
+		return l.T("error.heading_server")
 	default:
-		return "That did not work"
+		return l.T("error.heading_other")
 	}
+}
+
+// localize returns e with its message and field messages in l's language
+// (the code stays: it is a stable identifier).
+func localize(l *i18n.Localizer, e *apperr.Error) *apperr.Error {
+	c := *e
+	if c.ID != "" && i18n.Has(c.ID) {
+		c.Message = l.T(c.ID, c.Args...)
+	} else {
+		c.Message = l.English(c.Message)
+	}
+	if len(e.Fields) > 0 {
+		c.Fields = make(map[string]string, len(e.Fields))
+		for k, v := range e.Fields {
+			c.Fields[k] = l.English(v)
+		}
+	}
+	return &c
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
+	"keybind/internal/i18n"
 	"keybind/internal/text"
 )
 
@@ -31,6 +33,7 @@ func (templRenderer) Render(w io.Writer, _ string, data any, c echo.Context) err
 	// Rendering is CPU work on data already read; error pages are rendered
 	// after the request's timeout context was cancelled, so do not inherit it.
 	ctx := templ.WithNonce(context.WithoutCancel(c.Request().Context()), nonce(c))
+	ctx = i18n.With(ctx, request.Loc(c))
 	var buf bytes.Buffer
 	if err := component.Render(ctx, &buf); err != nil {
 		return err

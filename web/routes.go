@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	app.GET("/login", login.Show)
 	app.POST("/login", login.Submit, s.knownDevice)
 	app.POST("/logout", login.Logout)
+	app.POST("/language", handlers.NewLanguage(s.deps.Auth).Switch)
 	s.ssoRoutes(app)
 
 	// Everything else: a signed-in user, and the permission named per route.
@@ -41,9 +42,10 @@ func (s *Server) routes() {
 	user.GET("/", handlers.NewDashboard(sv.regions, s.deps.Jobs).Show, needAccount)
 	s.accountRoutes(user)
 
-	account := handlers.NewAccount(s.deps.Auth, s.deps.Auth.Tokens())
+	account := handlers.NewAccount(s.deps.Auth, s.deps.Auth.Tokens(), s.deps.Auth)
 	user.GET("/account", account.Show)
 	user.POST("/account/password", account.ChangePassword)
+	user.POST("/account/preferences", account.SavePreferences)
 
 	// Binding: region → key pair → instances → review → job.
 	region := handlers.NewBindRegion(sv.regions, s.deps.Auth)
@@ -129,14 +131,14 @@ func (s *Server) ssoRoutes(app *echo.Group) {
 	if s.deps.SSO == nil {
 		return
 	}
-	h := handlers.NewSSO(s.deps.SSO, s.ssoFlows, s.signInLimiter("sso-callback:"))
+	h := handlers.NewSSO(s.deps.SSO, s.ssoFlows, s.signInLimiter("sso-callback:"), s.deps.Auth)
 	app.GET(sso.StartPath, h.Start)
 	app.GET(sso.CallbackPath, h.Callback)
 }
 
 // loginOptions are the ways in the sign-in page offers.
 func (s *Server) loginOptions() handlers.LoginOptions {
-	o := handlers.LoginOptions{PasswordLogin: s.deps.Auth.PasswordLoginOn()}
+	o := handlers.LoginOptions{PasswordLogin: s.deps.Auth.PasswordLoginOn(), Prefs: s.deps.Auth}
 	if s.deps.SSO != nil {
 		o.SSOName, o.EndSession = s.deps.SSO.ProviderName(), s.deps.SSO
 	}

@@ -20,6 +20,7 @@ import (
 	"keybind/internal/auth"
 	"keybind/internal/binding"
 	"keybind/internal/cloud"
+	"keybind/internal/i18n"
 	"keybind/internal/inventory"
 	"keybind/internal/jobs"
 	"keybind/internal/keypairs"
@@ -217,11 +218,14 @@ func (s *Server) middleware() {
 // a logger carrying the request ID.
 func (s *Server) baseState(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		lang := requestLang(c)
 		request.Set(c, &request.State{
 			Sandbox:  s.cfg.Sandbox,
 			Controls: s.deps.Sandbox != nil,
 			Logger:   s.log.With("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			Loc:      i18n.New(lang),
 		})
+		cloudNames(c, lang)
 		return next(c)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
+	"keybind/internal/i18n"
 	"keybind/internal/jobs"
 )
 
@@ -30,6 +31,10 @@ type State struct {
 	Account   string       // the cloud account the request works in; "" when none is chosen
 	// AccountRegions are the account's default regions, if it has some.
 	AccountRegions []string
+	// Loc speaks the person's language and shows times in their time zone;
+	// the web layer sets it from their saved choice, the lang cookie or
+	// Accept-Language.
+	Loc *i18n.Localizer
 }
 
 const stateKey = "keybind.request"
@@ -42,7 +47,18 @@ func Get(c echo.Context) *State {
 	if s, ok := c.Get(stateKey).(*State); ok && s != nil {
 		return s
 	}
-	return &State{Logger: slog.Default()}
+	return &State{Logger: slog.Default(), Loc: i18n.New(i18n.English)}
+}
+
+// T returns the message id in the person's language (see i18n.Localizer.T).
+func T(c echo.Context, id string, kv ...any) string { return Loc(c).T(id, kv...) }
+
+// Loc returns the request's Localizer; never nil.
+func Loc(c echo.Context) *i18n.Localizer {
+	if l := Get(c).Loc; l != nil {
+		return l
+	}
+	return i18n.New(i18n.English)
 }
 
 // Actor is who is asking, for the audit trail; via is auth.ViaWeb or auth.ViaAPI.

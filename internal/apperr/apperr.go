@@ -17,6 +17,12 @@ type Error struct {
 	Message string            // plain-language message, safe to show
 	Fields  map[string]string // per-field validation messages
 	Err     error             // cause, logged but never shown
+	// ID and Args name the message in the catalogue (internal/i18n) when
+	// Message has placeholders filled in; the edge shows it in the
+	// person's language. Without an ID, the edge finds Message's own words
+	// in the catalogue.
+	ID   string
+	Args []any
 }
 
 func (e *Error) Error() string {

@@ -103,11 +103,12 @@ func FromFault(err error) (e *Error, ok bool) {
 		f = *fe
 	}
 	msg := words[k.FaultCode()]
+	var id string
 	if strings.Contains(msg, "%s") {
 		if f.Subject == "" {
 			msg = ""
 		} else {
-			msg = fmt.Sprintf(msg, f.Subject)
+			msg, id = fmt.Sprintf(msg, f.Subject), "fault."+k.FaultCode()
 		}
 	}
 	switch k.FaultKind() {
@@ -126,6 +127,9 @@ func FromFault(err error) (e *Error, ok bool) {
 		} else if f.Field != "" {
 			e = Invalid(e.Message, map[string]string{f.Field: e.Message})
 		}
+	}
+	if id != "" {
+		e.ID, e.Args = id, []any{"Subject", f.Subject}
 	}
 	return e.Wrap(err), true
 }

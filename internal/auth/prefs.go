@@ -42,3 +42,11 @@ func (s *Service) SetPref(ctx context.Context, u *User, name, value string) erro
 	}
 	return s.st.SetPref(ctx, u.ID, name, value, s.now())
 }
+
+// Prefs returns every preference of the user (empty when signed out).
+func (s *Service) Prefs(ctx context.Context, u *User) (map[string]string, error) {
+	if u == nil {
+		return map[string]string{}, nil
+	}
+	return s.st.Prefs(ctx, u.ID)
+}

@@ -7,13 +7,39 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
 
-// Regions lists the ECS regions available to the account, with English names.
+// The languages ECS words region names in (DescribeRegions' AcceptLanguage).
+const (
+	LangEnglish = "en-US"
+	LangChinese = "zh-CN"
+)
+
+type langKey struct{}
+
+// WithLanguage asks the calls that name things for people (the regions'
+// LocalName) to answer in lang, LangEnglish or LangChinese; anything else
+// is English.
+func WithLanguage(ctx context.Context, lang string) context.Context {
+	return context.WithValue(ctx, langKey{}, lang)
+}
+
+// Language is the language ctx asks names in: LangEnglish unless
+// WithLanguage chose LangChinese.
+func Language(ctx context.Context) string {
+	if l, _ := ctx.Value(langKey{}).(string); l == LangChinese {
+		return LangChinese
+	}
+	return LangEnglish
+}
+
+// Regions lists the ECS regions available to the account, named in the
+// language ctx asks for (English by default).
 func (g *Gateway) Regions(ctx context.Context) ([]Region, error) {
 	region := g.cfg.DefaultRegion
 	var out []Region
+	lang := Language(ctx)
 	_, err := g.call(ctx, region, "DescribeRegions", callOpts{}, func(c *ecs.Client) (string, error) {
 		req := ecs.CreateDescribeRegionsRequest()
-		req.RegionId, req.AcceptLanguage = region, "en-US"
+		req.RegionId, req.AcceptLanguage = region, lang
 		resp, err := c.DescribeRegions(req)
 		if err != nil {
 			return "", err

@@ -41,8 +41,11 @@ func (f *fakeCloud) wait() {
 	}
 }
 
-func (f *fakeCloud) Regions(context.Context) ([]cloud.Region, error) {
+func (f *fakeCloud) Regions(ctx context.Context) ([]cloud.Region, error) {
 	f.calls.Add(1)
+	if cloud.Language(ctx) == cloud.LangChinese {
+		return []cloud.Region{{ID: "cn-hangzhou", Name: "华东1（杭州）"}}, nil
+	}
 	return []cloud.Region{{ID: "cn-hangzhou", Name: "China (Hangzhou)"}}, nil
 }
 
@@ -87,6 +90,25 @@ func TestRegionsAreCachedForTheTTL(t *testing.T) {
 	}
 	if _, err := r.Region(ctx, "xx-nowhere-1"); !errors.Is(err, ErrRegionNotFound) || fault.KindOf(err) != fault.KindNotFound {
 		t.Errorf("unknown region: %v, want ErrRegionNotFound", err)
+	}
+}
+
+// Region names are kept per language: a Chinese page gets Chinese names
+// from its own call, and an English page still gets English ones.
+func TestRegionsAreCachedPerLanguage(t *testing.T) {
+	f, c := &fakeCloud{}, &clock{t: time.Unix(0, 0)}
+	r := NewRegions(f, c, time.Minute)
+	en, zh := context.Background(), cloud.WithLanguage(context.Background(), cloud.LangChinese)
+	for range 2 {
+		if reg, _ := r.Region(zh, "cn-hangzhou"); reg.Name != "华东1（杭州）" {
+			t.Errorf("Chinese name %q", reg.Name)
+		}
+		if reg, _ := r.Region(en, "cn-hangzhou"); reg.Name != "China (Hangzhou)" {
+			t.Errorf("English name %q", reg.Name)
+		}
+	}
+	if n := f.calls.Load(); n != 2 {
+		t.Errorf("%d calls for two languages asked twice, want 2", n)
 	}
 }
 

@@ -34,8 +34,8 @@ type Regions struct {
 	clock Clock
 	ttl   time.Duration
 
-	mu       sync.Mutex
-	accounts map[string]*regionList // by cloud account
+	mu    sync.Mutex
+	lists map[listKey]*regionList // by cloud account and the language of the names (cloud.Language)
 }
 
 type regionList struct {
@@ -51,16 +51,20 @@ func NewRegions(src RegionSource, clock Clock, ttl time.Duration) *Regions {
 	if ttl <= 0 {
 		ttl = DefaultRegionTTL
 	}
-	return &Regions{src: src, clock: clock, ttl: ttl, accounts: map[string]*regionList{}}
+	return &Regions{src: src, clock: clock, ttl: ttl, lists: map[listKey]*regionList{}}
 }
 
-// Regions returns the region list of ctx's cloud account, read from the
-// cloud at most once per ttl.
+// listKey names one region list: a cloud account's, named in one language.
+type listKey struct{ account, lang string }
+
+// Regions returns the region list of ctx's cloud account, named in the
+// language ctx asks for (cloud.WithLanguage), read from the cloud at most
+// once per ttl, account and language.
 func (r *Regions) Regions(ctx context.Context) ([]cloud.Region, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	now := r.clock.Now()
-	l := r.accounts[cloud.AccountOf(ctx)]
+	now, key := r.clock.Now(), listKey{cloud.AccountOf(ctx), cloud.Language(ctx)}
+	l := r.lists[key]
 	if l != nil && l.regions != nil && now.Sub(l.fetched) < r.ttl {
 		return l.regions, nil
 	}
@@ -68,7 +72,7 @@ func (r *Regions) Regions(ctx context.Context) ([]cloud.Region, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.accounts[cloud.AccountOf(ctx)] = &regionList{regions: regions, fetched: now}
+	r.lists[key] = &regionList{regions: regions, fetched: now}
 	return regions, nil
 }
 

@@ -16,6 +16,10 @@ type Overlap struct {
 	JobID       int64
 	Title       string
 	InstanceIDs []string
+	// What the title is made of, for a title in another language.
+	Kind     Kind
+	KeyPair  string
+	ParentID int64
 }
 
 // OverlapError refuses a job whose instances an active job still works on: one instance, one
@@ -95,7 +99,7 @@ func overlaps(ctx context.Context, q store.DBTX, region string, ids []string) ([
 		if err != nil {
 			return nil, err
 		}
-		o.Title = j.Title()
+		o.Title, o.Kind, o.KeyPair, o.ParentID = j.Title(), j.Kind, j.KeyPair, j.ParentID
 		out = append(out, o)
 	}
 	return out, nil

@@ -142,6 +142,9 @@ type Flow struct {
 	Verifier string `json:"v"` // PKCE code verifier
 	Next     string `json:"x"` // where to go after signing in
 	Started  int64  `json:"t"` // Unix seconds, on the service's clock
+	// TimeZone is the browser's, sent with the start (docs/I18N.md): the
+	// person's default time zone at their first sign-in.
+	TimeZone string `json:"z,omitempty"`
 }
 
 // Begin starts a sign-in: it returns the flow for the browser to keep and

@@ -20,6 +20,8 @@ type Client struct {
 	base string
 	HTTP *http.Client
 	CSRF string
+	// Lang, when set, is sent as Accept-Language on every request.
+	Lang string
 }
 
 // Response is a read response.
@@ -84,6 +86,9 @@ func (a *App) SignIn(tb testing.TB, name, password string) *Client {
 // CSRF token remembered.
 func (c *Client) Do(req *http.Request) *Response {
 	c.tb.Helper()
+	if c.Lang != "" && req.Header.Get("Accept-Language") == "" {
+		req.Header.Set("Accept-Language", c.Lang)
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		c.tb.Fatalf("%s %s: %v", req.Method, req.URL, err)

@@ -2,8 +2,12 @@
 package components
 
 import (
+	"context"
 	"net/url"
 	"strconv"
+	"strings"
+
+	"keybind/internal/i18n"
 )
 
 // Tone is the colour family of a badge; the badge's words carry the meaning.
@@ -53,4 +57,10 @@ func (p PagerProps) URL(n int) string {
 	}
 	q.Set("page", strconv.Itoa(n))
 	return p.BaseURL + "?" + q.Encode()
+}
+
+// noun is what a pager counts ("instances", "key pairs", "jobs",
+// "entries") in the person's language.
+func noun(ctx context.Context, label string) string {
+	return i18n.T(ctx, "pager.noun_"+strings.ReplaceAll(label, " ", "_"))
 }
