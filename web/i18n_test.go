@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -273,5 +274,43 @@ func TestAPIFieldMessagesInChinese(t *testing.T) {
 	}
 	if msg := body.Fields["instance_ids"]; !han.MatchString(msg) {
 		t.Errorf("instance_ids: %q, want Chinese (fields %v)", msg, body.Fields)
+	}
+}
+
+// API answers that name something (a region, a key pair, a type) are whole
+// messages in the catalogue too: in Chinese under zh-CN, not English with
+// a name in it.
+func TestAPIMessagesThatNameThingsInChinese(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	raw, _, err := app.Auth.Tokens().Create(context.Background(), auth.WebActor(&app.Admin, ""), "script", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range []struct{ path, body, field string }{
+		{"/api/v1/jobs/bind", `{"region":"cn-nowhere","key_pair":"some-key","instance_ids":["i-abc"],"acknowledge":true}`, "region"},
+		{"/api/v1/jobs/bind", `{"region":"cn-hangzhou","key_pair":"no-such-key","instance_ids":["i-abc"],"acknowledge":true}`, "key_pair"},
+		{"/api/v1/jobs/bind", `{"region":"cn-hangzhou","key_pair":"k","instance_ids":"i-abc"}`, "instance_ids"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, app.URL+tt.path, strings.NewReader(tt.body))
+		req.Header.Set("Authorization", "Bearer "+raw)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("i18n-names-%04d", i))
+		req.Header.Set("Accept-Language", "zh-CN")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Code   string
+			Fields map[string]string
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg := body.Fields[tt.field]; !han.MatchString(msg) || strings.Contains(msg, "There is") || strings.Contains(msg, "Must be") {
+			t.Errorf("%s: %s: status %d code %q, field %s = %q, want it in Chinese (fields %v)", tt.path, tt.body, resp.StatusCode, body.Code, tt.field, msg, body.Fields)
+		}
 	}
 }

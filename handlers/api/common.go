@@ -79,7 +79,7 @@ func decodeBody(c echo.Context, v any, optional bool) error {
 		if errors.As(err, &te) && te.Field != "" {
 			// Field is a dotted path that may start with an embedded struct's name.
 			name := te.Field[strings.LastIndex(te.Field, ".")+1:]
-			return apperr.Invalid("A field has the wrong type.", map[string]string{name: "Must be " + jsonTypeName(te.Type) + "."})
+			return apperr.Invalid("A field has the wrong type.", map[string]string{name: mustBe(te.Type)})
 		}
 		return apperr.New(http.StatusBadRequest, codeBadJSON, "The body must be one JSON object.").Wrap(err)
 	}
@@ -122,22 +122,22 @@ func addJSONFields(t reflect.Type, out map[string]bool) {
 	}
 }
 
-// jsonTypeName words a Go type as the JSON type a client must send.
-func jsonTypeName(t reflect.Type) string {
+// mustBe words the JSON type a client must send for a Go type.
+func mustBe(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Bool:
-		return "true or false"
+		return "Must be true or false."
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
+		return "Must be a whole number."
 	case reflect.String:
-		return "a string"
+		return "Must be a string."
 	case reflect.Slice, reflect.Array:
-		return "an array"
+		return "Must be an array."
 	case reflect.Pointer:
-		return jsonTypeName(t.Elem())
+		return mustBe(t.Elem())
 	}
-	return "an object"
+	return "Must be an object."
 }
 
 // apiPaging reads page (default 1) and page_size (default def, 1..most);

@@ -98,17 +98,17 @@ func (h *JobActions) restart(c echo.Context, id int64, what string, ids []string
 	switch {
 	case errors.As(err, &re) && len(re.Absent) > 0:
 		return apperr.Invalid("Some instances are not in this job.", map[string]string{
-			"instance_ids": "Not in job " + fmt.Sprint(id) + ": " + strings.Join(text.FirstFew(re.Absent, 5), ", ") + "."})
+			"instance_ids": request.T(c, "api4.not_in_job", "Job", fmt.Sprint(id), "List", strings.Join(text.FirstFew(re.Absent, 5), ", "))})
 	case errors.As(err, &re):
 		notReady := make([]string, len(re.NotReady))
 		for i, it := range re.NotReady {
 			notReady[i] = fmt.Sprintf("%s (%s)", it.InstanceID, it.RestartLabel())
 		}
-		e := apperr.New(http.StatusConflict, codeNothingToDo, fmt.Sprintf("Nothing was sent: some instances cannot be %s now.", jobs.RestartOp(what).Past()))
-		e.Fields = map[string]string{"instance_ids": "Cannot be " + jobs.RestartOp(what).Past() + " now: " + strings.Join(text.FirstFew(notReady, 5), ", ") + "."}
+		e := apperr.New(http.StatusConflict, codeNothingToDo, request.T(c, "api4.nothing_sent_"+what))
+		e.Fields = map[string]string{"instance_ids": request.T(c, "api4.cannot_now_"+what, "List", strings.Join(text.FirstFew(notReady, 5), ", "))}
 		return e
 	}
-	return h.answer(c, id, n, err, fmt.Sprintf("None of these instances can be %s now.", jobs.RestartOp(what).Past()))
+	return h.answer(c, id, n, err, request.T(c, "api4.none_can_"+what))
 }
 
 // RebootRunning reboots every bound instance that needs a reboot.
@@ -172,7 +172,7 @@ func (h *JobActions) Resolve(c echo.Context) error {
 	if err != nil {
 		n = 0
 	}
-	return h.answer(c, id, n, err, inst+" does not need a decision.")
+	return h.answer(c, id, n, err, request.T(c, "api4.no_decision", "ID", inst))
 }
 
 // Pause stops the job from sending anything new until it is resumed.

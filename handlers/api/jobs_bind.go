@@ -95,7 +95,7 @@ func (h *JobsCreate) plan(c echo.Context, t binding.Target, want apiWant, fields
 	}
 	if len(fields) > 0 {
 		if !inventory.ValidRegionID(t.Region) {
-			if e, ok := apperr.As(regionField("region", t.Region, inventory.ErrRegionIDInvalid)); ok {
+			if e, ok := apperr.As(regionField(c, "region", t.Region, inventory.ErrRegionIDInvalid)); ok {
 				fields["region"] = e.Fields["region"]
 			}
 		}
@@ -104,9 +104,9 @@ func (h *JobsCreate) plan(c echo.Context, t binding.Target, want apiWant, fields
 	rv, err := h.plans.Plan(c.Request().Context(), t)
 	switch {
 	case errors.Is(err, inventory.ErrRegionIDInvalid), errors.Is(err, inventory.ErrRegionNotFound):
-		return regionField("region", t.Region, err)
+		return regionField(c, "region", t.Region, err)
 	case errors.Is(err, binding.ErrKeyPairNotFound):
-		return apperr.Invalid("Check the key pair.", map[string]string{"key_pair": "There is no key pair " + t.KeyPair + " in " + t.Region + "."})
+		return apperr.Invalid("Check the key pair.", map[string]string{"key_pair": request.T(c, "api4.no_key_pair", "Key", t.KeyPair, "Region", t.Region)})
 	case err != nil:
 		return err
 	}

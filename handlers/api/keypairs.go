@@ -164,7 +164,7 @@ func (h *KeyPairImport) Import(c echo.Context) error {
 	}
 	res, err := h.keys.Import(ctx, request.Actor(c, auth.ViaAPI), c.Param("region"), req.Name, req.PublicKey)
 	if err != nil {
-		return importRefused(req.Name, c.Param("region"), err)
+		return importRefused(c, req.Name, c.Param("region"), err)
 	}
 	out := toAPIKeyPair(res.KeyPair)
 	if out.SHA256 == "" {
@@ -175,7 +175,7 @@ func (h *KeyPairImport) Import(c echo.Context) error {
 }
 
 // importRefused words why the import did not happen, naming the field at fault.
-func importRefused(name, region string, err error) error {
+func importRefused(c echo.Context, name, region string, err error) error {
 	var ie *keypairs.InputError
 	if errors.As(err, &ie) {
 		fields := map[string]string{}
@@ -194,21 +194,20 @@ func importRefused(name, region string, err error) error {
 	if !errors.As(err, &we) {
 		return err
 	}
-	msg := apperr.CloudMessage(we.Err)
+	msg := request.Loc(c).English(apperr.CloudMessage(we.Err))
 	switch we.Reason {
 	case keypairs.ReasonNameTaken:
-		e := apperr.Conflict("A key pair named " + name + " already exists in " + region + ".")
+		e := apperr.Conflict(request.T(c, "api4.name_taken", "Key", name, "Region", region))
 		e.Fields = map[string]string{"name": "A key pair with this name exists. Choose another name."}
 		return e
 	case keypairs.ReasonNameRejected:
 		return apperr.Invalid("ECS did not accept the name.", map[string]string{"name": msg})
 	case keypairs.ReasonKeyRejected:
-		return apperr.Invalid("ECS did not accept the key.", map[string]string{"public_key": "ECS did not accept this key: " + msg})
+		return apperr.Invalid("ECS did not accept the key.", map[string]string{"public_key": request.T(c, "api4.ecs_refused_key", "Reason", msg)})
 	case keypairs.ReasonUnknown:
-		return apperr.New(http.StatusBadGateway, "outcome_unknown", "It is not known whether ECS imported "+name+": "+
-			msg+" List the key pairs before you try again.").Wrap(err)
+		return apperr.New(http.StatusBadGateway, "outcome_unknown", request.T(c, "api4.import_unknown", "Key", name, "Reason", msg)).Wrap(err)
 	case keypairs.ReasonQuota:
-		return apperr.Conflict("The key pair was not imported: " + msg).Wrap(err)
+		return apperr.Conflict(request.T(c, "api4.not_imported", "Reason", msg)).Wrap(err)
 	}
-	return apperr.New(http.StatusBadGateway, "cloud_error", "The key pair was not imported: "+msg).Wrap(err)
+	return apperr.New(http.StatusBadGateway, "cloud_error", request.T(c, "api4.not_imported", "Reason", msg)).Wrap(err)
 }

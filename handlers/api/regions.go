@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"keybind/handlers/request"
 	"keybind/internal/apperr"
 	"keybind/internal/cloud"
 	"keybind/internal/inventory"
@@ -63,14 +64,14 @@ func regionParam(ctx context.Context, rf RegionFinder, id string) (cloud.Region,
 
 // regionField turns a region error of a request body into a validation
 // error on field: a missing, malformed or unknown region.
-func regionField(field, id string, err error) error {
+func regionField(c echo.Context, field, id string, err error) error {
 	switch {
 	case id == "":
 		return apperr.Invalid("Name the region.", map[string]string{field: "Required: a region ID such as cn-hangzhou."})
 	case errors.Is(err, inventory.ErrRegionIDInvalid):
 		return apperr.Invalid("Check the region.", map[string]string{field: "A region ID looks like cn-hangzhou."})
 	case errors.Is(err, inventory.ErrRegionNotFound):
-		return apperr.Invalid("Check the region.", map[string]string{field: "There is no region " + id + "."})
+		return apperr.Invalid("Check the region.", map[string]string{field: request.T(c, "api4.no_region", "Region", id)})
 	}
 	return err
 }
