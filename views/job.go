@@ -180,6 +180,18 @@ func readyWords(ctx context.Context, id string, n int) string {
 	return T(ctx, id, "Count", n)
 }
 
+// retryWords names the retry button: how many failed instances it retries,
+// or that none of the failed ones can be retried (a refusal ECS will repeat).
+func retryWords(ctx context.Context, c JobCounts) string {
+	switch {
+	case c.Retryable > 0:
+		return readyWords(ctx, "jobpage.retry_all", c.Retryable)
+	case c.Failed > 0:
+		return T(ctx, "jobpage.retry_none", "Count", c.Failed)
+	}
+	return T(ctx, "jobpage.retry_nothing")
+}
+
 func currentIf(on bool) string {
 	if on {
 		return "true"

@@ -38,3 +38,23 @@ func TestGridPollsAreMarkedBackground(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryButtonSaysWhenNoFailureCanBeRetried: beside "3 Failed", a
+// disabled "Retry 0 failed instances" reads as a contradiction; the button
+// says that none of the failed ones can be retried.
+func TestRetryButtonSaysWhenNoFailureCanBeRetried(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		counts JobCounts
+		want   string
+	}{
+		{JobCounts{Failed: 3, Retryable: 2}, "Retry all 2 failed instances"},
+		{JobCounts{Failed: 3}, "None of the 3 failed instances can be retried"},
+		{JobCounts{Failed: 1}, "The failed instance cannot be retried"},
+		{JobCounts{}, "Retry failed instances"},
+	} {
+		if got := retryWords(ctx, tt.counts); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.counts, got, tt.want)
+		}
+	}
+}
