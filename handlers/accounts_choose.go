@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -13,19 +12,13 @@ import (
 	"keybind/views"
 )
 
-// UsableAccounts lists the cloud accounts a person may work in;
-// *accounts.Service provides it.
-type UsableAccounts interface {
-	Usable(ctx context.Context, actor auth.Actor) ([]accounts.Account, error)
-}
-
 // AccountChoose lets a person choose the cloud account they work in; the
 // choice itself is a GET with ?account=, which the web layer checks and
 // remembers.
-type AccountChoose struct{ accounts UsableAccounts }
+type AccountChoose struct{ accounts accounts.UsableLister }
 
 // NewAccountChoose builds the chooser.
-func NewAccountChoose(a UsableAccounts) *AccountChoose { return &AccountChoose{accounts: a} }
+func NewAccountChoose(a accounts.UsableLister) *AccountChoose { return &AccountChoose{accounts: a} }
 
 // Show lists the accounts the person may use, each leading to next.
 func (h *AccountChoose) Show(c echo.Context) error {

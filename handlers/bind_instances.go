@@ -49,7 +49,7 @@ type Clock interface{ Now() time.Time }
 
 // BindInstances is step 3 of binding: choose the instances.
 type BindInstances struct {
-	regions   RegionFinder
+	regions   inventory.RegionFinder
 	search    InstanceSearch
 	instances InstancesByID
 	sel       Selections
@@ -57,7 +57,7 @@ type BindInstances struct {
 }
 
 // NewBindInstances builds the instance step.
-func NewBindInstances(r RegionFinder, s InstanceSearch, i InstancesByID, sel Selections, clock Clock) *BindInstances {
+func NewBindInstances(r inventory.RegionFinder, s InstanceSearch, i InstancesByID, sel Selections, clock Clock) *BindInstances {
 	return &BindInstances{regions: r, search: s, instances: i, sel: sel, clock: clock}
 }
 

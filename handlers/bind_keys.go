@@ -22,12 +22,14 @@ type KeyPairLister interface {
 
 // BindKeys is step 2 of binding: choose the key pair.
 type BindKeys struct {
-	regions RegionFinder
+	regions inventory.RegionFinder
 	keys    KeyPairLister
 }
 
 // NewBindKeys builds the key pair step.
-func NewBindKeys(r RegionFinder, k KeyPairLister) *BindKeys { return &BindKeys{regions: r, keys: k} }
+func NewBindKeys(r inventory.RegionFinder, k KeyPairLister) *BindKeys {
+	return &BindKeys{regions: r, keys: k}
+}
 
 const keyPageSize = 20
 
@@ -62,7 +64,7 @@ type keySearch struct {
 
 // searchKeyPairs reads the region, the search and the page from the query
 // and lists that page of key pairs; a failed listing is reported in err.
-func searchKeyPairs(c echo.Context, regions RegionFinder, keys KeyPairLister, size int) (keySearch, error) {
+func searchKeyPairs(c echo.Context, regions inventory.RegionFinder, keys KeyPairLister, size int) (keySearch, error) {
 	ctx := c.Request().Context()
 	region, err := regions.Region(ctx, c.QueryParam("region"))
 	if err != nil {

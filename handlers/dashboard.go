@@ -8,6 +8,7 @@ import (
 
 	"keybind/handlers/request"
 	"keybind/internal/auth"
+	"keybind/internal/inventory"
 	"keybind/internal/jobs"
 	"keybind/views"
 )
@@ -29,12 +30,12 @@ type UnfinishedFinder interface {
 // restart or are still in progress), then lists the regions, which proves
 // the path browser → console → gateway → cloud works.
 type Dashboard struct {
-	cloud RegionLister
+	cloud inventory.RegionLister
 	jobs  UnfinishedFinder
 }
 
 // NewDashboard builds the dashboard handler.
-func NewDashboard(c RegionLister, j UnfinishedFinder) *Dashboard {
+func NewDashboard(c inventory.RegionLister, j UnfinishedFinder) *Dashboard {
 	return &Dashboard{cloud: c, jobs: j}
 }
 

@@ -1,29 +1,17 @@
 package handlers
 
 import (
-	"context"
-
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers/request"
-	"keybind/internal/cloud"
+	"keybind/internal/inventory"
 	"keybind/views"
 )
 
-// RegionLister lists the cloud's regions.
-type RegionLister interface {
-	Regions(ctx context.Context) ([]cloud.Region, error)
-}
-
-// RegionFinder finds a region by ID; *inventory.Regions provides it.
-type RegionFinder interface {
-	Region(ctx context.Context, id string) (cloud.Region, error)
-}
-
 // Regions lists the regions and finds one; *inventory.Regions provides it.
 type Regions interface {
-	RegionLister
-	RegionFinder
+	inventory.RegionLister
+	inventory.RegionFinder
 }
 
 // regionChoice is what a region picker shows: the regions, the user's last
@@ -35,7 +23,7 @@ type regionChoice struct {
 }
 
 // chooseRegion reads the regions and the user's last choice.
-func chooseRegion(c echo.Context, rl RegionLister, prefs PrefStore) regionChoice {
+func chooseRegion(c echo.Context, rl inventory.RegionLister, prefs PrefStore) regionChoice {
 	ctx := c.Request().Context()
 	var rcv regionChoice
 	regions, err := rl.Regions(ctx)

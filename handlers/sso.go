@@ -101,33 +101,35 @@ func (h *SSO) refuse(c echo.Context, err error) error {
 	request.Get(c).Logger.Warn("single sign-on refused", "code", f.Code, "err", err)
 	idp := h.sso.ProviderName()
 	t := func(id string) string { return request.T(c, "sso."+id, "IdP", idp, "Subject", f.Subject) }
-	switch {
-	case errors.Is(err, sso.ErrUnavailable):
-		return h.page(c, http.StatusServiceUnavailable, f.Code, t("h_unreachable"), t("unreachable"))
-	case errors.Is(err, sso.ErrState):
-		return h.page(c, http.StatusBadRequest, f.Code, t("h_cannot_complete"), t("state"))
-	case errors.Is(err, sso.ErrRefused) && f.Subject == "access_denied":
-		return h.page(c, http.StatusForbidden, f.Code, t("h_refused"), t("access_denied"))
-	case errors.Is(err, sso.ErrRefused):
-		return h.page(c, http.StatusBadRequest, f.Code, t("h_refused"), t("refused"))
-	case errors.Is(err, sso.ErrExchange):
-		return h.page(c, http.StatusBadRequest, f.Code, t("h_cannot_complete"), t("exchange"))
-	case errors.Is(err, sso.ErrTokenExpired):
-		return h.page(c, http.StatusUnauthorized, f.Code, t("h_failed"), t("token_expired"))
-	case errors.Is(err, sso.ErrToken):
-		return h.page(c, http.StatusUnauthorized, f.Code, t("h_failed"), t("token"))
-	case errors.Is(err, sso.ErrClaims):
-		return h.page(c, http.StatusForbidden, f.Code, t("h_failed"), t("claims"))
-	case errors.Is(err, auth.ErrNoRole):
-		return h.page(c, http.StatusForbidden, f.Code, t("h_no_access"), t("no_role"))
-	case errors.Is(err, auth.ErrAccountDisabled):
-		return h.page(c, http.StatusForbidden, f.Code, t("h_disabled"), t("disabled"))
-	case errors.Is(err, auth.ErrNameTaken):
-		return h.page(c, http.StatusConflict, f.Code, t("h_name_taken"), t("name_taken"))
-	case errors.Is(err, auth.ErrBadUsername):
-		return h.page(c, http.StatusForbidden, f.Code, t("h_bad_name"), t("bad_name"))
+	for _, r := range ssoRefusals {
+		if errors.Is(err, r.err) && (r.subject == "" || r.subject == f.Subject) {
+			return h.page(c, r.status, f.Code, t(r.heading), t(r.message))
+		}
 	}
 	return err
+}
+
+// ssoRefusals words each refused sign-in, first match first: its status and
+// the catalogue's heading and message (under "sso."). subject narrows a
+// refusal to the provider's error code.
+var ssoRefusals = []struct {
+	err              error
+	subject          string
+	status           int
+	heading, message string
+}{
+	{sso.ErrUnavailable, "", http.StatusServiceUnavailable, "h_unreachable", "unreachable"},
+	{sso.ErrState, "", http.StatusBadRequest, "h_cannot_complete", "state"},
+	{sso.ErrRefused, "access_denied", http.StatusForbidden, "h_refused", "access_denied"},
+	{sso.ErrRefused, "", http.StatusBadRequest, "h_refused", "refused"},
+	{sso.ErrExchange, "", http.StatusBadRequest, "h_cannot_complete", "exchange"},
+	{sso.ErrTokenExpired, "", http.StatusUnauthorized, "h_failed", "token_expired"},
+	{sso.ErrToken, "", http.StatusUnauthorized, "h_failed", "token"},
+	{sso.ErrClaims, "", http.StatusForbidden, "h_failed", "claims"},
+	{auth.ErrNoRole, "", http.StatusForbidden, "h_no_access", "no_role"},
+	{auth.ErrAccountDisabled, "", http.StatusForbidden, "h_disabled", "disabled"},
+	{auth.ErrNameTaken, "", http.StatusConflict, "h_name_taken", "name_taken"},
+	{auth.ErrBadUsername, "", http.StatusForbidden, "h_bad_name", "bad_name"},
 }
 
 func (h *SSO) page(c echo.Context, status int, reason, heading, message string) error {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -11,17 +10,11 @@ import (
 	"keybind/internal/auth"
 )
 
-// UsableAccounts lists the cloud accounts an actor may work in;
-// *accounts.Service provides it.
-type UsableAccounts interface {
-	Usable(ctx context.Context, actor auth.Actor) ([]accounts.Account, error)
-}
-
 // Accounts lists the cloud accounts the caller may work in.
-type Accounts struct{ accounts UsableAccounts }
+type Accounts struct{ accounts accounts.UsableLister }
 
 // NewAccounts builds GET /api/v1/accounts.
-func NewAccounts(a UsableAccounts) *Accounts { return &Accounts{accounts: a} }
+func NewAccounts(a accounts.UsableLister) *Accounts { return &Accounts{accounts: a} }
 
 // List answers the accounts the caller may name in ?account= and in a job's "account".
 func (h *Accounts) List(c echo.Context) error {

@@ -21,12 +21,12 @@ type InstanceSearch interface {
 
 // Instances lists a region's instances with the console's filters.
 type Instances struct {
-	regions RegionFinder
+	regions inventory.RegionFinder
 	search  InstanceSearch
 }
 
 // NewInstances builds GET /api/v1/regions/:region/instances.
-func NewInstances(r RegionFinder, s InstanceSearch) *Instances {
+func NewInstances(r inventory.RegionFinder, s InstanceSearch) *Instances {
 	return &Instances{regions: r, search: s}
 }
 

@@ -29,13 +29,13 @@ type KeyPairReader interface {
 
 // KeyPairs lists a region's key pairs and reads one.
 type KeyPairs struct {
-	regions RegionFinder
+	regions inventory.RegionFinder
 	list    KeyPairLister
 	key     KeyPairReader
 }
 
 // NewKeyPairs builds GET /api/v1/regions/:region/keypairs[/:name].
-func NewKeyPairs(r RegionFinder, l KeyPairLister, k KeyPairReader) *KeyPairs {
+func NewKeyPairs(r inventory.RegionFinder, l KeyPairLister, k KeyPairReader) *KeyPairs {
 	return &KeyPairs{regions: r, list: l, key: k}
 }
 
@@ -136,12 +136,12 @@ type KeyPairImporter interface {
 // KeyPairImport imports a public key as a key pair, with the checks and the
 // audit trail of the console's import form.
 type KeyPairImport struct {
-	regions RegionFinder
+	regions inventory.RegionFinder
 	keys    KeyPairImporter
 }
 
 // NewKeyPairImport builds POST /api/v1/regions/:region/keypairs.
-func NewKeyPairImport(r RegionFinder, k KeyPairImporter) *KeyPairImport {
+func NewKeyPairImport(r inventory.RegionFinder, k KeyPairImporter) *KeyPairImport {
 	return &KeyPairImport{regions: r, keys: k}
 }
 

@@ -13,21 +13,11 @@ import (
 	"keybind/internal/inventory"
 )
 
-// RegionLister lists the cloud's regions.
-type RegionLister interface {
-	Regions(ctx context.Context) ([]cloud.Region, error)
-}
-
-// RegionFinder finds a region by ID; *inventory.Regions provides it.
-type RegionFinder interface {
-	Region(ctx context.Context, id string) (cloud.Region, error)
-}
-
 // Regions lists the regions the account can use.
-type Regions struct{ regions RegionLister }
+type Regions struct{ regions inventory.RegionLister }
 
 // NewRegions builds GET /api/v1/regions.
-func NewRegions(r RegionLister) *Regions { return &Regions{regions: r} }
+func NewRegions(r inventory.RegionLister) *Regions { return &Regions{regions: r} }
 
 type apiRegion struct {
 	ID        string `json:"id"`
@@ -54,7 +44,7 @@ func (h *Regions) List(c echo.Context) error {
 }
 
 // regionParam looks up the region named in the path: 404 if there is none.
-func regionParam(ctx context.Context, rf RegionFinder, id string) (cloud.Region, error) {
+func regionParam(ctx context.Context, rf inventory.RegionFinder, id string) (cloud.Region, error) {
 	r, err := rf.Region(ctx, id)
 	if errors.Is(err, inventory.ErrRegionIDInvalid) {
 		return r, apperr.NotFound("The region")

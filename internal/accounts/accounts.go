@@ -191,6 +191,12 @@ func (s *Service) all(ctx context.Context) ([]Account, error) {
 	return out, nil
 }
 
+// UsableLister lists the cloud accounts an actor may work in; *Service
+// provides it to the account chooser and the API.
+type UsableLister interface {
+	Usable(ctx context.Context, actor auth.Actor) ([]Account, error)
+}
+
 // Usable lists the accounts actor may work in.
 func (s *Service) Usable(ctx context.Context, actor auth.Actor) ([]Account, error) {
 	all, err := s.all(ctx)

@@ -46,6 +46,16 @@ type regionList struct {
 // DefaultRegionTTL is how long the region list is kept.
 const DefaultRegionTTL = 5 * time.Minute
 
+// RegionLister lists the cloud's regions; *Regions provides it.
+type RegionLister interface {
+	Regions(ctx context.Context) ([]cloud.Region, error)
+}
+
+// RegionFinder finds a region by ID; *Regions provides it.
+type RegionFinder interface {
+	Region(ctx context.Context, id string) (cloud.Region, error)
+}
+
 // NewRegions caches src's region list for ttl (DefaultRegionTTL if 0).
 func NewRegions(src RegionSource, clock Clock, ttl time.Duration) *Regions {
 	if ttl <= 0 {

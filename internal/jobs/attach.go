@@ -43,18 +43,17 @@ func (e *Engine) sendKeys(ctx context.Context, j Job) error {
 	if err != nil || len(due) == 0 {
 		return err
 	}
-	type groupKey struct {
-		action  KeyAction
-		keyPair string
-		req     int64
-	}
-	return dispatch(ctx, e, due, maxKeyPairIDs, func(it Item) (groupKey, int64) {
-		return groupKey{it.Action, it.KeyPair, it.KeyRequest}, it.KeyRequest
-	}, calls{record: func(ctx context.Context, tx *sql.Tx, actor Actor, batch []Item) ([]Item, error) {
-		return e.recordKeyAttempt(ctx, tx, j, actor, batch)
-	}, send: func(ctx context.Context, actor Actor, batch []Item) error {
-		return e.sendKeyCall(ctx, j, actor, batch)
-	}})
+	// One call per action, key pair and request.
+	return dispatch(ctx, e, j, due, maxKeyPairIDs, func(it Item) (keyCallKey, int64) {
+		return keyCallKey{it.Action, it.KeyPair, it.KeyRequest}, it.KeyRequest
+	}, calls{record: e.recordKeyAttempt, send: e.sendKeyCall})
+}
+
+// keyCallKey is what the items of one key call share.
+type keyCallKey struct {
+	action  KeyAction
+	keyPair string
+	req     int64
 }
 
 // keyCall is the audit entry of a key call for items that share action, key pair and requester.

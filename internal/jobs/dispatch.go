@@ -14,8 +14,8 @@ import (
 // (and its audit intent) in tx and returns the items it applied to; send makes the call for
 // them and records the outcome.
 type calls struct {
-	record func(ctx context.Context, tx *sql.Tx, actor Actor, items []Item) ([]Item, error)
-	send   func(ctx context.Context, actor Actor, items []Item) error
+	record func(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item) ([]Item, error)
+	send   func(ctx context.Context, j Job, actor Actor, items []Item) error
 }
 
 // dispatch groups items by the call they need (first-seen order kept), cuts each group into
@@ -23,11 +23,10 @@ type calls struct {
 // any call — and then sends them Concurrency at a time, each on behalf of the person whose
 // request put the group in motion. group returns an item's call key and the request that asked
 // for it.
-func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size int, group func(Item) (K, int64), c calls) error {
+func dispatch[K comparable](ctx context.Context, e *Engine, j Job, items []Item, size int, group func(Item) (K, int64), c calls) error {
 	if len(items) == 0 {
 		return nil
 	}
-	jobID := items[0].JobID // the items are one job's
 	groups := map[K][]Item{}
 	var order []K
 	reqOf := map[K]int64{}
@@ -55,10 +54,10 @@ func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size i
 			batches = append(batches, batch{reqs[reqOf[k]].Actor, c})
 		}
 	}
-	err = e.jobTx(ctx, jobID, func(tx *sql.Tx) error {
+	err = e.jobTx(ctx, j.ID, func(tx *sql.Tx) error {
 		for i, b := range batches {
 			var err error
-			if batches[i].items, err = c.record(ctx, tx, b.actor, b.items); err != nil {
+			if batches[i].items, err = c.record(ctx, tx, j, b.actor, b.items); err != nil {
 				return err
 			}
 		}
@@ -78,7 +77,7 @@ func dispatch[K comparable](ctx context.Context, e *Engine, items []Item, size i
 		// Sent even when the round is cancelled meanwhile: the attempt is recorded, and a call
 		// made with a cancelled context ends as an unknown outcome that reconcile settles.
 		g.Go(func() error {
-			if err := c.send(ctx, b.actor, b.items); err != nil {
+			if err := c.send(ctx, j, b.actor, b.items); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()

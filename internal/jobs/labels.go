@@ -1,7 +1,21 @@
 package jobs
 
+// opLabels words the restart states whose words depend on the operation:
+// for a reboot, for a start.
+var opLabels = map[RestartState][2]string{
+	RestartQueued:     {"Reboot queued", "Start queued"},
+	RestartRequested:  {"Reboot requested", "Start requested"},
+	RestartInProgress: {"Rebooting", "Starting"},
+}
+
 // RestartLabel is the item's restart state in words the grid can show.
 func (it Item) RestartLabel() string {
+	if w, ok := opLabels[it.Restart]; ok {
+		if it.Op == OpStart {
+			return w[1]
+		}
+		return w[0]
+	}
 	switch it.Restart {
 	case RestartNone:
 		return "n/a"
@@ -11,21 +25,6 @@ func (it Item) RestartLabel() string {
 		return "Needs reboot"
 	case RestartNeedsStart:
 		return "Needs start"
-	case RestartQueued:
-		if it.Op == OpStart {
-			return "Start queued"
-		}
-		return "Reboot queued"
-	case RestartRequested:
-		if it.Op == OpStart {
-			return "Start requested"
-		}
-		return "Reboot requested"
-	case RestartInProgress:
-		if it.Op == OpStart {
-			return "Starting"
-		}
-		return "Rebooting"
 	case RestartKeyInEffect:
 		if it.Action == ActionDetach {
 			return "Running — key removed, password login on"

@@ -51,18 +51,17 @@ func (e *Engine) dispatch(ctx context.Context, j Job) error {
 	if len(ready) > free {
 		ready = ready[:free]
 	}
-	type groupKey struct {
-		op    RestartOp
-		force bool
-		req   int64
-	}
-	return dispatch(ctx, e, ready, maxRestartIDs, func(it Item) (groupKey, int64) {
-		return groupKey{it.Op, it.Force, it.RestartRequest}, it.RestartRequest
-	}, calls{record: func(ctx context.Context, tx *sql.Tx, actor Actor, batch []Item) ([]Item, error) {
-		return e.recordRestartRequest(ctx, tx, j, actor, batch)
-	}, send: func(ctx context.Context, actor Actor, batch []Item) error {
-		return e.sendRestartCall(ctx, j, actor, batch)
-	}})
+	// One call per operation, force and request.
+	return dispatch(ctx, e, j, ready, maxRestartIDs, func(it Item) (restartCallKey, int64) {
+		return restartCallKey{it.Op, it.Force, it.RestartRequest}, it.RestartRequest
+	}, calls{record: e.recordRestartRequest, send: e.sendRestartCall})
+}
+
+// restartCallKey is what the items of one reboot or start call share.
+type restartCallKey struct {
+	op    RestartOp
+	force bool
+	req   int64
 }
 
 // pauseForErrors pauses the job because more restarts failed than its policy allows.
