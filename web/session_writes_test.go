@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"keybind/internal/store"
 	"keybind/internal/testapp"
 )
 
@@ -18,11 +19,20 @@ func TestPageViewsDoNotWriteTheSession(t *testing.T) {
 	c := app.SignIn(t, "helen", testapp.HelpdeskPassword)
 	db := app.Store.DB()
 	ctx := context.Background()
-	for _, stmt := range []string{
+	stmts := []string{
 		`CREATE TABLE session_writes (n INTEGER)`,
 		`CREATE TRIGGER session_updated AFTER UPDATE ON sessions BEGIN INSERT INTO session_writes VALUES (1); END`,
 		`CREATE TRIGGER session_inserted AFTER INSERT ON sessions BEGIN INSERT INTO session_writes VALUES (1); END`,
-	} {
+	}
+	if app.Store.Dialect() == store.Postgres {
+		stmts = []string{
+			`CREATE TABLE session_writes (n INTEGER)`,
+			`CREATE FUNCTION count_session_write() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN INSERT INTO session_writes VALUES (1); RETURN NULL; END; $$`,
+			`CREATE TRIGGER session_written AFTER INSERT OR UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION count_session_write()`,
+		}
+	}
+	for _, stmt := range stmts {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			t.Fatal(err)
 		}
