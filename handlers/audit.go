@@ -112,7 +112,7 @@ func (h *Audit) Show(c echo.Context) error {
 
 func auditRow(e store.AuditEntry) views.AuditRow {
 	r := views.AuditRow{Time: e.Time.UTC().Format("2006-01-02 15:04:05"), User: e.Username, Role: e.Role, IP: e.ClientIP,
-		Action: e.Action, Region: e.Region, KeyPair: e.KeyPair, Instances: strings.Join(e.InstanceIDs, " "),
+		Action: e.Action, Account: e.Account, Region: e.Region, KeyPair: e.KeyPair, Instances: strings.Join(e.InstanceIDs, " "),
 		InstanceCount: len(e.InstanceIDs), Outcome: e.Outcome, OutcomeTone: outcomeTone(e.Outcome), Detail: e.Detail,
 		RequestIDs: strings.Join(e.RequestIDs, " "), JobID: e.JobID}
 	if r.User == "" {
@@ -121,7 +121,7 @@ func auditRow(e store.AuditEntry) views.AuditRow {
 	return r
 }
 
-var auditHeader = []string{"time_utc", "user", "role", "via", "client_ip", "action", "outcome", "region", "key_pair", "instance_ids", "detail", "request_ids", "job_id"}
+var auditHeader = []string{"time_utc", "user", "role", "via", "client_ip", "action", "outcome", "account", "region", "key_pair", "instance_ids", "detail", "request_ids", "job_id"}
 
 // ExportCSV writes every entry the filter selects as CSV.
 func (h *Audit) ExportCSV(c echo.Context) error {
@@ -143,7 +143,7 @@ func (h *Audit) ExportCSV(c echo.Context) error {
 			}
 		}
 		return out.Row(e.Time.UTC().Format(time.RFC3339), e.Username, e.Role, e.Via, e.ClientIP, e.Action, e.Outcome,
-			e.Region, e.KeyPair, export.Join(e.InstanceIDs), e.Detail, export.Join(e.RequestIDs), jobIDText(e.JobID))
+			e.Account, e.Region, e.KeyPair, export.Join(e.InstanceIDs), e.Detail, export.Join(e.RequestIDs), jobIDText(e.JobID))
 	})
 	if err != nil {
 		return err

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"hash/fnv"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,6 +21,18 @@ type PrefStore interface {
 }
 
 const prefRegion = "last_region"
+
+// regionPref is where the last region is kept: one per cloud account (the
+// default account's is the one kept before there were accounts).
+func regionPref(c echo.Context) string {
+	acct := request.Get(c).Account
+	if acct == "" || acct == "default" {
+		return prefRegion
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(acct))
+	return prefRegion + "." + strconv.FormatUint(h.Sum64(), 36)
+}
 
 // BindRegion is step 1 of binding: choose the region.
 type BindRegion struct {
@@ -43,7 +57,7 @@ func (h *BindRegion) Choose(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.prefs.SetPref(ctx, request.Get(c).User, prefRegion, r.ID); err != nil {
+	if err := h.prefs.SetPref(ctx, request.Get(c).User, regionPref(c), r.ID); err != nil {
 		return err
 	}
 	return redirect(c, "/bind/key?"+url.Values{"region": {r.ID}}.Encode())

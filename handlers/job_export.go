@@ -96,6 +96,7 @@ func (h *JobShow) ExportJSON(c echo.Context) error {
 type jobJSON struct {
 	ID        int64  `json:"id"`
 	Title     string `json:"title"`
+	Account   string `json:"account"`
 	Region    string `json:"region"`
 	KeyPair   string `json:"key_pair"`
 	CreatedBy string `json:"created_by"`
@@ -110,12 +111,12 @@ type jobJSON struct {
 }
 
 func toJobJSON(s views.JobSummary) jobJSON {
-	return jobJSON{ID: s.ID, Title: s.Title, Region: s.Region, KeyPair: s.Key, CreatedBy: s.CreatedBy, Created: s.Created,
+	return jobJSON{ID: s.ID, Title: s.Title, Account: s.Account, Region: s.Region, KeyPair: s.Key, CreatedBy: s.CreatedBy, Created: s.Created,
 		Reason: s.Reason, State: s.State, Total: s.Counts.Total, Bound: s.Counts.Bound, Failed: s.Counts.Failed, Excluded: s.Counts.Excluded,
 		InEffect: s.Counts.InEffect}
 }
 
-var jobsHeader = []string{"id", "title", "created_utc", "created_by", "region", "key_pair", "total", "bound", "failed", "excluded", "key_in_effect", "state", "reason"}
+var jobsHeader = []string{"id", "title", "created_utc", "created_by", "account", "region", "key_pair", "total", "bound", "failed", "excluded", "key_in_effect", "state", "reason"}
 
 // ExportCSV writes every job of the history as CSV, newest first.
 func (h *JobsList) ExportCSV(c echo.Context) error {
@@ -130,7 +131,7 @@ func (h *JobsList) ExportCSV(c echo.Context) error {
 		return err
 	}
 	for _, s := range all {
-		if err := w.Row(strconv.FormatInt(s.ID, 10), s.Title, s.Created, s.CreatedBy, s.Region, s.Key,
+		if err := w.Row(strconv.FormatInt(s.ID, 10), s.Title, s.Created, s.CreatedBy, s.Account, s.Region, s.Key,
 			strconv.Itoa(s.Counts.Total), strconv.Itoa(s.Counts.Bound), strconv.Itoa(s.Counts.Failed),
 			strconv.Itoa(s.Counts.Excluded), strconv.Itoa(s.Counts.InEffect), s.State, s.Reason); err != nil {
 			return err

@@ -137,7 +137,7 @@ func jobSummary(j jobs.Job) views.JobSummary {
 	c := j.Counts
 	s := views.JobSummary{
 		RollbackOf: j.ParentID, CanRollback: !j.InMotion() && c.Bound > 0,
-		ID: j.ID, Kind: string(j.Kind), Region: j.Region, Key: j.KeyPair, CreatedBy: j.CreatedBy.Username,
+		ID: j.ID, Kind: string(j.Kind), Account: j.Account, Region: j.Region, Key: j.KeyPair, CreatedBy: j.CreatedBy.Username,
 		Created: formatTime(j.CreatedAt), Reason: j.Reason, State: j.StateWords(), StateTone: stateTone(j.State),
 		Title: j.Title(), After: j.AfterWords(),
 		CanPause:  j.FinishedAt.IsZero() && j.Paused.At.IsZero() && j.CancelledAt.IsZero(),

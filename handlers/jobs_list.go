@@ -85,7 +85,7 @@ func (h *JobsList) Show(c echo.Context) error {
 // jobListRow maps a job to its line in the job list and on the dashboard.
 func jobListRow(j jobs.Job) views.JobListRow {
 	s := jobSummary(j)
-	return views.JobListRow{ID: j.ID, Title: s.Title, CreatedBy: s.CreatedBy, Created: s.Created, Region: j.Region, Key: j.KeyPair,
+	return views.JobListRow{ID: j.ID, Title: s.Title, Account: j.Account, CreatedBy: s.CreatedBy, Created: s.Created, Region: j.Region, Key: j.KeyPair,
 		Reason: j.Reason, Counts: s.Counts, State: s.State, StateTone: s.StateTone, Waits: waitsFor(j)}
 }
 

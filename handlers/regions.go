@@ -47,8 +47,11 @@ func chooseRegion(c echo.Context, rl RegionLister, prefs PrefStore) regionChoice
 	for _, r := range regions {
 		rcv.regions = append(rcv.regions, views.Region{ID: r.ID, Name: r.Name, Available: r.Available})
 	}
-	if last, err := prefs.Pref(ctx, request.Get(c).User, prefRegion); err == nil {
+	if last, err := prefs.Pref(ctx, request.Get(c).User, regionPref(c)); err == nil {
 		rcv.selected = last
+	}
+	if rcv.selected == "" && len(request.Get(c).AccountRegions) > 0 {
+		rcv.selected = request.Get(c).AccountRegions[0] // the account's first default region
 	}
 	return rcv
 }

@@ -30,7 +30,8 @@ func page(c echo.Context, title, nav string) views.Page {
 // may be what failed).
 func Frame(c echo.Context, title, nav string) views.Page {
 	st := request.Get(c)
-	p := views.Page{Title: title, Nav: nav, Sandbox: st.Sandbox, SandboxControls: st.Controls, CSRFToken: st.CSRFToken}
+	p := views.Page{Title: title, Nav: nav, Sandbox: st.Sandbox, SandboxControls: st.Controls, CSRFToken: st.CSRFToken,
+		CloudAccount: st.Account}
 	if u := st.User; u != nil {
 		p.User = &views.User{Name: u.Name, Role: string(u.Role), IsAdmin: u.Role == auth.RoleAdmin}
 	}

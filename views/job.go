@@ -21,6 +21,7 @@ type JobSummary struct {
 	ID                 int64
 	Kind               string // bind, unbind, rollback
 	Title              string // e.g. "Bind ops-2025"
+	Account            string // the cloud account it works in
 	Region, Key        string
 	CreatedBy, Created string
 	Reason             string // why, in the person's words; may be ""

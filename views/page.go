@@ -20,6 +20,7 @@ type Page struct {
 	SandboxControls bool
 	Flashes         []Flash
 	CSRFToken       string
+	CloudAccount    string // the cloud account the page works in; "" when none is chosen
 }
 
 // User is the signed-in user as the layout shows them.

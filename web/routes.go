@@ -32,10 +32,14 @@ func (s *Server) routes() {
 	s.ssoRoutes(app)
 
 	// Everything else: a signed-in user, and the permission named per route.
-	user := app.Group("", requireUser, mustChangePassword)
-	need := s.requirePerm
+	// Every request works in one cloud account (web/cloudaccount.go); the
+	// pages that call the cloud need one chosen (needAccount), a job's pages
+	// and actions work in the job's (jobAccount).
+	user := app.Group("", requireUser, mustChangePassword, s.cloudAccount)
+	need := func(p auth.Permission) echo.MiddlewareFunc { return chain(s.requirePerm(p), needAccount) }
 	gw, engine, sv := s.deps.Cloud, s.deps.Jobs, s.svc
-	user.GET("/", handlers.NewDashboard(sv.regions, s.deps.Jobs).Show)
+	user.GET("/", handlers.NewDashboard(sv.regions, s.deps.Jobs).Show, needAccount)
+	s.accountRoutes(user)
 
 	account := handlers.NewAccount(s.deps.Auth, s.deps.Auth.Tokens())
 	user.GET("/account", account.Show)
@@ -65,11 +69,12 @@ func (s *Server) routes() {
 	// Jobs: history, result grid, and the grid's actions.
 	show := handlers.NewJobShow(engine, engine)
 	actions := handlers.NewJobActions(engine)
-	view, restart := need(auth.PermViewJobs), need(auth.PermRestart)
 	list := handlers.NewJobsList(engine)
-	user.GET("/jobs", list.Show, view)
-	user.GET("/jobs/export.csv", list.ExportCSV, view)
-	user.GET("/jobs/export.json", list.ExportJSON, view)
+	user.GET("/jobs", list.Show, s.requirePerm(auth.PermViewJobs))
+	user.GET("/jobs/export.csv", list.ExportCSV, s.requirePerm(auth.PermViewJobs))
+	user.GET("/jobs/export.json", list.ExportJSON, s.requirePerm(auth.PermViewJobs))
+	inJob := func(p auth.Permission) echo.MiddlewareFunc { return chain(s.requirePerm(p), s.jobAccount(auth.ViaWeb)) }
+	view, restart, bind := inJob(auth.PermViewJobs), inJob(auth.PermRestart), inJob(auth.PermBind)
 	user.GET("/jobs/:id/export.csv", show.ExportCSV, view)
 	user.GET("/jobs/:id/export.json", show.ExportJSON, view)
 	user.GET("/jobs/:id", show.Show, view)
@@ -89,6 +94,7 @@ func (s *Server) routes() {
 	user.POST("/jobs/:id/rollback", rollback.Create, bind)
 
 	// Administration.
+	need = s.requirePerm
 	users := handlers.NewUsers(s.deps.Auth)
 	manage := need(auth.PermManageUsers)
 	user.GET("/users", users.Show, manage)

@@ -29,27 +29,36 @@ func (s *Server) apiRoutes() {
 	failures, calls := s.apiLimiters()
 	v1 := s.echo.Group("/api/v1", noStore, s.apiAuth(s.deps.Auth.Tokens(), failures, calls))
 	need := s.apiPerm
-	bind, restart, view := need(auth.PermBind), need(auth.PermRestart), need(auth.PermViewJobs)
+	bind, view := need(auth.PermBind), need(auth.PermViewJobs)
 	// The document needs a token like everything else: SECURITY.md keeps the
 	// public routes to sign-in, health and static assets, and the same
 	// document is in the repository (handlers/api/openapi.json) for tools.
 	v1.GET("/openapi.json", api.OpenAPI)
 	v1.GET("/me", api.Me)
 
+	// The cloud accounts the caller may use; the cloud's reads work in the
+	// one ?account= names (default "default"), refused and audited when it
+	// is not granted.
+	v1.GET("/accounts", api.NewAccounts(s.deps.Accounts).List)
+	inAccount := func(p auth.Permission) echo.MiddlewareFunc { return chain(need(p), s.apiAccount) }
+
 	// The cloud: regions, key pairs, instances.
 	keys := api.NewKeyPairs(sv.regions, gw, sv.keys)
-	v1.GET("/regions", api.NewRegions(sv.regions).List, bind)
-	v1.GET("/regions/:region/keypairs", keys.List, bind)
-	v1.GET("/regions/:region/keypairs/:name", keys.Show, bind)
-	v1.POST("/regions/:region/keypairs", api.NewKeyPairImport(sv.regions, sv.keys).Import, need(auth.PermManageKeys))
-	v1.GET("/regions/:region/instances", api.NewInstances(sv.regions, sv.instances).List, bind)
+	v1.GET("/regions", api.NewRegions(sv.regions).List, inAccount(auth.PermBind))
+	v1.GET("/regions/:region/keypairs", keys.List, inAccount(auth.PermBind))
+	v1.GET("/regions/:region/keypairs/:name", keys.Show, inAccount(auth.PermBind))
+	v1.POST("/regions/:region/keypairs", api.NewKeyPairImport(sv.regions, sv.keys).Import, inAccount(auth.PermManageKeys))
+	v1.GET("/regions/:region/instances", api.NewInstances(sv.regions, sv.instances).List, inAccount(auth.PermBind))
 
-	// Jobs: create, read, and the result grid's actions.
-	create := api.NewJobsCreate(sv.binding, engine)
+	// Jobs: create, read, and the result grid's actions. Creating names the
+	// account in the body; a job's routes work in the job's account.
+	create := api.NewJobsCreate(sv.binding, engine, s.deps.Accounts)
 	actions := api.NewJobActions(engine)
-	v1.GET("/jobs", api.NewJobsList(engine).List, view)
+	v1.GET("/jobs", api.NewJobsList(engine).List, view, s.apiVisibleJobs)
 	v1.POST("/jobs/bind", create.Bind, bind)
 	v1.POST("/jobs/unbind", create.Unbind, bind)
+	inJob := func(p auth.Permission) echo.MiddlewareFunc { return chain(need(p), s.jobAccount(auth.ViaAPI)) }
+	bind, restart, view := inJob(auth.PermBind), inJob(auth.PermRestart), inJob(auth.PermViewJobs)
 	v1.GET("/jobs/:id", api.NewJobShow(engine).Show, view)
 	v1.POST("/jobs/:id/rollback", create.Rollback, bind)
 	v1.POST("/jobs/:id/reboot", actions.Reboot, restart)

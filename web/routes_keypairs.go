@@ -11,7 +11,7 @@ import (
 // binds, import and create for key managers (helpdesk included), delete for
 // administrators. The handlers check the permission again before acting.
 func (s *Server) keypairRoutes(user *echo.Group) {
-	need := s.requirePerm
+	need := func(p auth.Permission) echo.MiddlewareFunc { return chain(s.requirePerm(p), needAccount) } // per account and region
 	sv := s.svc
 	view, manage, del := need(auth.PermBind), need(auth.PermManageKeys), need(auth.PermDeleteKeys)
 

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"keybind/handlers/request"
+	"keybind/internal/accounts"
 	"keybind/internal/auth"
 	"keybind/internal/binding"
 	"keybind/internal/cloud"
@@ -64,6 +65,8 @@ type Deps struct {
 	// Metrics serves GET /metrics without a session; nil when the metrics
 	// are served on a listener of their own (--metrics-addr).
 	Metrics http.Handler
+	// Accounts are the cloud accounts and who may use which.
+	Accounts *accounts.Service
 }
 
 // RequestObserver is told of every request: its method, the route pattern
@@ -127,6 +130,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Ready == nil {
 		return nil, fmt.Errorf("web: Deps.Ready is required (GET /readyz checks it)")
+	}
+	if deps.Accounts == nil {
+		return nil, fmt.Errorf("web: Deps.Accounts is required (every cloud call works in an account)")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = auth.SystemClock

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers/request"
+	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/export"
 	"keybind/internal/store"
@@ -33,7 +34,7 @@ const (
 // List answers one page of the trail, newest first, with the audit page's
 // filters: user, action, instance, from and to (dates, to inclusive).
 func (h *Audit) List(c echo.Context) error {
-	if err := onlyQuery(c, "user", "action", "instance", "from", "to", "page", "page_size"); err != nil {
+	if err := onlyQuery(c, "user", "action", "account", "instance", "from", "to", "page", "page_size"); err != nil {
 		return err
 	}
 	page, size, err := apiPaging(c, auditPageSize, apiAuditMaxPage)
@@ -47,6 +48,9 @@ func (h *Audit) List(c echo.Context) error {
 		return err
 	}
 	sf.Page, sf.PageSize = page, size
+	if sf.Account = strings.TrimSpace(c.QueryParam("account")); len(sf.Account) > 64 {
+		return apperr.Invalid("Check the filter.", map[string]string{"account": "At most 64 characters."})
+	}
 	rows, total, err := h.audit.ListAudit(c.Request().Context(), request.Actor(c, auth.ViaAPI), sf)
 	if err != nil {
 		return err

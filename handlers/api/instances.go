@@ -71,7 +71,7 @@ func (h *Instances) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyQuery(c, "name", "id", "ip", "status", "tag", "page", "page_size"); err != nil {
+	if err := onlyQuery(c, "account", "name", "id", "ip", "status", "tag", "page", "page_size"); err != nil {
 		return err
 	}
 	page, size, err := apiPaging(c, instancesPageSize, apiInstancesMaxPage)

@@ -30,6 +30,7 @@ type apiJobSummary struct {
 	ID         int64   `json:"id"`
 	Kind       string  `json:"kind"` // bind, unbind, rollback
 	Title      string  `json:"title"`
+	Account    string  `json:"account"` // the cloud account it works in
 	Region     string  `json:"region"`
 	KeyPair    string  `json:"key_pair"` // "" for a rollback: items differ
 	RollbackOf *int64  `json:"rollback_of"`
@@ -171,7 +172,7 @@ func toAPIJob(j jobs.Job, items []jobs.Item) apiJob {
 
 // toAPIJobSummary maps the job's header, in the grid's words.
 func toAPIJobSummary(j jobs.Job) apiJobSummary {
-	out := apiJobSummary{ID: j.ID, Kind: string(j.Kind), Title: j.Title(), Region: j.Region, KeyPair: j.KeyPair,
+	out := apiJobSummary{ID: j.ID, Kind: string(j.Kind), Title: j.Title(), Account: j.Account, Region: j.Region, KeyPair: j.KeyPair,
 		CreatedBy: j.CreatedBy.Username, CreatedVia: j.CreatedBy.Via, CreatedAt: *apiTime(j.CreatedAt), FinishedAt: apiTime(j.FinishedAt), Reason: j.Reason,
 		State: string(j.State), StateLabel: j.StateWords(), InMotion: j.InMotion(), After: j.AfterWords(),
 		Policy: apiPolicy{After: "none", Force: j.Policy.Force, WaveSize: j.Policy.WaveSize, Window: j.Policy.Window,

@@ -1,19 +1,23 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers/request"
 	"keybind/internal/apperr"
+	"keybind/internal/auth"
 	"keybind/internal/binding"
+	"keybind/internal/cloud"
 	"keybind/internal/inventory"
 	"keybind/internal/jobs"
 	"keybind/internal/sshkey"
 )
 
 type apiBindRequest struct {
+	Account     string   `json:"account"` // the cloud account; default "default"
 	Region      string   `json:"region"`
 	KeyPair     string   `json:"key_pair"`
 	InstanceIDs []string `json:"instance_ids"`
@@ -42,11 +46,12 @@ func (h *JobsCreate) Bind(c echo.Context) error {
 	if !req.Acknowledge {
 		fields["acknowledge"] = "Set to true to confirm that binding disables password login on every bound instance."
 	}
-	want := apiWant{rollout: req.rollout(fields), reason: req.reason(fields), same: req.IncludeSameKey}
+	want := apiWant{account: req.Account, rollout: req.rollout(fields), reason: req.reason(fields), same: req.IncludeSameKey}
 	return h.plan(c, binding.Target{Kind: jobs.KindBind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, want, fields)
 }
 
 type apiUnbindRequest struct {
+	Account     string   `json:"account"` // the cloud account; default "default"
 	Region      string   `json:"region"`
 	KeyPair     string   `json:"key_pair"`
 	InstanceIDs []string `json:"instance_ids"`
@@ -65,7 +70,7 @@ func (h *JobsCreate) Unbind(c echo.Context) error {
 		fields["key_pair"] = "Required: the name of a key pair in the region."
 	}
 	checkInstanceIDs(req.InstanceIDs, fields)
-	want := apiWant{rollout: req.rollout(fields), reason: req.reason(fields)}
+	want := apiWant{account: req.Account, rollout: req.rollout(fields), reason: req.reason(fields)}
 	return h.plan(c, binding.Target{Kind: jobs.KindUnbind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, want, fields)
 }
 
@@ -77,6 +82,14 @@ func (h *JobsCreate) plan(c echo.Context, t binding.Target, want apiWant, fields
 		return err
 	}
 	want.kind, want.region, want.keyPair, want.ids = t.Kind, t.Region, t.KeyPair, t.InstanceIDs
+	want.account = cmp.Or(want.account, cloud.DefaultAccount)
+	// The plan reads the cloud in the account, if the person may use it
+	// (a refusal is audited).
+	actx, err := h.accounts.Use(c.Request().Context(), request.Actor(c, auth.ViaAPI), want.account)
+	if err != nil {
+		return err
+	}
+	c.SetRequest(c.Request().WithContext(actx))
 	if handled, err := h.replay(c, idem, want); handled || err != nil {
 		return err
 	}

@@ -35,14 +35,24 @@ type JobPlanner interface {
 	Create(ctx context.Context, r binding.Request) (jobID int64, created bool, err error)
 }
 
+// AccountUser checks that an actor may work in a cloud account (recording
+// a refusal) and returns a context whose cloud calls work there;
+// *accounts.Service provides it.
+type AccountUser interface {
+	Use(ctx context.Context, actor auth.Actor, name string) (context.Context, error)
+}
+
 // JobsCreate creates binding, unbinding and rollback jobs.
 type JobsCreate struct {
-	plans JobPlanner
-	jobs  JobReader
+	plans    JobPlanner
+	jobs     JobReader
+	accounts AccountUser
 }
 
 // NewJobsCreate builds POST /api/v1/jobs/bind, /jobs/unbind and /jobs/:id/rollback.
-func NewJobsCreate(p JobPlanner, j JobReader) *JobsCreate { return &JobsCreate{plans: p, jobs: j} }
+func NewJobsCreate(p JobPlanner, j JobReader, a AccountUser) *JobsCreate {
+	return &JobsCreate{plans: p, jobs: j, accounts: a}
+}
 
 // IdempotencyKeyHeader carries the client's key for a job-creating POST.
 const IdempotencyKeyHeader = "Idempotency-Key"
@@ -130,6 +140,7 @@ func rolloutField(err error, fields map[string]string) bool {
 // apiWant is what a job request asks for, to compare a retried request
 // with the job the first one made.
 type apiWant struct {
+	account string // "" for a rollback: its parent's
 	kind    jobs.Kind
 	region  string
 	keyPair string
@@ -187,7 +198,7 @@ func sameRequest(j apiJob, w apiWant) bool {
 	if j.RollbackOf != nil {
 		parent = *j.RollbackOf
 	}
-	if w.region != "" && j.Region != w.region { // a rollback's region is its parent's
+	if w.account != "" && j.Account != w.account || w.region != "" && j.Region != w.region { // a rollback's are its parent's
 		return false
 	}
 	if j.Kind != string(w.kind) || j.KeyPair != w.keyPair || parent != w.parent || j.Reason != w.reason ||

@@ -31,7 +31,7 @@ type apiJobListEntry struct {
 // List answers one page of jobs with the jobs page's counts (the items and
 // the bulk-action counts are on GET /api/v1/jobs/{id}).
 func (h *JobsList) List(c echo.Context) error {
-	if err := onlyQuery(c, "page", "page_size"); err != nil {
+	if err := onlyQuery(c, "account", "page", "page_size"); err != nil {
 		return err
 	}
 	page, size, err := apiPaging(c, jobsPageSize, jobs.MaxPageSize)

@@ -73,7 +73,7 @@ func (h *KeyPairs) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyQuery(c, "name", "page", "page_size"); err != nil {
+	if err := onlyQuery(c, "account", "name", "page", "page_size"); err != nil {
 		return err
 	}
 	page, size, err := apiPaging(c, keyPairsPageSize, apiKeyPairsMaxPage)

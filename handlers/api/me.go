@@ -11,7 +11,7 @@ import (
 
 // apiPermissions are the permissions GET /api/v1/me reports.
 var apiPermissions = []auth.Permission{auth.PermBind, auth.PermRestart, auth.PermViewJobs, auth.PermManageKeys,
-	auth.PermDeleteKeys, auth.PermReadAudit, auth.PermManageUsers, auth.PermSandbox}
+	auth.PermDeleteKeys, auth.PermReadAudit, auth.PermManageUsers, auth.PermSandbox, auth.PermManageAccounts, auth.PermAllAccounts}
 
 // Me answers who the token acts for and what their role allows now.
 func Me(c echo.Context) error {

@@ -250,7 +250,9 @@ func TestAPIConformsToOpenAPI(t *testing.T) {
 	expect(call(anon, "GET", "/api/v1/openapi.json", nil), 401, "the document without a token")
 	expect(call(admin, "GET", "/api/v1/me", nil), 200, "me")
 	expect(call(anon, "GET", "/api/v1/me", nil), 401, "me without a token")
+	expect(call(admin, "GET", "/api/v1/accounts", nil), 200, "accounts")
 	expect(call(admin, "GET", "/api/v1/regions", nil), 200, "regions")
+	expect(call(admin, "GET", "/api/v1/regions?account=default", nil), 200, "regions in the account default")
 	expect(call(admin, "GET", "/api/v1/regions?x=1", nil), 422, "regions with a parameter")
 
 	kp := "/api/v1/regions/" + testapp.Region + "/keypairs"
@@ -369,7 +371,7 @@ func TestOpenAPICheckerFindsProblems(t *testing.T) {
 	doc := loadOpenAPI(t, api.OpenAPIDocument())
 	schema := map[string]any{"$ref": "#/components/schemas/Job"}
 	good := map[string]any{}
-	if err := json.Unmarshal([]byte(`{"id":1,"kind":"bind","title":"Bind k","region":"r","key_pair":"k","rollback_of":null,
+	if err := json.Unmarshal([]byte(`{"id":1,"kind":"bind","title":"Bind k","account":"default","region":"r","key_pair":"k","rollback_of":null,
 		"created_by":"u","created_via":"api","created_at":"2026-01-01T00:00:00Z","finished_at":null,"reason":"","state":"done","state_label":"Done",
 		"in_motion":false,"after":"a","policy":{"after":"none","force":false,"wave_size":20,"window":"10%","max_errors":"0","error_budget":0,"start_with_one":false},
 		"paused":null,"cancelled_at":null,"cancelled_by":"",

@@ -36,7 +36,7 @@ type apiRegion struct {
 
 // List answers every region.
 func (h *Regions) List(c echo.Context) error {
-	if err := onlyQuery(c); err != nil {
+	if err := onlyQuery(c, "account"); err != nil { // the web layer reads the account
 		return err
 	}
 	regions, err := h.regions.Regions(c.Request().Context())

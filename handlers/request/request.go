@@ -27,6 +27,9 @@ type State struct {
 	Sandbox   bool         // the cloud is a keybind sandbox: show the banner
 	Controls  bool         // the sandbox is embedded: its controls page exists
 	Logger    *slog.Logger // carries the request ID
+	Account   string       // the cloud account the request works in; "" when none is chosen
+	// AccountRegions are the account's default regions, if it has some.
+	AccountRegions []string
 }
 
 const stateKey = "keybind.request"

@@ -37,6 +37,20 @@ var words = map[string]string{
 	"store_unavailable":      "keybind cannot save changes right now. Try again in a moment.",
 	"reason_too_long":        "Keep the reason to 200 characters.",
 	"reason_invalid":         "Write the reason on one line, without control characters.",
+	"job_other_account":      "This job works in cloud account %s: choose that account first.",
+	"account_forbidden":      "You may not work in cloud account %s. Ask an administrator to grant it.",
+	"account_not_found":      "Cloud account %s was not found.",
+	"account_exists":         "A cloud account named %s exists already.",
+	"account_invalid":        "Check the cloud account.",
+	"account_secret_key":     "keybind has no secret key to seal AccessKey secrets with: start it with --secret-key-file or KEYBIND_SECRET_KEY.",
+	"account_in_use":         "Jobs still work in cloud account %s: delete it once they have ended (or cancel them).",
+	"account_builtin":        "The account default is the console's own credentials: it cannot be changed here.",
+	"account_name_invalid":   "An account name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+	"access_key_invalid":     "Enter both the AccessKey ID and its secret, or a role ARN instead.",
+	"role_arn_invalid":       "A role ARN looks like acs:ram::1234567890123456:role/keybind-operator.",
+	"account_kind_invalid":   "Enter an AccessKey pair or a role ARN, not both.",
+	"regions_invalid":        "Write region IDs separated by commas, such as cn-hangzhou, cn-shanghai.",
+	"grant_subject_invalid":  "Grant a user name, or an SSO group as group:NAME.",
 
 	// Rules an input field breaks (fault.Error.Fields).
 	"filter_too_long":     "A user or action filter has at most 64 characters.",
@@ -101,6 +115,8 @@ func FromFault(err error) (e *Error, ok bool) {
 		e = New(http.StatusNotFound, "not_found", or(msg, "That was not found."))
 	case fault.KindConflict:
 		e = Conflict(or(msg, "That cannot be done now."))
+	case fault.KindForbidden:
+		e = Forbidden(or(msg, "Your role does not allow this. Ask an administrator if you need it."))
 	case fault.KindUnavailable:
 		e = Unavailable(or(msg, "A service keybind needs is not answering. Try again in a moment."))
 	default:

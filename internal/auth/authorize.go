@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"keybind/internal/cloud"
 	"keybind/internal/store"
 )
 
@@ -45,6 +46,9 @@ func LocalActor() Actor { return Actor{Via: ViaCLI, local: true} }
 
 // WebActor is a signed-in user acting through the console.
 func WebActor(u *User, ip string) Actor { return Actor{User: u, IP: ip, Via: ViaWeb} }
+
+// Can reports whether the actor has permission p, recording nothing.
+func (a Actor) Can(p Permission) bool { return a.can(p) }
 
 func (a Actor) can(p Permission) bool {
 	if a.local {
@@ -96,6 +100,9 @@ func (s *Service) RecordDenied(ctx context.Context, actor Actor, action, detail 
 func (s *Service) Record(ctx context.Context, actor Actor, e store.AuditEntry) error {
 	a := actor.entry(e.Action, e.Outcome, e.Detail)
 	e.UserID, e.Username, e.Role, e.Via, e.ClientIP = a.UserID, a.Username, a.Role, a.Via, a.ClientIP
+	if n, ok := cloud.AccountIn(ctx); ok && e.Account == "" {
+		e.Account = n // the cloud account the action works in
+	}
 	if e.Time.IsZero() {
 		e.Time = s.now()
 	}

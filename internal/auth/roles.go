@@ -36,6 +36,9 @@ const (
 	PermSandbox     Permission = "sandbox"      // sandbox controls (sandbox mode only)
 	PermManageKeys  Permission = "manage_keys"  // create and import key pairs
 	PermDeleteKeys  Permission = "delete_keys"  // delete key pairs
+	// PermAllAccounts: work in every cloud account; others only in the accounts granted to them.
+	PermAllAccounts    Permission = "all_accounts"
+	PermManageAccounts Permission = "manage_accounts" // add, test and delete cloud accounts, grant them
 )
 
 // grants is the whole policy: what is not listed is denied.
@@ -44,7 +47,8 @@ var grants = map[Role]map[Permission]bool{
 	// helpdesk imports and binds it). Deleting stays with administrators.
 	RoleHelpdesk: {PermBind: true, PermRestart: true, PermViewJobs: true, PermManageKeys: true},
 	RoleAdmin: {PermBind: true, PermRestart: true, PermViewJobs: true,
-		PermManageUsers: true, PermReadAudit: true, PermSandbox: true, PermManageKeys: true, PermDeleteKeys: true},
+		PermManageUsers: true, PermReadAudit: true, PermSandbox: true, PermManageKeys: true, PermDeleteKeys: true,
+		PermAllAccounts: true, PermManageAccounts: true},
 }
 
 // Can reports whether role r has permission p. Unknown roles have none.

@@ -27,6 +27,9 @@ type ExternalIdentity struct {
 	// Claims says what Role was read from, for the audit trail, such as
 	// `groups ["keybind-admins"]`.
 	Claims string
+	// Groups are the values of the role claim (the provider's groups), kept
+	// for the cloud accounts granted to a group.
+	Groups []string
 	// IDToken is kept with the session, server-side, as the provider's
 	// end-session hint.
 	IDToken string
@@ -117,6 +120,9 @@ func (s *Service) LoginSSO(ctx context.Context, oldRawID string, id ExternalIden
 				return err
 			}
 			u.Role, attempt.Role = string(id.Role), string(id.Role)
+		}
+		if err := q.SetUserSSOGroups(ctx, u.ID, id.Groups); err != nil {
+			return err
 		}
 		if oldHash, ok := sessionIDHash(oldRawID); ok {
 			if _, err := q.DeleteSession(ctx, oldHash); err != nil {

@@ -204,3 +204,26 @@ func TestPasswordLoginOff(t *testing.T) {
 		t.Errorf("break-glass alice, wrong password: %v", err)
 	}
 }
+
+// The groups of a person's last single sign-on are kept, for the cloud
+// accounts granted to a group.
+func TestLoginSSOKeepsTheGroups(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := ident("sub-g", "gina", RoleHelpdesk)
+	id.Groups = []string{"ops", "keybind-helpdesk"}
+	s, err := f.loginSSO(t, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.st.UserSSOGroups(ctx, s.User.ID); err != nil || strings.Join(got, ",") != "keybind-helpdesk,ops" {
+		t.Errorf("groups after the first sign-in: %v (%v)", got, err)
+	}
+	id.Groups = []string{"keybind-helpdesk"}
+	if _, err := f.loginSSO(t, id); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.st.UserSSOGroups(ctx, s.User.ID); strings.Join(got, ",") != "keybind-helpdesk" {
+		t.Errorf("groups after leaving ops: %v, want only keybind-helpdesk", got)
+	}
+}

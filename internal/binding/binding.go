@@ -41,6 +41,8 @@ var (
 	ErrNothingSelected    = fault.New(fault.KindConflict, "nothing_selected")
 	ErrJobInMotion        = fault.New(fault.KindConflict, "job_in_motion")
 	ErrNothingToRestore   = fault.New(fault.KindConflict, "nothing_to_restore")
+	// ErrOtherAccount: the calls were to work in another cloud account than the job's.
+	ErrOtherAccount = fault.New(fault.KindConflict, "job_other_account")
 )
 
 // NothingIncludedError refuses a job in which no instance would be changed;
@@ -122,6 +124,7 @@ func (s *Service) Plan(ctx context.Context, t Target) (Review, error) {
 	if t.Kind == jobs.KindUnbind {
 		rv.Plan = jobs.PlanUnbind(region.ID, t.KeyPair, t.InstanceIDs, found)
 	}
+	rv.Plan.Account = cloud.AccountOf(ctx)
 	rv.Overlaps, err = s.jobs.Overlaps(ctx, region.ID, rv.Plan.IncludedIDs())
 	return rv, err
 }
@@ -137,6 +140,9 @@ func (s *Service) PlanRollback(ctx context.Context, parentID int64) (Review, err
 	rv := Review{Parent: &j}
 	if j.InMotion() {
 		return rv, ErrJobInMotion
+	}
+	if cloud.AccountOf(ctx) != j.Account {
+		return rv, ErrOtherAccount.About(j.Account)
 	}
 	if rv.Region, err = s.regions.Region(ctx, j.Region); err != nil {
 		return rv, err
@@ -159,6 +165,7 @@ func (s *Service) PlanRollback(ctx context.Context, parentID int64) (Review, err
 		return rv, err
 	}
 	rv.Plan = jobs.PlanRollback(j.Region, items, found)
+	rv.Plan.Account = j.Account
 	rv.Overlaps, err = s.jobs.Overlaps(ctx, j.Region, rv.Plan.IncludedIDs())
 	return rv, err
 }

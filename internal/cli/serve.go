@@ -25,6 +25,7 @@ import (
 type serveConfig struct {
 	Addr, DataDir, Endpoint      string
 	DatabaseURL                  string // PostgreSQL; "" for SQLite in DataDir
+	STSEndpoint, SecretKeyFile   string
 	MetricsAddr                  string // "" serves /metrics on Addr
 	LogFormat, LogLevel          string
 	TrustedProxies, CookieKeys   string
@@ -33,7 +34,9 @@ type serveConfig struct {
 	SandboxTransition            time.Duration
 	SandboxSeed                  int64
 	SandboxInstances             int
-	ECSRate                      int // calls per second per region and API
+	sandboxAccounts              []sandbox.Account // embedded sandbox: more accounts
+	sandboxRoles                 []sandbox.Role    // embedded sandbox: RAM roles
+	ECSRate                      int               // calls per second per region and API
 	SSO                          ssoFlags
 	sso                          *sso.Config        // checked SSO settings; nil when off
 	passwordLogin                auth.PasswordLogin // who may sign in with a password
@@ -48,6 +51,8 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	f.String(&c.DataDir, "data-dir", "KEYBIND_DATA_DIR", "./data", "directory for the database and cookie keys")
 	f.String(&c.DatabaseURL, "database-url", "KEYBIND_DATABASE_URL", "", databaseFlagHelp)
 	f.String(&c.Endpoint, "ecs-endpoint", "KEYBIND_ECS_ENDPOINT", "", "http:// or https:// URL replacing the public ECS endpoint (the sandbox, or a VPC endpoint)")
+	f.String(&c.STSEndpoint, "sts-endpoint", "KEYBIND_STS_ENDPOINT", "", "http:// or https:// URL replacing the public STS endpoint, for RAM role accounts (the sandbox, or a VPC endpoint)")
+	f.String(&c.SecretKeyFile, "secret-key-file", "KEYBIND_SECRET_KEY_FILE", "", "file holding the key (32 bytes, base64) that seals cloud account secrets; KEYBIND_SECRET_KEY gives it directly (default: generated into the data directory)")
 	f.String(&c.LogFormat, "log-format", "KEYBIND_LOG_FORMAT", "json", "log format: json or text")
 	f.String(&c.LogLevel, "log-level", "KEYBIND_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	f.String(&c.TrustedProxies, "trusted-proxies", "KEYBIND_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For is trusted")
@@ -60,6 +65,9 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	f.Int64(&c.SandboxSeed, "sandbox-seed", "KEYBIND_SANDBOX_SEED", 1, "embedded sandbox: seed of the simulated fleet")
 	f.Int(&c.ECSRate, "ecs-rate", "KEYBIND_ECS_RATE", 20, "ECS calls per second per region and API (raise it if the account's API quota allows)")
 	f.Int(&c.SandboxInstances, "sandbox-instances", "KEYBIND_SANDBOX_INSTANCES", 150, "embedded sandbox: instances per region")
+	var sbAccounts, sbRoles []string
+	f.List(&sbAccounts, "sandbox-account", "KEYBIND_SANDBOX_ACCOUNTS", "embedded sandbox: another account with its own fleet, NAME:ACCESS_KEY_ID:ACCESS_KEY_SECRET (add it on the Cloud accounts page)")
+	f.List(&sbRoles, "sandbox-role", "KEYBIND_SANDBOX_ROLES", "embedded sandbox: a RAM role, ACCOUNT:ROLE[:TRUSTED[:EXTERNAL_ID]] (its ARN is logged at start)")
 	f.ssoFlags(&c.SSO)
 	if err := parseFlags(fs, args, sys, "keybind serve [flags]"); err != nil {
 		return c, err
@@ -74,6 +82,9 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	if c.Endpoint, err = parseEndpoint(c.Endpoint); err != nil {
 		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
 	}
+	if c.STSEndpoint, err = parseEndpoint(c.STSEndpoint); err != nil {
+		return c, &UsageError{Msg: fmt.Sprintf("keybind serve: --sts-endpoint %q must be an http:// or https:// URL such as http://127.0.0.1:9100", c.STSEndpoint)}
+	}
 	if _, err := parsePrefixes(c.TrustedProxies); err != nil {
 		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
 	}
@@ -85,6 +96,9 @@ func parseServe(args []string, sys IO) (serveConfig, error) {
 	}
 	if c.SandboxInstances < 1 || c.SandboxInstances > 20000 {
 		return c, &UsageError{Msg: "keybind serve: --sandbox-instances must be between 1 and 20000"}
+	}
+	if c.sandboxAccounts, c.sandboxRoles, err = parseSandboxAccounts(sbAccounts, sbRoles); err != nil {
+		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
 	}
 	if _, err := newLogger(c.LogFormat, c.LogLevel, sys.Stderr); err != nil {
 		return c, &UsageError{Msg: "keybind serve: " + err.Error()}
@@ -173,6 +187,11 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	}
 	defer cl.close()
 
+	acc, err := newAccounts(ctx, cfg, sys, st, authSvc, cl)
+	if err != nil {
+		return err
+	}
+
 	// The engine and the purger run on the process's context, not a request's:
 	// a browser closing changes nothing.
 	engCfg := jobs.Config{Logger: log.With("component", "jobs"), Rounds: mx}
@@ -210,7 +229,7 @@ func runServe(ctx context.Context, args []string, sys IO) error {
 	}
 	proxies, _ := parsePrefixes(cfg.TrustedProxies)
 	deps := web.Deps{Auth: authSvc, Cloud: cl.gateway, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: cl.sandbox,
-		Ready: st, SSO: ssoSvc, Requests: mx, Metrics: mx.Handler(), RateLimits: rateLimits}
+		Ready: st, SSO: ssoSvc, Requests: mx, Metrics: mx.Handler(), RateLimits: rateLimits, Accounts: acc}
 	if cfg.MetricsAddr != "" {
 		deps.Metrics = nil // on its own listener, not on the console's
 		stop, err := serveMetrics(cfg.MetricsAddr, mx.Handler(), log)
@@ -266,10 +285,11 @@ func firstAdmin(ctx context.Context, a *auth.Service, sys IO) error {
 
 // cloudConn is the gateway plus, in sandbox mode, the embedded sandbox.
 type cloudConn struct {
-	gateway   *cloud.Gateway
-	isSandbox bool
-	sandbox   *sandbox.Sandbox // embedded only
-	close     func()
+	gateway    *cloud.Gateway
+	hasDefault bool // the console has credentials of its own: the account "default"
+	isSandbox  bool
+	sandbox    *sandbox.Sandbox // embedded only
+	close      func()
 }
 
 // connectCloud picks the cloud: the embedded sandbox when there are neither
@@ -278,6 +298,7 @@ type cloudConn struct {
 func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger, obs cloud.Observer) (*cloudConn, error) {
 	cc := cloud.Config{
 		Endpoint:        cfg.Endpoint,
+		STSEndpoint:     cfg.STSEndpoint,
 		AccessKeyID:     sys.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"),
 		AccessKeySecret: sys.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
 		SecurityToken:   sys.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN"),
@@ -292,6 +313,9 @@ func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger
 			return nil, err
 		}
 		cc.Endpoint, cc.AccessKeyID, cc.AccessKeySecret, cc.SecurityToken = endpoint, id, secret, ""
+		if cc.STSEndpoint == "" {
+			cc.STSEndpoint = endpoint // the sandbox answers STS AssumeRole on the same address
+		}
 		conn.isSandbox, conn.sandbox, conn.close = true, sb, stop
 		log.Warn("no cloud credentials and no --ecs-endpoint: using the embedded ECS sandbox; changes affect simulated instances only", "endpoint", endpoint)
 	} else if cfg.Endpoint != "" {
@@ -306,6 +330,7 @@ func connectCloud(ctx context.Context, cfg serveConfig, sys IO, log *slog.Logger
 		return nil, fmt.Errorf("cloud gateway: %w", err)
 	}
 	conn.gateway = g
+	conn.hasDefault = conn.sandbox != nil || hasDefaultAccount(sys, cfg.Endpoint, conn.isSandbox)
 	return conn, nil
 }
 
@@ -316,8 +341,12 @@ func startEmbeddedSandbox(cfg serveConfig, log *slog.Logger) (*sandbox.Sandbox, 
 	sb := sandbox.New(sandbox.Options{
 		AccessKeyID: id, AccessKeySecret: secret, Seed: cfg.SandboxSeed,
 		InstancesPerRegion: cfg.SandboxInstances, Transition: cfg.SandboxTransition,
+		Accounts: cfg.sandboxAccounts, Roles: cfg.sandboxRoles,
 		Logger: log.With("component", "sandbox"),
 	})
+	for _, r := range sb.Roles() {
+		log.Info("embedded sandbox role: add it on the Cloud accounts page", "account", r.Account, "role_arn", r.ARN)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", "", "", nil, fmt.Errorf("start the embedded sandbox: %w", err)

@@ -13,6 +13,7 @@ import (
 // with the SDK's default credential chain.
 type Config struct {
 	Endpoint                                    string        // "" = public ECS endpoints over HTTPS; else "http(s)://host[:port]" (sandbox or VPC endpoint)
+	STSEndpoint                                 string        // STS for RAM roles: "" = https://sts.aliyuncs.com; else "http(s)://host[:port]" (sandbox or VPC endpoint)
 	AccessKeyID, AccessKeySecret, SecurityToken string        // all empty = the SDK's default credential chain (env, CLI profile, ECS RAM role)
 	Concurrency                                 int           // parallel calls within one operation; default 4
 	RatePerSecond                               float64       // calls per second per region and action (ECS throttles each API apart); default 20
@@ -140,6 +141,25 @@ func (c Config) endpoint() (scheme, host string, err error) {
 		return "", "", fmt.Errorf("cloud: endpoint %q: only scheme, host and port are allowed", c.Endpoint)
 	}
 	return scheme, u.Host, nil
+}
+
+// publicSTS is the STS endpoint used when Config.STSEndpoint is empty.
+const publicSTS = "https://sts.aliyuncs.com"
+
+// codeTokenExpired is the code of temporary credentials past their expiry.
+const codeTokenExpired = "InvalidSecurityToken.Expired"
+
+// stsEndpoint splits Config.STSEndpoint into the SDK's scheme and domain.
+func (c Config) stsEndpoint() (scheme, host string, err error) {
+	e := c.STSEndpoint
+	if e == "" {
+		e = publicSTS
+	}
+	scheme, host, err = Config{Endpoint: e}.endpoint()
+	if err != nil {
+		return "", "", fmt.Errorf("cloud: STS endpoint %q: want http(s)://host[:port]", e)
+	}
+	return scheme, host, nil
 }
 
 // sleepCtx waits for d or until ctx is done.

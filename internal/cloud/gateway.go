@@ -31,8 +31,13 @@ type Gateway struct {
 	creds     credentials.CredentialsProvider
 	log       *slog.Logger
 
-	mu      sync.Mutex
-	budgets map[string]*budget // by region and action
+	stsScheme string // scheme and host[:port] of STS AssumeRole
+	stsDomain string
+
+	mu       sync.Mutex
+	budgets  map[string]*budget  // by account, region and action
+	accounts map[string]*account // besides the default, by name
+	resolver AccountResolver     // finds accounts not in accounts; nil: none
 }
 
 // sdkInit forces the ECS package's lazily built endpoint map once, before any concurrent use.
@@ -54,8 +59,15 @@ func New(cfg Config) (*Gateway, error) {
 	if !validRegion(cfg.DefaultRegion) {
 		return nil, fmt.Errorf("cloud: default region %q is not a region ID", cfg.DefaultRegion)
 	}
+	stsScheme, stsDomain, err := cfg.stsEndpoint()
+	if err != nil {
+		return nil, err
+	}
 	sdkInit.Do(func() { ecs.GetEndpointMap() })
 	return &Gateway{
+		stsScheme: stsScheme,
+		stsDomain: stsDomain,
+		accounts:  map[string]*account{},
 		cfg:       cfg,
 		scheme:    scheme,
 		domain:    host,
@@ -115,7 +127,11 @@ func (g *Gateway) client(ctx context.Context, region string) (*ecs.Client, error
 	cfg.MaxRetryTime = 0
 	cfg.Scheme = g.scheme
 	cfg.Transport = ctxTransport{ctx: ctx, base: g.transport}
-	c, err := ecs.NewClientWithOptions(region, cfg, g.creds)
+	creds, err := g.credentialsFor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := ecs.NewClientWithOptions(region, cfg, creds)
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +144,12 @@ func (g *Gateway) client(ctx context.Context, region string) (*ecs.Client, error
 	return c, nil
 }
 
-// budget returns the call budget of an action in a region.
-func (g *Gateway) budget(region, action string) *budget {
+// budget returns the call budget of an action in a region of an account
+// (ECS throttles each account apart).
+func (g *Gateway) budget(account, region, action string) *budget {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	k := region + " " + action
+	k := account + " " + region + " " + action
 	b := g.budgets[k]
 	if b == nil {
 		b = newBudget(g.cfg.RatePerSecond, g.cfg.Burst, g.cfg.Reserve, g.cfg.Sleep)

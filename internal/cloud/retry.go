@@ -28,8 +28,9 @@ func (g *Gateway) call(ctx context.Context, region, action string, o callOpts, f
 	opCtx, cancel := context.WithTimeout(ctx, pol.Deadline)
 	defer cancel()
 	var last *Error
+	renewed := false
 	for attempt := 1; ; attempt++ {
-		if err := g.budget(region, action).wait(opCtx, PriorityOf(ctx)); err != nil {
+		if err := g.budget(AccountOf(ctx), region, action).wait(opCtx, PriorityOf(ctx)); err != nil {
 			if ctx.Err() != nil {
 				return "", fmt.Errorf("cloud: %s: %w", action, ctx.Err())
 			}
@@ -49,6 +50,12 @@ func (g *Gateway) call(ctx context.Context, region, action string, o callOpts, f
 			return "", fmt.Errorf("cloud: %s: %w", action, ctx.Err())
 		}
 		last = e
+		// A role's temporary credentials that STS's clock says have expired
+		// are renewed once at once, whatever our clock said.
+		if e.Code == codeTokenExpired && !renewed && g.renewRole(ctx) {
+			renewed = true
+			continue
+		}
 		if !e.Retryable() || o.unsafe && !e.safeToRepeat() || attempt >= pol.MaxAttempts || opCtx.Err() != nil {
 			return "", e
 		}

@@ -32,7 +32,14 @@ func toError(action, region string, err error) *Error {
 	var ce *sdkerrors.ClientError
 	var cred *credentialError
 	var rp *responsePanic
+	var re *roleError
 	switch {
+	case errors.As(err, &re):
+		*e = *re.e
+		e.Action, e.Region = action, region
+		if !e.Retryable() {
+			e.Kind = KindAuth
+		}
 	case errors.As(err, &se):
 		e.HTTPStatus = se.HttpStatus()
 		e.Code = se.ErrorCode()

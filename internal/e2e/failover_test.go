@@ -35,7 +35,7 @@ func TestFailover(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
 	const pw = "Quartz-Meadow-Orbit-58"
 	env := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + sandbox.DefaultAccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + sandbox.DefaultAccessKeySecret,
-		"KEYBIND_ADMIN_PASSWORD=" + pw, "KEYBIND_DATABASE_URL=" + dbURL}
+		"KEYBIND_ADMIN_PASSWORD=" + pw, "KEYBIND_DATABASE_URL=" + dbURL, "KEYBIND_SECRET_KEY=" + testSecretKey}
 	replica := func() (*proc, string) {
 		p := start(t, env, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--ecs-endpoint", sandboxURL, "--log-format", "json")
 		return p, p.waitLine(t, consoleURLLine)

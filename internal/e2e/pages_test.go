@@ -102,6 +102,8 @@ func TestEveryPageFitsAndPassesAxe(t *testing.T) {
 		}},
 		{name: "account", path: "/account", wait: `h1`},
 		{name: "users", path: "/users", wait: `h1`},
+		{name: "cloud-accounts", path: "/accounts", wait: `[data-testid="accounts-table"]`},
+		{name: "choose-account", path: "/accounts/choose", wait: `h1`},
 		{name: "audit", path: "/audit", wait: `h1`},
 		{name: "sandbox", path: "/sandbox", wait: `h1`},
 		{name: "not-found", path: "/jobs/999999", wait: `h1`},

@@ -118,6 +118,10 @@ func (p *proc) text() string {
 	return p.output.String()
 }
 
+// testSecretKey seals cloud account secrets for consoles that share a
+// PostgreSQL database (32 bytes, base64), where a key must be given.
+const testSecretKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
 var (
 	sandboxURLLine = regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
 	consoleURLLine = regexp.MustCompile(`"msg":"keybind console listening","url":"(http://127\.0\.0\.1:\d+)"`)

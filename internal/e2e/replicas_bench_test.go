@@ -28,7 +28,7 @@ func BenchmarkPagesTwoReplicas(b *testing.B) {
 	sandboxURL := sb.waitLine(b, sandboxURLLine)
 	const pw = "Quartz-Meadow-Orbit-58"
 	env := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + sandbox.DefaultAccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + sandbox.DefaultAccessKeySecret,
-		"KEYBIND_ADMIN_PASSWORD=" + pw}
+		"KEYBIND_ADMIN_PASSWORD=" + pw, "KEYBIND_SECRET_KEY=" + testSecretKey}
 	serve := func(extra ...string) string {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", b.TempDir(), "--ecs-endpoint", sandboxURL,
 			"--log-format", "json"}, extra...)

@@ -16,6 +16,7 @@ type AuditEntry struct {
 	ClientIP    string   `json:"client_ip"`
 	Action      string   `json:"action"`
 	Outcome     string   `json:"outcome"`
+	Account     string   `json:"account"` // the cloud account of a cloud action; "" for none
 	Region      string   `json:"region"`
 	KeyPair     string   `json:"key_pair"`
 	InstanceIDs []string `json:"instance_ids"`
@@ -27,7 +28,7 @@ type AuditEntry struct {
 // Audit maps an entry to its JSON shape.
 func Audit(e store.AuditEntry) AuditEntry {
 	a := AuditEntry{ID: e.ID, Time: e.Time.UTC().Format(time.RFC3339Nano), User: e.Username, Role: e.Role, Via: e.Via,
-		ClientIP: e.ClientIP, Action: e.Action, Outcome: e.Outcome, Region: e.Region, KeyPair: e.KeyPair,
+		ClientIP: e.ClientIP, Action: e.Action, Outcome: e.Outcome, Account: e.Account, Region: e.Region, KeyPair: e.KeyPair,
 		InstanceIDs: NonNil(e.InstanceIDs), Detail: e.Detail, RequestIDs: NonNil(e.RequestIDs)}
 	if e.JobID != 0 {
 		id := e.JobID

@@ -16,6 +16,7 @@ const (
 	KindNotFound         // what the input names does not exist
 	KindConflict         // the current state does not allow it
 	KindUnavailable      // a dependency (the cloud, the database) is not answering
+	KindForbidden        // the actor may not do this (the refusal is audited where it is decided)
 )
 
 // Error is a domain failure of a kind, with a stable code (such as

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"keybind/internal/cloud"
 )
 
 // DefaultPageTTL is how long a page read from the cloud is shared before it is read again.
@@ -54,6 +56,7 @@ func newCache[T any](clock Clock, ttl time.Duration) *cache[T] {
 // copy younger than staleFactor TTLs as it is while a fresh one is read in the background;
 // otherwise it reads the page with load (one call for everyone asking at once).
 func (c *cache[T]) get(ctx context.Context, key string, fresh bool, load func(ctx context.Context) (T, error)) (Cached[T], error) {
+	key = cloud.AccountOf(ctx) + "|" + key // each cloud account has its own pages
 	if !fresh {
 		c.mu.Lock()
 		p, ok := c.pages[key]
@@ -115,12 +118,13 @@ func (c *cache[T]) store(key string, p Cached[T]) {
 	c.pages[key] = p
 }
 
-// forget drops the pages whose key starts with prefix.
+// forget drops the pages whose key starts with prefix, in every account.
 func (c *cache[T]) forget(prefix string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := range c.pages {
-		if strings.HasPrefix(k, prefix) {
+		_, rest, _ := strings.Cut(k, "|")
+		if strings.HasPrefix(rest, prefix) {
 			delete(c.pages, k)
 		}
 	}

@@ -34,7 +34,11 @@ type Regions struct {
 	clock Clock
 	ttl   time.Duration
 
-	mu      sync.Mutex
+	mu       sync.Mutex
+	accounts map[string]*regionList // by cloud account
+}
+
+type regionList struct {
 	regions []cloud.Region
 	fetched time.Time
 }
@@ -47,22 +51,24 @@ func NewRegions(src RegionSource, clock Clock, ttl time.Duration) *Regions {
 	if ttl <= 0 {
 		ttl = DefaultRegionTTL
 	}
-	return &Regions{src: src, clock: clock, ttl: ttl}
+	return &Regions{src: src, clock: clock, ttl: ttl, accounts: map[string]*regionList{}}
 }
 
-// Regions returns the region list, read from the cloud at most once per ttl.
+// Regions returns the region list of ctx's cloud account, read from the
+// cloud at most once per ttl.
 func (r *Regions) Regions(ctx context.Context) ([]cloud.Region, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.clock.Now()
-	if r.regions != nil && now.Sub(r.fetched) < r.ttl {
-		return r.regions, nil
+	l := r.accounts[cloud.AccountOf(ctx)]
+	if l != nil && l.regions != nil && now.Sub(l.fetched) < r.ttl {
+		return l.regions, nil
 	}
 	regions, err := r.src.Regions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r.regions, r.fetched = regions, now
+	r.accounts[cloud.AccountOf(ctx)] = &regionList{regions: regions, fetched: now}
 	return regions, nil
 }
 

@@ -93,6 +93,7 @@ func (e *Engine) recordAttempt(ctx context.Context, tx *sql.Tx, items []Item, ma
 // sendKeyCall makes one key call for items whose attempt is recorded, and records the outcome.
 func (e *Engine) sendKeyCall(ctx context.Context, j Job, actor Actor, sent []Item) error {
 	a := keyCall(j, actor, sent)
+	ctx = actingFor(ctx, actor)
 	call := e.cloud.AttachKeyPair
 	if sent[0].Action == ActionDetach {
 		call = e.cloud.DetachKeyPair

@@ -1,12 +1,14 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 
+	"keybind/internal/cloud"
 	"keybind/internal/store"
 )
 
@@ -39,7 +41,7 @@ func (e *Engine) Create(ctx context.Context, r CreateRequest) (jobID int64, crea
 	}
 	p.WaveSize = min(p.WaveSize, MaxWaveSize)
 	now := e.now()
-	j := Job{Kind: r.Plan.Kind, Region: r.Plan.Region, KeyPair: r.Plan.KeyPair, IdempotencyKey: r.IdempotencyKey,
+	j := Job{Kind: r.Plan.Kind, Account: cmp.Or(r.Plan.Account, cloud.DefaultAccount), Region: r.Plan.Region, KeyPair: r.Plan.KeyPair, IdempotencyKey: r.IdempotencyKey,
 		CreatedBy: r.Actor, CreatedAt: now, Policy: p, ParentID: r.ParentID, Reason: r.Reason}
 	if j.Kind == "" {
 		j.Kind = KindBind
@@ -88,7 +90,7 @@ func (e *Engine) Create(ctx context.Context, r CreateRequest) (jobID int64, crea
 		}
 		return e.audit(ctx, tx, store.AuditEntry{Time: now, UserID: r.Actor.UserID, Username: r.Actor.Username,
 			Role: r.Actor.Role, Via: r.Actor.Via, ClientIP: r.Actor.IP, Action: "job.create", Region: j.Region,
-			KeyPair: j.KeyPair, InstanceIDs: ids, Outcome: store.OutcomeSuccess, JobID: jobID,
+			KeyPair: j.KeyPair, InstanceIDs: ids, Outcome: store.OutcomeSuccess, JobID: jobID, Account: j.Account,
 			Detail: fmt.Sprintf("%s job: %d instances, %d excluded; restart after bind: %t, force: %t, wave size: %d",
 				j.Kind, len(ids), len(items)-len(ids), p.AfterBind, p.Force, p.WaveSize)})
 	})

@@ -221,7 +221,10 @@ func (e *Engine) eachActiveJob(ctx context.Context, fn func(context.Context, Job
 		if !held {
 			continue
 		}
-		if err := fn(ctx, j); errors.Is(err, errLeaseLost) {
+		// The job's calls work in its account, on behalf of who made it
+		// (a role's session name says so).
+		jctx := cloud.WithActor(cloud.WithAccount(ctx, j.Account), j.CreatedBy.Username)
+		if err := fn(jctx, j); errors.Is(err, errLeaseLost) {
 			e.log.InfoContext(ctx, "another engine took the job over", "job", j.ID)
 		} else if err != nil {
 			errs = append(errs, fmt.Errorf("jobs: job %d: %w", j.ID, err))
@@ -277,10 +280,23 @@ func (e *Engine) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return e.st.WithTx(ctx, fn)
 }
 
+// actingFor makes a cloud write's calls on behalf of the person who asked
+// for it (a RAM role's session name says so); the engine's own decisions
+// stay on behalf of the job's creator.
+func actingFor(ctx context.Context, a Actor) context.Context {
+	if a.UserID == 0 || a.Username == "" {
+		return ctx
+	}
+	return cloud.WithActor(ctx, a.Username)
+}
+
 // audit appends an entry inside tx.
 func (e *Engine) audit(ctx context.Context, tx *sql.Tx, a store.AuditEntry) error {
 	if a.Time.IsZero() {
 		a.Time = e.now()
+	}
+	if a.Account == "" {
+		a.Account = cloud.AccountOf(ctx)
 	}
 	_, err := e.st.With(tx).AppendAudit(ctx, a)
 	return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"keybind/internal/store"
@@ -95,8 +96,11 @@ type JobFilter struct {
 	Region      string
 	InstanceID  string // jobs that hold this instance
 	Search      string // part of the reason, the key pair or the title's job number
-	Page        int    // 1-based
-	PageSize    int    // 1..MaxPageSize; 0 = 20
+	// Accounts keeps the jobs of these cloud accounts only; nil keeps every
+	// account's. OnlyAccounts on the context narrows it further.
+	Accounts []string
+	Page     int // 1-based
+	PageSize int // 1..MaxPageSize; 0 = 20
 }
 
 // FindJobs returns one page of the jobs the filter selects, newest first,
@@ -107,6 +111,9 @@ func (e *Engine) FindJobs(ctx context.Context, f JobFilter) ([]Job, int, error) 
 	}
 	f.PageSize = min(f.PageSize, MaxPageSize)
 	f.Page = max(f.Page, 1)
+	if only, ok := ctx.Value(onlyAccountsKey{}).([]string); ok {
+		f.Accounts = intersect(f.Accounts, only)
+	}
 	where, args := f.where()
 	var out []Job
 	var total int
@@ -148,6 +155,13 @@ func (f JobFilter) where() (string, []any) {
 	if f.Region != "" {
 		conds = append(conds, "region = "+arg(f.Region))
 	}
+	if f.Accounts != nil {
+		in := []string{"''"} // none: no job
+		for _, a := range f.Accounts {
+			in = append(in, arg(a))
+		}
+		conds = append(conds, "account IN ("+strings.Join(in, ", ")+")")
+	}
 	if f.InstanceID != "" {
 		conds = append(conds, "EXISTS (SELECT 1 FROM job_items i WHERE i.job_id = jobs.id AND i.instance_id = "+arg(f.InstanceID)+")")
 	}
@@ -156,6 +170,31 @@ func (f JobFilter) where() (string, []any) {
 		conds = append(conds, `(LOWER(reason) LIKE `+like+` ESCAPE '\' OR LOWER(key_pair) LIKE `+like+` ESCAPE '\' OR CAST(id AS TEXT) = `+arg(s)+`)`)
 	}
 	return strings.Join(conds, " AND "), args
+}
+
+type onlyAccountsKey struct{}
+
+// OnlyAccounts makes FindJobs, called with the returned context, keep the
+// jobs of these cloud accounts only (the accounts a person may use).
+func OnlyAccounts(ctx context.Context, names []string) context.Context {
+	if names == nil {
+		names = []string{}
+	}
+	return context.WithValue(ctx, onlyAccountsKey{}, names)
+}
+
+// intersect is the accounts in both lists; a nil list is every account.
+func intersect(a, b []string) []string {
+	if a == nil {
+		return b
+	}
+	out := []string{}
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // withCounts loads the counts and derived state of the jobs.

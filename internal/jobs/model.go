@@ -249,6 +249,7 @@ func (c Counts) Failed() int { return c.KeyFailed + c.RestartFailed }
 type Job struct {
 	ID             int64
 	Kind           Kind
+	Account        string // the cloud account it works in ("default": the console's own credentials)
 	Region         string
 	KeyPair        string // the job's key pair ("" for rollback, where items differ)
 	IdempotencyKey string

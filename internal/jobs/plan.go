@@ -128,6 +128,7 @@ type PlanCounts struct {
 // Plan is the classification of every requested instance for one job.
 type Plan struct {
 	Kind    Kind
+	Account string // the cloud account; "" = cloud.DefaultAccount
 	Region  string
 	KeyPair string
 	Rows    []PlanRow // in request order, duplicates removed

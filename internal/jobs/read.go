@@ -21,6 +21,20 @@ func (e *Engine) Job(ctx context.Context, id int64) (Job, error) {
 	return j, err
 }
 
+// JobAccount returns the cloud account a job works in, reading nothing
+// else (a grid's poll asks it every 2 s); ErrJobNotFound if there is no such job.
+func (e *Engine) JobAccount(ctx context.Context, id int64) (string, error) {
+	var account string
+	err := e.db.QueryRowContext(ctx, `SELECT account FROM jobs WHERE id = $1`, id).Scan(&account)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrJobNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("jobs: job %d account: %w", id, err)
+	}
+	return account, nil
+}
+
 // Items returns a job's items in request order; ErrJobNotFound if there is no such job.
 func (e *Engine) Items(ctx context.Context, id int64) ([]Item, error) {
 	var items []Item

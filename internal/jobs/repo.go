@@ -57,7 +57,7 @@ const (
 const jobCols = `id, kind, region, key_pair, idempotency_key, created_by_id, created_by_name, created_by_role, created_ip,
 	created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, finished_at, COALESCE(parent_job_id, 0),
 	reason, rev, window_spec, max_errors, max_errors_spec, start_with_one, paused_at, pause_reason, paused_by, errors_accepted,
-	cancelled_at, cancelled_by, transition_ms`
+	cancelled_at, cancelled_by, transition_ms, account`
 
 func scanJob(sc store.Scanner) (Job, error) {
 	var j Job
@@ -66,7 +66,7 @@ func scanJob(sc store.Scanner) (Job, error) {
 	err := sc.Scan(&j.ID, &j.Kind, &j.Region, &j.KeyPair, &j.IdempotencyKey, &j.CreatedBy.UserID, &j.CreatedBy.Username,
 		&j.CreatedBy.Role, &j.CreatedBy.IP, &j.CreatedBy.Via, &after, &force, &j.Policy.WaveSize, &created, &updated, &finished, &j.ParentID,
 		&j.Reason, &j.Rev, &j.Policy.Window, &j.Policy.MaxErrors, &j.Policy.MaxErrorsSpec, &one, &paused, &j.Paused.Reason,
-		&j.Paused.By, &j.Paused.ErrorsAccepted, &cancelled, &j.CancelledBy, &transition)
+		&j.Paused.By, &j.Paused.ErrorsAccepted, &cancelled, &j.CancelledBy, &transition, &j.Account)
 	j.Policy.AfterBind, j.Policy.Force, j.Policy.StartWithOne = after != 0, force != 0, one != 0
 	j.CreatedAt, j.UpdatedAt, j.FinishedAt = fromMicros(created), fromMicros(updated), fromMicros(finished)
 	j.Paused.At, j.CancelledAt, j.Transition = fromMicros(paused), fromMicros(cancelled), time.Duration(transition)*time.Millisecond
@@ -77,12 +77,13 @@ func scanJob(sc store.Scanner) (Job, error) {
 func insertJob(ctx context.Context, q store.DBTX, j Job) (id int64, created bool, err error) {
 	err = q.QueryRowContext(ctx, `INSERT INTO jobs (kind, region, key_pair, idempotency_key, created_by_id, created_by_name,
 		created_by_role, created_ip, created_via, restart_after_bind, restart_force, wave_size, created_at, updated_at, parent_job_id,
-		reason, rev, window_spec, max_errors, max_errors_spec, start_with_one)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, 1, $16, $17, $18, $19)
+		reason, rev, window_spec, max_errors, max_errors_spec, start_with_one, account)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, 1, $16, $17, $18, $19, $20)
 		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
 		j.Kind, j.Region, j.KeyPair, j.IdempotencyKey, j.CreatedBy.UserID, j.CreatedBy.Username, j.CreatedBy.Role,
 		j.CreatedBy.IP, j.CreatedBy.Via, b2i(j.Policy.AfterBind), b2i(j.Policy.Force), j.Policy.WaveSize, micros(j.CreatedAt),
-		nullID(j.ParentID), j.Reason, j.Policy.Window, j.Policy.MaxErrors, j.Policy.MaxErrorsSpec, b2i(j.Policy.StartWithOne)).Scan(&id)
+		nullID(j.ParentID), j.Reason, j.Policy.Window, j.Policy.MaxErrors, j.Policy.MaxErrorsSpec, b2i(j.Policy.StartWithOne),
+		j.Account).Scan(&id)
 	if err == nil {
 		return id, true, nil
 	}

@@ -105,6 +105,7 @@ func (e *Engine) recordRestartRequest(ctx context.Context, tx *sql.Tx, j Job, ac
 // records the outcome.
 func (e *Engine) sendRestartCall(ctx context.Context, j Job, actor Actor, sent []Item) error {
 	a := restartCall(j, actor, sent)
+	ctx = actingFor(ctx, actor)
 	op, force := sent[0].Op, sent[0].Force
 
 	var results []cloud.InstanceResult

@@ -63,15 +63,17 @@ func (s *Service) Usage(ctx context.Context, region string) Usage {
 }
 
 func (u *usageCounter) get(ctx context.Context, region string) Usage {
+	account := cloud.AccountOf(ctx)
+	key := account + "|" + region // each cloud account has its own fleet
 	u.mu.Lock()
-	r := u.regions[region]
+	r := u.regions[key]
 	if r == nil {
 		r = &regionUsage{}
-		u.regions[region] = r
+		u.regions[key] = r
 	}
 	if r.done == nil && (r.last.CountedAt.IsZero() || u.clock.Now().Sub(r.last.CountedAt) >= u.ttl) {
 		r.done = make(chan struct{})
-		go u.count(region, r)
+		go u.count(account, cloud.ActorOf(ctx), region, r)
 	}
 	done := r.done
 	u.mu.Unlock()
@@ -91,9 +93,10 @@ func (u *usageCounter) get(ctx context.Context, region string) Usage {
 	return out
 }
 
-// count lists the region and records the tally.
-func (u *usageCounter) count(region string, r *regionUsage) {
-	ctx, cancel := context.WithTimeout(cloud.WithPriority(context.Background(), cloud.Background), usageTimeout)
+// count lists the region of the account and records the tally.
+func (u *usageCounter) count(account, actor, region string, r *regionUsage) {
+	ctx := cloud.WithActor(cloud.WithAccount(context.Background(), account), actor)
+	ctx, cancel := context.WithTimeout(cloud.WithPriority(ctx, cloud.Background), usageTimeout)
 	defer cancel()
 	counts, err := tally(ctx, u.src, region)
 	u.mu.Lock()

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"keybind/internal/cloud"
 )
 
 // Max is the most instances one user may have selected in one region.
@@ -30,6 +32,7 @@ func NewStore(db *sql.DB) *Store { return &Store{db: db, now: time.Now} }
 
 // Add selects ids; it returns how many were not selected before.
 func (s *Store) Add(ctx context.Context, userID int64, region string, ids []string) (int, error) {
+	region = scoped(ctx, region)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("selection: add: %w", err)
@@ -62,6 +65,7 @@ func (s *Store) Add(ctx context.Context, userID int64, region string, ids []stri
 
 // Remove unselects ids; it returns how many were selected.
 func (s *Store) Remove(ctx context.Context, userID int64, region string, ids []string) (int, error) {
+	region = scoped(ctx, region)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("selection: remove: %w", err)
@@ -81,6 +85,7 @@ func (s *Store) Remove(ctx context.Context, userID int64, region string, ids []s
 
 // Clear empties the selection.
 func (s *Store) Clear(ctx context.Context, userID int64, region string) error {
+	region = scoped(ctx, region)
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM selections WHERE user_id = $1 AND region = $2`, userID, region); err != nil {
 		return fmt.Errorf("selection: clear: %w", err)
 	}
@@ -89,6 +94,7 @@ func (s *Store) Clear(ctx context.Context, userID int64, region string) error {
 
 // IDs lists the selection in the order it was made.
 func (s *Store) IDs(ctx context.Context, userID int64, region string) ([]string, error) {
+	region = scoped(ctx, region)
 	rows, err := s.db.QueryContext(ctx, `SELECT instance_id FROM selections WHERE user_id = $1 AND region = $2 ORDER BY added_at, instance_id`, userID, region)
 	if err != nil {
 		return nil, fmt.Errorf("selection: list: %w", err)
@@ -107,6 +113,7 @@ func (s *Store) IDs(ctx context.Context, userID int64, region string) ([]string,
 
 // Count is the size of the selection.
 func (s *Store) Count(ctx context.Context, userID int64, region string) (int, error) {
+	region = scoped(ctx, region)
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM selections WHERE user_id = $1 AND region = $2`, userID, region).Scan(&n)
 	if err != nil {
@@ -117,6 +124,7 @@ func (s *Store) Count(ctx context.Context, userID int64, region string) (int, er
 
 // Selected reports which of ids (a page of them) are selected.
 func (s *Store) Selected(ctx context.Context, userID int64, region string, ids []string) (map[string]bool, error) {
+	region = scoped(ctx, region)
 	out := make(map[string]bool, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -141,4 +149,14 @@ func (s *Store) Selected(ctx context.Context, userID int64, region string, ids [
 		out[id] = true
 	}
 	return out, rows.Err()
+}
+
+// scoped keeps the selections of each cloud account apart: the same region
+// of another account holds other instances. The default account keeps the
+// bare region, as selections were kept before there were accounts.
+func scoped(ctx context.Context, region string) string {
+	if n, ok := cloud.AccountIn(ctx); ok && n != cloud.DefaultAccount {
+		return n + "|" + region
+	}
+	return region
 }

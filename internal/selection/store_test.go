@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"keybind/internal/cloud"
 	"keybind/internal/selection"
 	"keybind/internal/store"
 	"keybind/internal/store/storetest"
@@ -83,5 +84,33 @@ func TestSelectionHoldsThousandsAndStopsAtMax(t *testing.T) {
 	// The refused add changed nothing.
 	if n, _ := s.Count(ctx, alice, "cn-hangzhou"); n != selection.Max {
 		t.Errorf("count after refused add = %d, want %d", n, selection.Max)
+	}
+}
+
+// Each cloud account keeps its own selection of a region; the default
+// account's is the one kept before there were accounts.
+func TestSelectionPerAccount(t *testing.T) {
+	ctx := context.Background()
+	s, alice, _ := newStore(t)
+	prod := cloud.WithAccount(ctx, "prod")
+	if _, err := s.Add(ctx, alice, "cn-hangzhou", []string{"i-default1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Add(prod, alice, "cn-hangzhou", []string{"i-prod1", "i-prod2"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		ctx  context.Context
+		want int
+	}{{ctx, 1}, {cloud.WithAccount(ctx, cloud.DefaultAccount), 1}, {prod, 2}, {cloud.WithAccount(ctx, "staging"), 0}} {
+		if n, err := s.Count(tc.ctx, alice, "cn-hangzhou"); err != nil || n != tc.want {
+			t.Errorf("account %q: %d selected (%v), want %d", cloud.AccountOf(tc.ctx), n, err, tc.want)
+		}
+	}
+	if err := s.Clear(prod, alice, "cn-hangzhou"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Count(ctx, alice, "cn-hangzhou"); n != 1 {
+		t.Errorf("clearing prod's selection changed the default account's: %d left", n)
 	}
 }

@@ -234,8 +234,9 @@ func (s *Service) identify(ctx context.Context, in Callback) (auth.ExternalIdent
 		return none, ErrClaims.Wrap(fmt.Errorf("the ID token of subject %q has no %s claim", clip(idt.Subject, 100), s.cfg.UsernameClaim))
 	}
 	role, desc := s.cfg.Roles.Role(claims)
+	groups, _ := claimValues(claims, s.cfg.Roles.claim())
 	return auth.ExternalIdentity{Issuer: idt.Issuer, Subject: idt.Subject, Username: name, Role: role,
-		Claims: desc, IDToken: raw}, nil
+		Claims: desc, Groups: groups, IDToken: raw}, nil
 }
 
 // EndSessionURL is the provider's end-session page for a session that kept

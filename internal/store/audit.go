@@ -40,6 +40,7 @@ type AuditEntry struct {
 	Detail      string
 	RequestIDs  []string // cloud RequestIds
 	JobID       int64    // 0: none
+	Account     string   // the cloud account of a cloud action; "" for none
 }
 
 // AuditFilter selects audit entries. Zero fields do not filter.
@@ -48,6 +49,7 @@ type AuditFilter struct {
 	Username   string
 	Action     string
 	Outcome    string
+	Account    string    // the cloud account of a cloud action
 	InstanceID string    // matches an entry whose InstanceIDs contain it
 	From       time.Time // inclusive
 	To         time.Time // exclusive
@@ -107,11 +109,11 @@ func (q *Queries) AppendAudit(ctx context.Context, e AuditEntry) (int64, error) 
 	var id int64
 	err = q.db.QueryRowContext(ctx, `
 		INSERT INTO audit (at, user_id, username, role, via, client_ip, action, region, key_pair,
-		                   instance_ids, outcome, detail, request_ids, job_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		                   instance_ids, outcome, detail, request_ids, job_id, account)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		RETURNING id`,
 		micros(e.Time), userID, e.Username, e.Role, e.Via, e.ClientIP, e.Action, e.Region, e.KeyPair,
-		inst, e.Outcome, cut(e.Detail, maxDetail), reqs, jobID).Scan(&id)
+		inst, e.Outcome, cut(e.Detail, maxDetail), reqs, jobID, e.Account).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: append audit: %w", err)
 	}
@@ -140,6 +142,9 @@ func (f AuditFilter) where(d Dialect) (string, []any) {
 	if f.Outcome != "" {
 		add("outcome = ?", f.Outcome)
 	}
+	if f.Account != "" {
+		add("account = ?", f.Account)
+	}
 	if f.InstanceID != "" {
 		add(d.jsonArrayContains("instance_ids", "?"), f.InstanceID)
 	}
@@ -156,7 +161,7 @@ func (f AuditFilter) where(d Dialect) (string, []any) {
 }
 
 const auditColumns = `id, at, user_id, username, role, via, client_ip, action, region, key_pair,
-	instance_ids, outcome, detail, request_ids, job_id`
+	instance_ids, outcome, detail, request_ids, job_id, account`
 
 func scanAudit(rows *sql.Rows) (AuditEntry, error) {
 	var (
@@ -166,7 +171,7 @@ func scanAudit(rows *sql.Rows) (AuditEntry, error) {
 		inst, reqs    string
 	)
 	err := rows.Scan(&e.ID, &at, &userID, &e.Username, &e.Role, &e.Via, &e.ClientIP, &e.Action,
-		&e.Region, &e.KeyPair, &inst, &e.Outcome, &e.Detail, &reqs, &jobID)
+		&e.Region, &e.KeyPair, &inst, &e.Outcome, &e.Detail, &reqs, &jobID, &e.Account)
 	if err != nil {
 		return AuditEntry{}, err
 	}

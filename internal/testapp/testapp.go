@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"keybind/internal/accounts"
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
 	"keybind/internal/jobs"
@@ -64,6 +65,11 @@ type Options struct {
 	// SQLite opens SQLite whatever KEYBIND_TEST_DATABASE says: for the
 	// tests of what only SQLite does (a full file, PRAGMAs).
 	SQLite bool
+	// Accounts and Roles are the sandbox's other cloud accounts and its RAM
+	// roles (the default account is always there); the console's STS
+	// endpoint is the sandbox.
+	Accounts []sandbox.Account
+	Roles    []sandbox.Role
 }
 
 // wallClock is the real clock, for RealTime.
@@ -76,16 +82,17 @@ type clock interface{ Now() time.Time }
 
 // App is a running console with its parts exposed.
 type App struct {
-	URL     string
-	Server  *httptest.Server
-	Web     *web.Server
-	Store   *store.Store
-	Auth    *auth.Service
-	Gateway *cloud.Gateway
-	Engine  *jobs.Engine
-	Sandbox *sandbox.Sandbox
-	Clock   *sandbox.ManualClock // drives sessions, the sandbox and the engine; nil with RealTime
-	Metrics *metrics.Metrics     // the registry behind GET /metrics
+	URL      string
+	Server   *httptest.Server
+	Web      *web.Server
+	Store    *store.Store
+	Auth     *auth.Service
+	Gateway  *cloud.Gateway
+	Engine   *jobs.Engine
+	Accounts *accounts.Service
+	Sandbox  *sandbox.Sandbox
+	Clock    *sandbox.ManualClock // drives sessions, the sandbox and the engine; nil with RealTime
+	Metrics  *metrics.Metrics     // the registry behind GET /metrics
 	// CookieKeys are the session cookie's securecookie hash/block keys, so a
 	// test can decode a cookie to the session ID inside it.
 	CookieKeys [][]byte
@@ -114,7 +121,8 @@ func New(tb testing.TB, o Options) *App {
 		manual = sandbox.NewManualClock(time.Now())
 		clock = manual
 	}
-	env := sandboxtest.Start(tb, sandbox.Options{InstancesPerRegion: o.InstancesPerRegion, Transition: o.Transition, Clock: clock})
+	env := sandboxtest.Start(tb, sandbox.Options{InstancesPerRegion: o.InstancesPerRegion, Transition: o.Transition, Clock: clock,
+		Accounts: o.Accounts, Roles: o.Roles})
 
 	st := storetest.Open(tb)
 	if o.SQLite {
@@ -131,11 +139,11 @@ func New(tb testing.TB, o Options) *App {
 	a := auth.New(st, auth.Config{Clock: clock, IdleTimeout: o.IdleTimeout, AbsoluteTimeout: o.AbsoluteTimeout, Logger: logger,
 		PasswordLogin: o.PasswordLogin, Observer: mx})
 
-	gwCfg := cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
+	gwCfg := cloud.Config{Endpoint: env.URL, STSEndpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
 		RatePerSecond: 10000, Retry: cloud.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}
 	engCfg := jobs.Config{Clock: clock, Tick: o.EngineTick, RetryDelay: time.Millisecond}
 	if o.RealLimits {
-		gwCfg = cloud.Config{Endpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret}
+		gwCfg = cloud.Config{Endpoint: env.URL, STSEndpoint: env.URL, AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret}
 		engCfg = jobs.Config{Clock: clock}
 	}
 	gwCfg.Observer, engCfg.Rounds = mx, mx
@@ -143,6 +151,11 @@ func New(tb testing.TB, o Options) *App {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	sealer, err := accounts.NewSealer(make([]byte, 32))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	acc := accounts.New(accounts.Config{Store: st, Gateway: gw, Audit: a, Sealer: sealer, Clock: clock, Default: true})
 	engine := jobs.New(st, gw, engCfg)
 	mx.CountStates(engine)
 	if o.RunEngine {
@@ -173,7 +186,7 @@ func New(tb testing.TB, o Options) *App {
 	srv, err := web.New(web.Config{Sandbox: true, TLS: o.TLS, TrustedProxies: o.TrustedProxies, BodyLimit: o.BodyLimit,
 		CookieKeys: keys, LoginRatePerSecond: o.LoginRate, Logger: logger, Clock: clock},
 		web.Deps{Auth: a, Cloud: gw, Jobs: engine, Selections: selection.NewStore(st.DB()), Sandbox: env.Sandbox, Ready: st, SSO: ssoSvc,
-			RateLimits: rateLimits(st), Requests: mx, Metrics: mx.Handler()})
+			RateLimits: rateLimits(st), Requests: mx, Metrics: mx.Handler(), Accounts: acc})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -181,7 +194,7 @@ func New(tb testing.TB, o Options) *App {
 	hs.Start()
 	tb.Cleanup(hs.Close)
 
-	app := &App{URL: hs.URL, Server: hs, Web: srv, Store: st, Auth: a, Gateway: gw, Engine: engine,
+	app := &App{URL: hs.URL, Server: hs, Web: srv, Store: st, Auth: a, Gateway: gw, Engine: engine, Accounts: acc,
 		Sandbox: env.Sandbox, Clock: manual, CookieKeys: keys, Metrics: mx}
 	app.Admin = app.AddUser(tb, "admin", auth.RoleAdmin, AdminPassword)
 	app.Helpdesk = app.AddUser(tb, "helen", auth.RoleHelpdesk, HelpdeskPassword)
