@@ -27,8 +27,7 @@ func TestPageViewsDoNotWriteTheSession(t *testing.T) {
 	if app.Store.Dialect() == store.Postgres {
 		stmts = []string{
 			`CREATE TABLE session_writes (n INTEGER)`,
-			`CREATE FUNCTION count_session_write() RETURNS trigger LANGUAGE plpgsql AS $$
-			BEGIN INSERT INTO session_writes VALUES (1); RETURN NULL; END; $$`,
+			`CREATE FUNCTION count_session_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO session_writes VALUES (1); RETURN NULL; END $$`,
 			`CREATE TRIGGER session_written AFTER INSERT OR UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION count_session_write()`,
 		}
 	}
