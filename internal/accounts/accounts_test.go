@@ -17,6 +17,7 @@ import (
 	"keybind/internal/sandbox"
 	"keybind/internal/sandbox/sandboxtest"
 	"keybind/internal/store"
+	"keybind/internal/store/storetest"
 )
 
 type fixture struct {
@@ -41,11 +42,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "keybind.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t) // SQLite, or PostgreSQL with KEYBIND_TEST_DATABASE=postgres
 	a := auth.New(st, auth.Config{Clock: env.Clock, Params: auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	admin, err := a.CreateUser(ctx, auth.LocalActor(), "root", auth.RoleAdmin, "violet-harbour-tractor")
 	if err != nil {
