@@ -61,6 +61,10 @@ type loaded struct {
 	// English below the edge (an error's message, a cloud error's words
 	// kept with a job item); only messages without placeholders.
 	byEnglish map[string]string
+	// plain holds, per language code, the messages that are one fixed
+	// text (no placeholder, no plural forms): most of a page's words, read
+	// without running go-i18n's template machinery.
+	plain map[string]map[string]string
 }
 
 func mustLoad() *loaded {
@@ -68,6 +72,7 @@ func mustLoad() *loaded {
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	ids := map[string][]string{}
 	byEnglish := map[string]string{}
+	plain := map[string]map[string]string{}
 	entries, err := fs.ReadDir(locales, "locales")
 	if err != nil {
 		panic(fmt.Sprintf("i18n: read locales: %v", err))
@@ -82,8 +87,12 @@ func mustLoad() *loaded {
 			panic(fmt.Sprintf("i18n: parse %s: %v", e.Name(), err))
 		}
 		code := strings.TrimSuffix(e.Name(), ".toml")
+		plain[code] = map[string]string{}
 		for _, m := range mf.Messages {
 			ids[code] = append(ids[code], m.ID)
+			if m.Zero == "" && m.One == "" && m.Two == "" && m.Few == "" && m.Many == "" && !strings.Contains(m.Other, "{{") {
+				plain[code][m.ID] = m.Other
+			}
 			if code == English && m.Other != "" && !strings.Contains(m.Other, "{{") {
 				if _, dup := byEnglish[m.Other]; !dup {
 					byEnglish[m.Other] = m.ID
@@ -92,7 +101,7 @@ func mustLoad() *loaded {
 		}
 		slices.Sort(ids[code])
 	}
-	return &loaded{bundle: b, matcher: language.NewMatcher(tags), ids: ids, byEnglish: byEnglish}
+	return &loaded{bundle: b, matcher: language.NewMatcher(tags), ids: ids, byEnglish: byEnglish, plain: plain}
 }
 
 // MessageIDs returns the IDs of the messages of one language (a file in
@@ -192,6 +201,16 @@ func (l *Localizer) Zone() *time.Location { return l.zone }
 // language. A message missing from the catalogue shows its ID, which the
 // tests catch.
 func (l *Localizer) T(id string, kv ...any) string {
+	if len(kv) == 0 {
+		if s, ok := catalogue.plain[l.code][id]; ok {
+			return s
+		}
+		if _, found := slices.BinarySearch(catalogue.ids[l.code], id); !found {
+			if s, ok := catalogue.plain[English][id]; ok {
+				return s // not in this language: English, as go-i18n falls back
+			}
+		}
+	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(kv) > 0 {
 		data := make(map[string]any, len(kv)/2)
