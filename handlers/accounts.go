@@ -130,35 +130,31 @@ func (h *Accounts) Test(c echo.Context) error {
 
 // Delete removes an account and its grants.
 func (h *Accounts) Delete(c echo.Context) error {
-	name := c.Param("name")
-	if err := h.svc.Delete(c.Request().Context(), request.Actor(c, auth.ViaWeb), name); err != nil {
-		return err
-	}
-	if err := addFlash(c, "success", request.T(c, "acct.deleted", "Name", name)); err != nil {
-		return err
-	}
-	return redirect(c, "/accounts")
+	return h.act(c, "acct.deleted", h.svc.Delete)
 }
 
 // Grant lets a user, an SSO group or everyone work in the account.
 func (h *Accounts) Grant(c echo.Context) error {
-	name := c.Param("name")
-	if err := h.svc.AddGrant(c.Request().Context(), request.Actor(c, auth.ViaWeb), name, c.FormValue("subject")); err != nil {
-		return err
-	}
-	if err := addFlash(c, "success", request.T(c, "acct.granted", "Name", name)); err != nil {
-		return err
-	}
-	return redirect(c, "/accounts")
+	return h.act(c, "acct.granted", func(ctx context.Context, a auth.Actor, name string) error {
+		return h.svc.AddGrant(ctx, a, name, c.FormValue("subject"))
+	})
 }
 
 // Revoke takes a grant back.
 func (h *Accounts) Revoke(c echo.Context) error {
+	return h.act(c, "acct.revoked", func(ctx context.Context, a auth.Actor, name string) error {
+		return h.svc.RemoveGrant(ctx, a, name, c.FormValue("subject"))
+	})
+}
+
+// act does one change to the account the path names and goes back to the
+// accounts page with a flash that says so (msgID, worded with the name).
+func (h *Accounts) act(c echo.Context, msgID string, change func(ctx context.Context, a auth.Actor, name string) error) error {
 	name := c.Param("name")
-	if err := h.svc.RemoveGrant(c.Request().Context(), request.Actor(c, auth.ViaWeb), name, c.FormValue("subject")); err != nil {
+	if err := change(c.Request().Context(), request.Actor(c, auth.ViaWeb), name); err != nil {
 		return err
 	}
-	if err := addFlash(c, "success", request.T(c, "acct.revoked", "Name", name)); err != nil {
+	if err := addFlash(c, "success", request.T(c, msgID, "Name", name)); err != nil {
 		return err
 	}
 	return redirect(c, "/accounts")

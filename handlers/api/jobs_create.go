@@ -312,11 +312,20 @@ func excludedWords(p jobs.Plan) string {
 	return strings.Join(why, "; ")
 }
 
-type apiBindRequest struct {
+// apiTarget is what a bind or an unbind acts on.
+type apiTarget struct {
 	Account     string   `json:"account"` // the cloud account; default "default"
 	Region      string   `json:"region"`
 	KeyPair     string   `json:"key_pair"`
 	InstanceIDs []string `json:"instance_ids"`
+}
+
+func (t apiTarget) target(kind jobs.Kind) binding.Target {
+	return binding.Target{Kind: kind, Region: t.Region, KeyPair: t.KeyPair, InstanceIDs: t.InstanceIDs}
+}
+
+type apiBindRequest struct {
+	apiTarget
 	// Acknowledge must be true: binding disables password login on every
 	// bound instance (the review page's checkbox).
 	Acknowledge bool `json:"acknowledge"`
@@ -343,14 +352,11 @@ func (h *JobsCreate) Bind(c echo.Context) error {
 		fields["acknowledge"] = "Set to true to confirm that binding disables password login on every bound instance."
 	}
 	want := apiWant{account: req.Account, rollout: req.rollout(fields), reason: req.reason(fields), same: req.IncludeSameKey}
-	return h.plan(c, binding.Target{Kind: jobs.KindBind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, want, fields)
+	return h.plan(c, req.target(jobs.KindBind), want, fields)
 }
 
 type apiUnbindRequest struct {
-	Account     string   `json:"account"` // the cloud account; default "default"
-	Region      string   `json:"region"`
-	KeyPair     string   `json:"key_pair"`
-	InstanceIDs []string `json:"instance_ids"`
+	apiTarget
 	apiPolicyRequest
 }
 
@@ -367,7 +373,7 @@ func (h *JobsCreate) Unbind(c echo.Context) error {
 	}
 	checkInstanceIDs(req.InstanceIDs, fields)
 	want := apiWant{account: req.Account, rollout: req.rollout(fields), reason: req.reason(fields)}
-	return h.plan(c, binding.Target{Kind: jobs.KindUnbind, Region: req.Region, KeyPair: req.KeyPair, InstanceIDs: req.InstanceIDs}, want, fields)
+	return h.plan(c, req.target(jobs.KindUnbind), want, fields)
 }
 
 // plan plans the target from a fresh read of the cloud and creates its

@@ -55,10 +55,7 @@ func (s *Service) Grants(ctx context.Context, actor auth.Actor) ([]Grant, error)
 
 // AddGrant lets subject work in the account (administrators only).
 func (s *Service) AddGrant(ctx context.Context, actor auth.Actor, account, subject string) error {
-	if err := s.cfg.Audit.Authorize(ctx, actor, auth.PermManageAccounts); err != nil {
-		return err
-	}
-	subject, err := NormalizeSubject(subject)
+	subject, err := s.grantSubject(ctx, actor, subject)
 	if err != nil {
 		return err
 	}
@@ -75,10 +72,7 @@ func (s *Service) AddGrant(ctx context.Context, actor auth.Actor, account, subje
 
 // RemoveGrant takes a grant back (administrators only).
 func (s *Service) RemoveGrant(ctx context.Context, actor auth.Actor, account, subject string) error {
-	if err := s.cfg.Audit.Authorize(ctx, actor, auth.PermManageAccounts); err != nil {
-		return err
-	}
-	subject, err := NormalizeSubject(subject)
+	subject, err := s.grantSubject(ctx, actor, subject)
 	if err != nil {
 		return err
 	}
@@ -95,4 +89,13 @@ func (s *Service) All(ctx context.Context, actor auth.Actor) ([]Account, error) 
 		return nil, err
 	}
 	return s.all(ctx)
+}
+
+// grantSubject checks that actor may change grants and returns subject in
+// its one written form.
+func (s *Service) grantSubject(ctx context.Context, actor auth.Actor, subject string) (string, error) {
+	if err := s.cfg.Audit.Authorize(ctx, actor, auth.PermManageAccounts); err != nil {
+		return "", err
+	}
+	return NormalizeSubject(subject)
 }

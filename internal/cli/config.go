@@ -23,39 +23,44 @@ func (e *envFlags) String(p *string, name, env, def, usage string) {
 }
 
 func (e *envFlags) Duration(p *time.Duration, name, env string, def time.Duration, usage string) {
-	if v := e.sys.Getenv(env); v != "" {
+	e.fs.DurationVar(p, name, envValue(e, env, def, "a positive duration such as 30m", func(v string) (time.Duration, error) {
 		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			e.errs = append(e.errs, fmt.Sprintf("%s=%q is not a positive duration such as 30m", env, v))
-		} else {
-			def = d
+		if err == nil && d <= 0 {
+			err = strconv.ErrRange
 		}
-	}
-	e.fs.DurationVar(p, name, def, usage+envNote(env))
+		return d, err
+	}), usage+envNote(env))
 }
 
 func (e *envFlags) Int(p *int, name, env string, def int, usage string) {
-	if v := e.sys.Getenv(env); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Sprintf("%s=%q is not a whole number", env, v))
-		} else {
-			def = n
-		}
-	}
-	e.fs.IntVar(p, name, def, usage+envNote(env))
+	e.fs.IntVar(p, name, envValue(e, env, def, "a whole number", strconv.Atoi), usage+envNote(env))
 }
 
 func (e *envFlags) Int64(p *int64, name, env string, def int64, usage string) {
-	if v := e.sys.Getenv(env); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Sprintf("%s=%q is not a whole number", env, v))
-		} else {
-			def = n
-		}
+	e.fs.Int64Var(p, name, envValue(e, env, def, "a whole number", func(v string) (int64, error) {
+		return strconv.ParseInt(v, 10, 64)
+	}), usage+envNote(env))
+}
+
+// Bool registers a boolean flag whose default comes from env (true/false).
+func (e *envFlags) Bool(p *bool, name, env string, def bool, usage string) {
+	e.fs.BoolVar(p, name, envValue(e, env, def, "true or false", strconv.ParseBool), usage+envNote(env))
+}
+
+// envValue is env's value parsed by parse, or def when env is not set; a
+// value that does not parse is remembered ("ENV=… is not <want>") and def
+// kept.
+func envValue[T any](e *envFlags, env string, def T, want string, parse func(string) (T, error)) T {
+	v := e.sys.Getenv(env)
+	if v == "" {
+		return def
 	}
-	e.fs.Int64Var(p, name, def, usage+envNote(env))
+	x, err := parse(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Sprintf("%s=%q is not %s", env, v, want))
+		return def
+	}
+	return x
 }
 
 // List registers a repeatable flag. Its environment variable holds a

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 
 	"keybind/internal/auth"
@@ -40,19 +39,6 @@ func (e *envFlags) ssoFlags(c *ssoFlags) {
 	e.String(&c.ProviderName, "oidc-provider-name", "KEYBIND_OIDC_PROVIDER_NAME", sso.DefaultProviderName, "single sign-on: the provider's name on the sign-in button")
 	e.Bool(&c.PasswordLogin, "password-login", "KEYBIND_PASSWORD_LOGIN", true, "offer password sign-in; false leaves only single sign-on and --break-glass-admins")
 	e.String(&c.BreakGlassAdmins, "break-glass-admins", "KEYBIND_BREAK_GLASS_ADMINS", "", "comma-separated local administrators who may still sign in with a password when --password-login=false")
-}
-
-// Bool registers a boolean flag whose default comes from env (true/false).
-func (e *envFlags) Bool(p *bool, name, env string, def bool, usage string) {
-	if v := e.sys.Getenv(env); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Sprintf("%s=%q is not true or false", env, v))
-		} else {
-			def = b
-		}
-	}
-	e.fs.BoolVar(p, name, def, usage+envNote(env))
 }
 
 // ssoConfig checks the single sign-on settings and returns the service's

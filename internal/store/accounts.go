@@ -159,23 +159,14 @@ const maxSSOGroups = 500
 // GrantedAccounts lists the accounts granted to a user: to everyone, to the
 // user by name, or to one of the SSO groups of their last sign-in.
 func (q *Queries) GrantedAccounts(ctx context.Context, userID int64, username string) ([]string, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT DISTINCT account FROM account_grants
+	out, err := Strings(ctx, q.db, `SELECT DISTINCT account FROM account_grants
 		WHERE subject = '*' OR subject = $2
 		   OR subject IN (SELECT 'group:' || grp FROM user_sso_groups WHERE user_id = $1)
 		ORDER BY account`, userID, "user:"+username)
 	if err != nil {
 		return nil, fmt.Errorf("store: granted accounts: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, fmt.Errorf("store: granted accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetUserSSOGroups replaces the SSO groups remembered for a user.
@@ -196,18 +187,9 @@ func (q *Queries) SetUserSSOGroups(ctx context.Context, userID int64, groups []s
 
 // UserSSOGroups lists the SSO groups remembered for a user.
 func (q *Queries) UserSSOGroups(ctx context.Context, userID int64) ([]string, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT grp FROM user_sso_groups WHERE user_id = $1 ORDER BY grp`, userID)
+	out, err := Strings(ctx, q.db, `SELECT grp FROM user_sso_groups WHERE user_id = $1 ORDER BY grp`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: sso groups: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var g string
-		if err := rows.Scan(&g); err != nil {
-			return nil, fmt.Errorf("store: sso groups: %w", err)
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -163,7 +163,7 @@ func (f AuditFilter) where(d Dialect) (string, []any) {
 const auditColumns = `id, at, user_id, username, role, via, client_ip, action, region, key_pair,
 	instance_ids, outcome, detail, request_ids, job_id, account`
 
-func scanAudit(rows *sql.Rows) (AuditEntry, error) {
+func scanAudit(rows Scanner) (AuditEntry, error) {
 	var (
 		e             AuditEntry
 		at            int64
@@ -186,20 +186,7 @@ func scanAudit(rows *sql.Rows) (AuditEntry, error) {
 }
 
 func (q *Queries) queryAudit(ctx context.Context, query string, args ...any) ([]AuditEntry, error) {
-	rows, err := q.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return All(ctx, q.db, scanAudit, query, args...)
 }
 
 // ListAudit returns one page of the entries f selects, newest first, and the
