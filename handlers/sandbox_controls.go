@@ -103,12 +103,7 @@ func (h *SandboxControls) Advance(c echo.Context) error {
 
 // Reset puts the fleet back to its seed and removes faults.
 func (h *SandboxControls) Reset(c echo.Context) error {
-	sb, err := h.sandbox()
-	if err != nil {
-		return err
-	}
-	sb.Reset()
-	return h.done(c, "sandbox.reset", "reset to the seed", request.T(c, "sb.reset_done"))
+	return h.whole(c, (*sandbox.Sandbox).Reset, "sandbox.reset", "reset to the seed", "sb.reset_done")
 }
 
 // AddFault makes the sandbox misbehave.
@@ -157,12 +152,18 @@ func (h *SandboxControls) AddFault(c echo.Context) error {
 
 // ClearFaults removes every fault.
 func (h *SandboxControls) ClearFaults(c echo.Context) error {
+	return h.whole(c, (*sandbox.Sandbox).ClearFaults, "sandbox.faults.clear", "cleared faults", "sb.faults_cleared")
+}
+
+// whole does a change to the whole sandbox that takes no input, audits it
+// and returns to the panel saying so (msgID).
+func (h *SandboxControls) whole(c echo.Context, change func(*sandbox.Sandbox), action, detail, msgID string) error {
 	sb, err := h.sandbox()
 	if err != nil {
 		return err
 	}
-	sb.ClearFaults()
-	return h.done(c, "sandbox.faults.clear", "cleared faults", request.T(c, "sb.faults_cleared"))
+	change(sb)
+	return h.done(c, action, detail, request.T(c, msgID))
 }
 
 // done audits a control action and returns to the panel.

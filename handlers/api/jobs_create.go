@@ -320,6 +320,17 @@ type apiTarget struct {
 	InstanceIDs []string `json:"instance_ids"`
 }
 
+// check names the target's fields at fault; keyOK says whether the key
+// pair's name may be used.
+func (t apiTarget) check(keyOK bool) map[string]string {
+	fields := map[string]string{}
+	if !keyOK {
+		fields["key_pair"] = "Required: the name of a key pair in the region."
+	}
+	checkInstanceIDs(t.InstanceIDs, fields)
+	return fields
+}
+
 func (t apiTarget) target(kind jobs.Kind) binding.Target {
 	return binding.Target{Kind: kind, Region: t.Region, KeyPair: t.KeyPair, InstanceIDs: t.InstanceIDs}
 }
@@ -343,11 +354,7 @@ func (h *JobsCreate) Bind(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	fields := map[string]string{}
-	if sshkey.ValidName(req.KeyPair) != nil {
-		fields["key_pair"] = "Required: the name of a key pair in the region."
-	}
-	checkInstanceIDs(req.InstanceIDs, fields)
+	fields := req.check(sshkey.ValidName(req.KeyPair) == nil)
 	if !req.Acknowledge {
 		fields["acknowledge"] = "Set to true to confirm that binding disables password login on every bound instance."
 	}
@@ -367,11 +374,7 @@ func (h *JobsCreate) Unbind(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	fields := map[string]string{}
-	if !sshkey.ValidExistingName(req.KeyPair) {
-		fields["key_pair"] = "Required: the name of a key pair in the region."
-	}
-	checkInstanceIDs(req.InstanceIDs, fields)
+	fields := req.check(sshkey.ValidExistingName(req.KeyPair))
 	want := apiWant{account: req.Account, rollout: req.rollout(fields), reason: req.reason(fields)}
 	return h.plan(c, req.target(jobs.KindUnbind), want, fields)
 }
