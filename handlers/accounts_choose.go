@@ -7,25 +7,18 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"keybind/handlers/request"
-	"keybind/internal/accounts"
-	"keybind/internal/auth"
 	"keybind/views"
 )
 
 // AccountChoose lets a person choose the cloud account they work in; the
 // choice itself is a GET with ?account=, which the web layer checks and
 // remembers.
-type AccountChoose struct{ accounts accounts.UsableLister }
+type AccountChoose struct{}
 
-// NewAccountChoose builds the chooser.
-func NewAccountChoose(a accounts.UsableLister) *AccountChoose { return &AccountChoose{accounts: a} }
-
-// Show lists the accounts the person may use, each leading to next.
-func (h *AccountChoose) Show(c echo.Context) error {
-	usable, err := h.accounts.Usable(c.Request().Context(), request.Actor(c, auth.ViaWeb))
-	if err != nil {
-		return err
-	}
+// Show lists the accounts the person may use (the web layer read them for
+// this request), each leading to next.
+func (AccountChoose) Show(c echo.Context) error {
+	usable := request.Get(c).Usable
 	// The account is the one query parameter the choice adds: what the
 	// page asked in another account (a region) may not exist in this one.
 	next, _, _ := strings.Cut(safeNext(c.QueryParam("next")), "?")

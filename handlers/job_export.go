@@ -61,14 +61,20 @@ func (h *JobShow) ExportCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	attachment(c, "text/csv; charset=utf-8", fmt.Sprintf("keybind-job-%d.csv", g.Job.ID))
+	return writeCSV(c, fmt.Sprintf("keybind-job-%d.csv", g.Job.ID), jobRowHeader, g.Rows, jobRowCells)
+}
+
+// writeCSV answers rows as a CSV attachment: the header in the person's
+// language, then each row's cells.
+func writeCSV[T any](c echo.Context, file string, header []string, rows []T, cells func(T) []string) error {
+	attachment(c, "text/csv; charset=utf-8", file)
 	w := export.NewCSV(c.Response())
 	c.Response().WriteHeader(http.StatusOK)
-	if err := w.Row(csvHeader(c, jobRowHeader)...); err != nil {
+	if err := w.Row(csvHeader(c, header)...); err != nil {
 		return err
 	}
-	for _, r := range g.Rows {
-		if err := w.Row(jobRowCells(r)...); err != nil {
+	for _, r := range rows {
+		if err := w.Row(cells(r)...); err != nil {
 			return err
 		}
 	}
@@ -127,20 +133,11 @@ func (h *JobsList) ExportCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	attachment(c, "text/csv; charset=utf-8", "keybind-jobs.csv")
-	w := export.NewCSV(c.Response())
-	c.Response().WriteHeader(http.StatusOK)
-	if err := w.Row(csvHeader(c, jobsHeader)...); err != nil {
-		return err
-	}
-	for _, s := range all {
-		if err := w.Row(strconv.FormatInt(s.ID, 10), s.Title, s.Created, s.CreatedBy, s.Account, s.Region, s.Key,
+	return writeCSV(c, "keybind-jobs.csv", jobsHeader, all, func(s views.JobSummary) []string {
+		return []string{strconv.FormatInt(s.ID, 10), s.Title, s.Created, s.CreatedBy, s.Account, s.Region, s.Key,
 			strconv.Itoa(s.Counts.Total), strconv.Itoa(s.Counts.Bound), strconv.Itoa(s.Counts.Failed),
-			strconv.Itoa(s.Counts.Excluded), strconv.Itoa(s.Counts.InEffect), s.State, s.Reason); err != nil {
-			return err
-		}
-	}
-	return w.Flush()
+			strconv.Itoa(s.Counts.Excluded), strconv.Itoa(s.Counts.InEffect), s.State, s.Reason}
+	})
 }
 
 // ExportJSON writes every job of the history as JSON, newest first.

@@ -54,6 +54,7 @@ func (s *Server) cloudAccount(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(usableKey, usable)
+		st.Usable = usable
 		ctx = visibleJobs(ctx, actor, usable)
 		name := want
 		if name == "" {
@@ -194,7 +195,7 @@ func chain(ms ...echo.MiddlewareFunc) echo.MiddlewareFunc {
 // accountRoutes are the account chooser, for everyone, and the
 // administrators' cloud accounts page.
 func (s *Server) accountRoutes(user *echo.Group) {
-	user.GET("/accounts/choose", handlers.NewAccountChoose(s.deps.Accounts).Show)
+	user.GET("/accounts/choose", handlers.AccountChoose{}.Show)
 	h := handlers.NewAccounts(s.deps.Accounts)
 	manage := s.requirePerm(auth.PermManageAccounts)
 	user.GET("/accounts", h.Show, manage)

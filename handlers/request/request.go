@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"keybind/internal/accounts"
 	"keybind/internal/apperr"
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
@@ -31,6 +32,9 @@ type State struct {
 	Account   string       // the cloud account the request works in; "" when none is chosen
 	// AccountRegions are the account's default regions, if it has some.
 	AccountRegions []string
+	// Usable are the cloud accounts the person may work in, as the web
+	// layer read them for this request.
+	Usable []accounts.Account
 	// Loc speaks the person's language and shows times in their time zone;
 	// the web layer sets it from their saved choice, the lang cookie or
 	// Accept-Language.

@@ -44,16 +44,9 @@ func (e *Engine) sendKeys(ctx context.Context, j Job) error {
 		return err
 	}
 	// One call per action, key pair and request.
-	return dispatch(ctx, e, j, due, maxKeyPairIDs, func(it Item) (keyCallKey, int64) {
-		return keyCallKey{it.Action, it.KeyPair, it.KeyRequest}, it.KeyRequest
+	return dispatch(ctx, e, j, due, maxKeyPairIDs, func(it Item) (callKey, int64) {
+		return callKey{string(it.Action) + " " + it.KeyPair, false, it.KeyRequest}, it.KeyRequest
 	}, calls{record: e.recordKeyAttempt, send: e.sendKeyCall})
-}
-
-// keyCallKey is what the items of one key call share.
-type keyCallKey struct {
-	action  KeyAction
-	keyPair string
-	req     int64
 }
 
 // keyCall is the audit entry of a key call for items that share action, key pair and requester.
@@ -67,16 +60,20 @@ func keyCall(j Job, actor Actor, items []Item) auditCall {
 
 // recordKeyAttempt records, in tx, the attempt of a key call and its audit intent.
 func (e *Engine) recordKeyAttempt(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item) ([]Item, error) {
-	return e.recordAttempt(ctx, tx, items, func(it Item, now time.Time) change {
-		n := it
-		n.Key, n.KeyAttempts, n.KeyAt, n.UpdatedAt = KeyAttempting, it.KeyAttempts+1, now, now
-		return change{n, KeyPending, it.Restart}
-	}, func(sent []Item) auditCall { return keyCall(j, actor, sent) })
+	return e.recordAttempt(ctx, tx, j, actor, items, keyAttempted, keyCall)
+}
+
+// keyAttempted is the change of an item whose key call is being attempted.
+func keyAttempted(it Item, now time.Time) change {
+	n := it
+	n.Key, n.KeyAttempts, n.KeyAt, n.UpdatedAt = KeyAttempting, it.KeyAttempts+1, now, now
+	return change{n, KeyPending, it.Restart}
 }
 
 // recordAttempt records, in tx, a call's attempt on items — each changed by mark — and the
 // call's audit intent. It returns the items whose change applied.
-func (e *Engine) recordAttempt(ctx context.Context, tx *sql.Tx, items []Item, mark func(Item, time.Time) change, call func(sent []Item) auditCall) ([]Item, error) {
+func (e *Engine) recordAttempt(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item,
+	mark func(Item, time.Time) change, call func(j Job, actor Actor, sent []Item) auditCall) ([]Item, error) {
 	now := e.now()
 	changes := make([]change, len(items))
 	for i, it := range items {
@@ -86,7 +83,7 @@ func (e *Engine) recordAttempt(ctx context.Context, tx *sql.Tx, items []Item, ma
 	if err != nil || len(sent) == 0 {
 		return sent, err
 	}
-	return sent, e.auditIntent(ctx, tx, call(sent), itemIDs(sent))
+	return sent, e.auditIntent(ctx, tx, call(j, actor, sent), itemIDs(sent))
 }
 
 // sendKeyCall makes one key call for items whose attempt is recorded, and records the outcome.

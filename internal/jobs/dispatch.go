@@ -18,6 +18,14 @@ type calls struct {
 	send   func(ctx context.Context, j Job, actor Actor, items []Item) error
 }
 
+// callKey is what the items of one call share: what the call does (an action and a key pair,
+// or a restart operation), a flag (force) and the request that asked for them.
+type callKey struct {
+	what string
+	flag bool
+	req  int64
+}
+
 // dispatch groups items by the call they need (first-seen order kept), cuts each group into
 // calls of at most size IDs, records the attempts of all of them in one transaction — before
 // any call — and then sends them Concurrency at a time, each on behalf of the person whose

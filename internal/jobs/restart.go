@@ -52,16 +52,9 @@ func (e *Engine) dispatch(ctx context.Context, j Job) error {
 		ready = ready[:free]
 	}
 	// One call per operation, force and request.
-	return dispatch(ctx, e, j, ready, maxRestartIDs, func(it Item) (restartCallKey, int64) {
-		return restartCallKey{it.Op, it.Force, it.RestartRequest}, it.RestartRequest
+	return dispatch(ctx, e, j, ready, maxRestartIDs, func(it Item) (callKey, int64) {
+		return callKey{string(it.Op), it.Force, it.RestartRequest}, it.RestartRequest
 	}, calls{record: e.recordRestartRequest, send: e.sendRestartCall})
-}
-
-// restartCallKey is what the items of one reboot or start call share.
-type restartCallKey struct {
-	op    RestartOp
-	force bool
-	req   int64
 }
 
 // pauseForErrors pauses the job because more restarts failed than its policy allows.
@@ -93,11 +86,10 @@ func restartCall(j Job, actor Actor, items []Item) auditCall {
 
 // recordRestartRequest records, in tx, the request of a reboot or start and its audit intent.
 func (e *Engine) recordRestartRequest(ctx context.Context, tx *sql.Tx, j Job, actor Actor, items []Item) ([]Item, error) {
-	return e.recordAttempt(ctx, tx, items, func(it Item, now time.Time) change {
-		n := it
-		n.Restart, n.RestartAttempts, n.RequestedAt, n.UpdatedAt = RestartRequested, it.RestartAttempts+1, now, now
-		return change{n, it.Key, RestartQueued}
-	}, func(sent []Item) auditCall { return restartCall(j, actor, sent) })
+	return e.recordAttempt(ctx, tx, j, actor, items, func(it Item, now time.Time) change {
+		it.Restart, it.RestartAttempts, it.RequestedAt, it.UpdatedAt = RestartRequested, it.RestartAttempts+1, now, now
+		return change{it, it.Key, RestartQueued}
+	}, restartCall)
 }
 
 // sendRestartCall makes one reboot or start call for items whose request is recorded, and
