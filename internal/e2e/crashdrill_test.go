@@ -93,7 +93,14 @@ func TestCrashDrill(t *testing.T) {
 	kill("while the first restarts are out")
 	base = serve()
 	whole(base)
-	time.Sleep(1500 * time.Millisecond) // a point in the windows; what is asserted does not depend on it
+	// The third kill lands while the restored console works the windows: it
+	// has sent restarts of its own.
+	sent := calls(t, sandboxURL)
+	waitFor(t, "restarts sent after the second restart", func() bool {
+		n := calls(t, sandboxURL)
+		return n["RebootInstances"]+n["StartInstances"] > sent["RebootInstances"]+sent["StartInstances"] ||
+			!api.do(base, "GET", path, nil, http.StatusOK)["in_motion"].(bool)
+	})
 	kill("while the windows are worked")
 	base = serve()
 

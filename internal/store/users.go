@@ -76,7 +76,7 @@ func (q *Queries) UserByName(ctx context.Context, name string) (UserRow, error) 
 	if strings.ContainsRune(name, 0) || !utf8.ValidString(name) {
 		return UserRow{}, ErrNotFound // no name holds these (and PostgreSQL's text cannot)
 	}
-	return q.userWhere(ctx, fmt.Sprintf("user %q", name), `name = $1`, name)
+	return q.userWhere(ctx, `name = $1`, name)
 }
 
 // UserBySSO returns the account made by single sign-on for the provider's
@@ -85,23 +85,22 @@ func (q *Queries) UserBySSO(ctx context.Context, issuer, subject string) (UserRo
 	if subject == "" {
 		return UserRow{}, ErrNotFound
 	}
-	return q.userWhere(ctx, fmt.Sprintf("user of %q at %q", subject, issuer), `sso_issuer = $1 AND sso_subject = $2`, issuer, subject)
+	return q.userWhere(ctx, `sso_issuer = $1 AND sso_subject = $2`, issuer, subject)
 }
 
 // UserByID returns the user with that ID, or ErrNotFound.
 func (q *Queries) UserByID(ctx context.Context, id int64) (UserRow, error) {
-	return q.userWhere(ctx, fmt.Sprintf("user %d", id), `id = $1`, id)
+	return q.userWhere(ctx, `id = $1`, id)
 }
 
-// userWhere reads the one user matching where, or ErrNotFound; what names
-// the user in an error.
-func (q *Queries) userWhere(ctx context.Context, what, where string, args ...any) (UserRow, error) {
+// userWhere reads the one user matching where, or ErrNotFound.
+func (q *Queries) userWhere(ctx context.Context, where string, args ...any) (UserRow, error) {
 	u, err := scanUser(q.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return UserRow{}, ErrNotFound
 	}
 	if err != nil {
-		return UserRow{}, fmt.Errorf("store: %s: %w", what, err)
+		return UserRow{}, fmt.Errorf("store: user where %s %q: %w", where, args, err)
 	}
 	return u, nil
 }
