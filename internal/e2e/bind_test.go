@@ -198,8 +198,11 @@ func confirm(t *testing.T, ctx context.Context) {
 func clickIfEnabled(t *testing.T, ctx context.Context, css string) bool {
 	t.Helper()
 	// Find and click in one step: the polling grid may swap the button
-	// between a look-up and a separate click.
-	enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); if (!b || b.disabled || b.getAttribute("aria-disabled") === "true") return false; b.click(); return true })()`))
+	// between a look-up and a separate click. The click runs after the
+	// evaluation returns: a click that navigates (the form's own POST, when
+	// it lands before htmx has taken over a freshly swapped button) would
+	// otherwise leave the evaluation waiting on a page that is gone.
+	enabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.querySelector(`+strconv.Quote(css)+`); if (!b || b.disabled || b.getAttribute("aria-disabled") === "true") return false; setTimeout(() => b.click(), 0); return true })()`))
 	if err != nil {
 		shot(t, ctx)
 		t.Fatal(err)
