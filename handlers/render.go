@@ -15,7 +15,16 @@ import (
 // render writes a component through echo's renderer, which buffers the whole
 // output first, so a failing component never leaves half a page.
 func render(c echo.Context, status int, component templ.Component) error {
+	if w, ok := c.Echo().Renderer.(PageWriter); ok {
+		return w.WritePage(c, status, component)
+	}
 	return c.Render(status, "", component)
+}
+
+// PageWriter is a renderer that also sends what it rendered itself, sparing
+// echo's copy of the page (web's renderer is one).
+type PageWriter interface {
+	WritePage(c echo.Context, status int, component templ.Component) error
 }
 
 // page builds the layout's view model and consumes the flash messages.

@@ -25,10 +25,17 @@ type DenialRecorder interface {
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		ctx := r.Context()
 		if isPoll(r) {
-			r = r.WithContext(auth.Background(r.Context()))
-			c.SetRequest(r)
+			ctx = auth.Background(ctx)
 		}
+		if _, err := r.Cookie(CookieName); err == nil {
+			// Signed in (or was): what the request reads about the
+			// person is kept while the database's counters stay put.
+			ctx = s.deps.Auth.ReadChanges(ctx)
+		}
+		r = r.WithContext(ctx)
+		c.SetRequest(r)
 		sess, err := s.sessions.Get(r, CookieName)
 		if err != nil {
 			return err

@@ -76,10 +76,16 @@ func sessionCookie(t *testing.T, c *testapp.Client) string {
 // rawSessionID decodes a session cookie value to the session token inside it.
 func rawSessionID(t *testing.T, app *testapp.App, cookieValue string) []byte {
 	t.Helper()
-	var raw string
-	if err := securecookie.DecodeMulti(web.CookieName, cookieValue, &raw, securecookie.CodecsFromPairs(app.CookieKeys...)...); err != nil {
+	// The cookie holds the token's own bytes (NopEncoder reads them as such).
+	codecs := securecookie.CodecsFromPairs(app.CookieKeys...)
+	for _, c := range codecs {
+		c.(*securecookie.SecureCookie).SetSerializer(securecookie.NopEncoder{})
+	}
+	var token []byte
+	if err := securecookie.DecodeMulti(web.CookieName, cookieValue, &token, codecs...); err != nil {
 		t.Fatalf("decode session cookie: %v", err)
 	}
+	raw := string(token)
 	b, err := base64.RawURLEncoding.DecodeString(raw)
 	if err != nil {
 		t.Fatalf("session token %q is not base64url: %v", raw, err)

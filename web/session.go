@@ -45,10 +45,19 @@ type dbStore struct {
 }
 
 func newDBStore(backend SessionBackend, keys [][]byte) *dbStore {
+	// The session cookie carries the token as it is (tokenSerializer); a
+	// cookie from before that carries it gob-encoded and is still read.
 	codecs := securecookie.CodecsFromPairs(keys...)
 	for _, c := range codecs {
 		if sc, ok := c.(*securecookie.SecureCookie); ok {
 			sc.MaxAge(0) // the row's idle and absolute timeouts are the only expiry
+			sc.SetSerializer(tokenSerializer{})
+		}
+	}
+	for _, c := range securecookie.CodecsFromPairs(keys...) {
+		if sc, ok := c.(*securecookie.SecureCookie); ok {
+			sc.MaxAge(0)
+			codecs = append(codecs, sc) // gob, securecookie's default
 		}
 	}
 	pre := securecookie.CodecsFromPairs(keys...)
@@ -59,6 +68,34 @@ func newDBStore(backend SessionBackend, keys [][]byte) *dbStore {
 		}
 	}
 	return &dbStore{backend: backend, codecs: codecs, pre: pre}
+}
+
+// tokenSerializer writes a session token into the cookie as its own bytes:
+// decoding gob on every request cost more than the rest of the cookie.
+// It refuses anything but a token's characters, so a gob-encoded cookie
+// from before falls through to the codec that reads it.
+type tokenSerializer struct{}
+
+func (tokenSerializer) Serialize(src any) ([]byte, error) {
+	s, ok := src.(string)
+	if !ok {
+		return nil, fmt.Errorf("web: session cookie holds %T, not a token", src)
+	}
+	return []byte(s), nil
+}
+
+func (tokenSerializer) Deserialize(src []byte, dst any) error {
+	p, ok := dst.(*string)
+	if !ok {
+		return fmt.Errorf("web: session cookie decodes into %T, not a token", dst)
+	}
+	for _, c := range src {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '=') {
+			return errors.New("web: session cookie holds no token")
+		}
+	}
+	*p = string(src)
+	return nil
 }
 
 // options overrides every gorilla default (SameSite=None, no HttpOnly, 30 days).

@@ -18,6 +18,7 @@ import (
 	"keybind/internal/auth"
 	"keybind/internal/cloud"
 	"keybind/internal/fault"
+	"keybind/internal/gencache"
 	"keybind/internal/store"
 )
 
@@ -105,13 +106,26 @@ type Config struct {
 }
 
 // Service is the cloud accounts' use-cases.
-type Service struct{ cfg Config }
+type Service struct {
+	cfg Config
+	// usable is what Usable read, kept while the database's change
+	// counter stays put (store.Changes, internal/gencache).
+	usable *gencache.Cache[usableKey, []Account]
+}
+
+// usableKey is what Usable's answer depends on besides the database.
+type usableKey struct {
+	id       int64
+	name     string
+	role     auth.Role
+	disabled bool
+}
 
 // New builds the service and lets the gateway find in the database the
 // accounts it does not know (added by another console sharing it); call
 // Load to register the stored accounts at start.
 func New(cfg Config) *Service {
-	s := &Service{cfg: cfg}
+	s := &Service{cfg: cfg, usable: gencache.New[usableKey, []Account](10_000)}
 	if cfg.Gateway != nil {
 		cfg.Gateway.SetAccountResolver(s.resolve)
 	}
@@ -199,6 +213,24 @@ type UsableLister interface {
 
 // Usable lists the accounts actor may work in.
 func (s *Service) Usable(ctx context.Context, actor auth.Actor) ([]Account, error) {
+	changes, counted := store.ChangesFrom(ctx)
+	if !counted || actor.User == nil {
+		return s.usableNow(ctx, actor)
+	}
+	u := actor.User
+	k := usableKey{id: u.ID, name: u.Name, role: u.Role, disabled: u.Disabled}
+	if list, ok := s.usable.Get(changes.Auth, k); ok {
+		return slices.Clone(list), nil
+	}
+	list, err := s.usableNow(ctx, actor)
+	if err == nil {
+		s.usable.Put(changes.Auth, k, slices.Clone(list))
+	}
+	return list, err
+}
+
+// usableNow is Usable read from the database.
+func (s *Service) usableNow(ctx context.Context, actor auth.Actor) ([]Account, error) {
 	all, err := s.all(ctx)
 	if err != nil || actor.Can(auth.PermAllAccounts) {
 		return all, err

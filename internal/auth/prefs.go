@@ -2,7 +2,10 @@ package auth
 
 import (
 	"context"
+	"maps"
 	"unicode/utf8"
+
+	"keybind/internal/store"
 )
 
 const maxPrefValue = 1024
@@ -48,5 +51,15 @@ func (s *Service) Prefs(ctx context.Context, u *User) (map[string]string, error)
 	if u == nil {
 		return map[string]string{}, nil
 	}
-	return s.st.Prefs(ctx, u.ID)
+	changes, counted := store.ChangesFrom(ctx)
+	if counted {
+		if p, ok := s.prefs.Get(changes.Auth, u.ID); ok {
+			return maps.Clone(p), nil
+		}
+	}
+	p, err := s.st.Prefs(ctx, u.ID)
+	if err == nil && counted {
+		s.prefs.Put(changes.Auth, u.ID, maps.Clone(p))
+	}
+	return p, err
 }

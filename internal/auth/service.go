@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"keybind/internal/gencache"
 	"keybind/internal/store"
 )
 
@@ -111,6 +112,11 @@ type Service struct {
 	memMu      sync.Mutex
 	memTimer   *time.Timer
 	freeMemory func()
+
+	// Read on every signed-in request, kept while the database's change
+	// counter stays put (ReadChanges, internal/gencache).
+	sessions *gencache.Cache[string, cachedSession]
+	prefs    *gencache.Cache[int64, map[string]string]
 }
 
 // New returns a Service over st.
@@ -127,6 +133,8 @@ func New(st *store.Store, cfg Config) *Service {
 		breakGlass:  map[string]bool{},
 		observer:    cfg.Observer,
 		freeMemory:  debug.FreeOSMemory,
+		sessions:    gencache.New[string, cachedSession](cacheSize),
+		prefs:       gencache.New[int64, map[string]string](cacheSize),
 	}
 	for _, name := range cfg.PasswordLogin.BreakGlass {
 		s.breakGlass[NormalizeUsername(name)] = true

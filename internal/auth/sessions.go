@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 	"unicode/utf8"
 
@@ -72,32 +73,69 @@ func (s *Service) LoadSession(ctx context.Context, rawID string) (*Session, erro
 	if !ok {
 		return nil, ErrNoSession
 	}
-	row, urow, err := s.st.SessionWithUser(ctx, idHash)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNoSession
-	}
-	if err != nil {
-		return nil, fmt.Errorf("auth: load session: %w", err)
-	}
 	now := s.now()
+	changes, counted := store.ChangesFrom(ctx)
+	c, cached := cachedSession{}, false
+	if counted {
+		c, cached = s.sessions.Get(changes.Auth, idHash)
+		// Another replica may have seen activity this one has not: a
+		// session that looks idle here is read again before it ends.
+		cached = cached && !s.expired(c.row, now)
+	}
+	if !cached {
+		row, urow, err := s.st.SessionWithUser(ctx, idHash)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, ErrNoSession
+		}
+		if err != nil {
+			return nil, fmt.Errorf("auth: load session: %w", err)
+		}
+		c = cachedSession{row: row, user: urow}
+	}
+	row, urow := c.row, c.user
 	if s.expired(row, now) || (row.UserID != 0 && (urow == nil || urow.Disabled)) {
 		if _, err := s.st.DeleteSession(ctx, idHash); err != nil {
 			s.log.WarnContext(ctx, "auth: delete ended session", "err", err)
 		}
 		return nil, ErrNoSession
 	}
-	sess := &Session{CreatedAt: row.CreatedAt, LastSeen: row.LastSeenAt, Data: row.Data}
-	if urow != nil {
-		u := userFromRow(*urow)
-		sess.User = &u
-	}
 	if now.Sub(row.LastSeenAt) >= touchInterval && !isBackground(ctx) {
 		if err := s.st.TouchSession(ctx, idHash, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("auth: load session: %w", err)
 		}
-		sess.LastSeen = now
+		c.row.LastSeenAt = now
+	}
+	if counted {
+		s.sessions.Put(changes.Auth, idHash, c)
+	}
+	sess := &Session{CreatedAt: c.row.CreatedAt, LastSeen: c.row.LastSeenAt, Data: maps.Clone(c.row.Data)}
+	if urow != nil {
+		u := userFromRow(*urow)
+		sess.User = &u
 	}
 	return sess, nil
+}
+
+// cachedSession is a session row and its user as read from the database.
+type cachedSession struct {
+	row  store.SessionRow
+	user *store.UserRow
+}
+
+// cacheSize bounds each of the caches of what signed-in requests read.
+const cacheSize = 10_000
+
+// ReadChanges returns ctx carrying the database's change counters, read
+// now: LoadSession, Prefs (and other services' caches) then take what they
+// read under the same counters from memory. Should the read fail, ctx comes
+// back as it was and everything is read from the database, which reports
+// the failure.
+func (s *Service) ReadChanges(ctx context.Context) context.Context {
+	c, err := s.st.Changes(ctx)
+	if err != nil {
+		return ctx
+	}
+	return store.WithChanges(ctx, c)
 }
 
 // SaveSessionData replaces the session's data (CSRF token, flashes, …).

@@ -15,7 +15,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones on machines without a zoneinfo database
@@ -65,6 +67,46 @@ type loaded struct {
 	// text (no placeholder, no plural forms): most of a page's words, read
 	// without running go-i18n's template machinery.
 	plain map[string]map[string]string
+	// simple holds, per language code, the messages whose placeholders are
+	// all plain {{.Name}} and whose forms are one and other: filled in
+	// without go-i18n's templates (TestSimpleMessagesReadAsGoI18n).
+	simple map[string]map[string]simpleMessage
+	// localizers are go-i18n's, one per language, made once: making one
+	// parses its language tags (a Localizer only reads, so it is shared).
+	localizers map[string]*goi18n.Localizer
+}
+
+// simpleMessage is a message of literal text and {{.Name}} placeholders,
+// with the English "one" form when it has one.
+type simpleMessage struct{ one, other []segment }
+
+// segment is literal text, or (name != "") a placeholder.
+type segment struct{ text, name string }
+
+// placeholder is a {{.Name}} action; a message with any other action is
+// left to go-i18n.
+var placeholder = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
+// parseSimple splits a form into segments; ok is false when it holds an
+// action that is not a plain placeholder.
+func parseSimple(form string) (segs []segment, ok bool) {
+	last := 0
+	for _, m := range placeholder.FindAllStringSubmatchIndex(form, -1) {
+		if lit := form[last:m[0]]; lit != "" {
+			segs = append(segs, segment{text: lit})
+		}
+		segs = append(segs, segment{name: form[m[2]:m[3]]})
+		last = m[1]
+	}
+	if lit := form[last:]; lit != "" {
+		segs = append(segs, segment{text: lit})
+	}
+	for _, sg := range segs {
+		if sg.name == "" && (strings.Contains(sg.text, "{{") || strings.Contains(sg.text, "}}")) {
+			return nil, false
+		}
+	}
+	return segs, true
 }
 
 func mustLoad() *loaded {
@@ -73,6 +115,7 @@ func mustLoad() *loaded {
 	ids := map[string][]string{}
 	byEnglish := map[string]string{}
 	plain := map[string]map[string]string{}
+	simple := map[string]map[string]simpleMessage{}
 	entries, err := fs.ReadDir(locales, "locales")
 	if err != nil {
 		panic(fmt.Sprintf("i18n: read locales: %v", err))
@@ -88,10 +131,18 @@ func mustLoad() *loaded {
 		}
 		code := strings.TrimSuffix(e.Name(), ".toml")
 		plain[code] = map[string]string{}
+		simple[code] = map[string]simpleMessage{}
 		for _, m := range mf.Messages {
 			ids[code] = append(ids[code], m.ID)
 			if m.Zero == "" && m.One == "" && m.Two == "" && m.Few == "" && m.Many == "" && !strings.Contains(m.Other, "{{") {
 				plain[code][m.ID] = m.Other
+			}
+			if m.Zero == "" && m.Two == "" && m.Few == "" && m.Many == "" && m.Other != "" && (code == English || m.One == "") {
+				other, okOther := parseSimple(m.Other)
+				one, okOne := parseSimple(m.One)
+				if okOther && okOne {
+					simple[code][m.ID] = simpleMessage{one: one, other: other}
+				}
 			}
 			if code == English && m.Other != "" && !strings.Contains(m.Other, "{{") {
 				if _, dup := byEnglish[m.Other]; !dup {
@@ -101,7 +152,12 @@ func mustLoad() *loaded {
 		}
 		slices.Sort(ids[code])
 	}
-	return &loaded{bundle: b, matcher: language.NewMatcher(tags), ids: ids, byEnglish: byEnglish, plain: plain}
+	localizers := map[string]*goi18n.Localizer{}
+	for _, l := range Languages {
+		localizers[l.Code] = goi18n.NewLocalizer(b, l.Code, English)
+	}
+	return &loaded{bundle: b, matcher: language.NewMatcher(tags), ids: ids, byEnglish: byEnglish, plain: plain, simple: simple,
+		localizers: localizers}
 }
 
 // MessageIDs returns the IDs of the messages of one language (a file in
@@ -176,7 +232,7 @@ func New(code string) *Localizer {
 		code = English
 	}
 	tag := tags[slices.IndexFunc(Languages, func(l Lang) bool { return l.Code == code })]
-	return &Localizer{code: code, tag: tag, loc: goi18n.NewLocalizer(catalogue.bundle, code, English), zone: time.UTC}
+	return &Localizer{code: code, tag: tag, loc: catalogue.localizers[code], zone: time.UTC}
 }
 
 // InZone returns a copy of l that shows times in zone (UTC when nil).
@@ -211,6 +267,14 @@ func (l *Localizer) T(id string, kv ...any) string {
 			}
 		}
 	}
+	if s, ok := l.fillSimple(id, kv); ok {
+		return s
+	}
+	return l.localize(id, kv)
+}
+
+// localize is T through go-i18n.
+func (l *Localizer) localize(id string, kv []any) string {
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(kv) > 0 {
 		data := make(map[string]any, len(kv)/2)
@@ -232,6 +296,60 @@ func (l *Localizer) T(id string, kv ...any) string {
 		return id
 	}
 	return s
+}
+
+// fillSimple is T for a simple message (see loaded.simple); ok is false
+// when the message is not one, or a placeholder has no value (go-i18n then
+// writes what it writes for that).
+func (l *Localizer) fillSimple(id string, kv []any) (string, bool) {
+	m, ok := catalogue.simple[l.code][id]
+	lang := l.code
+	if !ok {
+		if _, found := slices.BinarySearch(catalogue.ids[l.code], id); found {
+			return "", false
+		}
+		if m, ok = catalogue.simple[English][id]; !ok {
+			return "", false
+		}
+		lang = English // not in this language: English, as go-i18n falls back
+	}
+	form := m.other
+	for i := 0; i+1 < len(kv); i += 2 {
+		if name, _ := kv[i].(string); name == "Count" {
+			if n, isInt := asInt(kv[i+1]); isInt && n == 1 && lang == English && m.one != nil {
+				form = m.one // CLDR: English "one" is the integer 1; Chinese has only "other"
+			}
+		}
+	}
+	var b strings.Builder
+	for _, sg := range form {
+		if sg.name == "" {
+			b.WriteString(sg.text)
+			continue
+		}
+		v, found := value(kv, sg.name)
+		if !found {
+			return "", false
+		}
+		if n, isInt := asInt(v); isInt {
+			b.WriteString(l.Number(n))
+		} else if s, isString := v.(string); isString {
+			b.WriteString(s)
+		} else {
+			fmt.Fprint(&b, v)
+		}
+	}
+	return b.String(), true
+}
+
+// value is the value of the placeholder name in kv.
+func value(kv []any, name string) (v any, found bool) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if n, _ := kv[i].(string); n == name {
+			v, found = kv[i+1], true // the last one, as go-i18n's map keeps it
+		}
+	}
+	return v, found
 }
 
 // English returns text written in English below the edge (an error
@@ -263,9 +381,38 @@ func (l *Localizer) Sentences(list []string) string {
 	return strings.Join(list, " ")
 }
 
-// Number formats n for the language: 1,234. (A message.Printer is not safe
+// Number formats n for the language: 1,234. English and Chinese both group
+// digits by three with a comma, as x/text's printer does (TestNumber);
+// that printer costs more than the rest of a message.
+func (l *Localizer) Number(n int) string {
+	if l.code != English && l.code != Chinese {
+		return printerNumber(l, n)
+	}
+	digits := strconv.Itoa(n)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	if len(digits) <= 3 {
+		return sign + digits
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	first := len(digits) % 3
+	if first == 0 {
+		first = 3
+	}
+	b.WriteString(digits[:first])
+	for i := first; i < len(digits); i += 3 {
+		b.WriteByte(',')
+		b.WriteString(digits[i : i+3])
+	}
+	return b.String()
+}
+
+// printerNumber is Number through x/text. (A message.Printer is not safe
 // for concurrent use, and a Localizer is shared: one printer per call.)
-func (l *Localizer) Number(n int) string { return message.NewPrinter(l.tag).Sprintf("%d", n) }
+func printerNumber(l *Localizer, n int) string { return message.NewPrinter(l.tag).Sprintf("%d", n) }
 
 // Time shows t in the person's time zone, minute precision, with the
 // zone's abbreviation; "—" when unknown.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"keybind/internal/cloud"
+	"keybind/internal/gencache"
 	"keybind/internal/store"
 )
 
@@ -119,6 +120,10 @@ type Engine struct {
 
 	step sync.Mutex // one round at a time
 	wmu  sync.Mutex // one engine write transaction at a time (SQLite has one writer)
+
+	// noneUnfinished remembers who had no unfinished job to see, while
+	// the database's jobs counter stays put (FindUnfinished).
+	noneUnfinished *gencache.Cache[string, struct{}]
 }
 
 // New builds an engine over the store's database and the cloud gateway. It starts nothing;
@@ -126,7 +131,7 @@ type Engine struct {
 func New(st *store.Store, gw Cloud, cfg Config) *Engine {
 	cfg = cfg.withDefaults()
 	return &Engine{st: st, db: st.DB(), cloud: gw, cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
-		leases: leases{fence: map[int64]int64{}}}
+		leases: leases{fence: map[int64]int64{}}, noneUnfinished: gencache.New[string, struct{}](10_000)}
 }
 
 // Run reconciles unfinished work, then runs a round whenever something falls due (a status to

@@ -156,7 +156,7 @@ func (f JobFilter) where() (string, []any) {
 		conds = append(conds, "region = "+arg(f.Region))
 	}
 	if f.Accounts != nil {
-		in := []string{"''"} // none: no job
+		in := []string{"NULL"} // none: no job
 		for _, a := range f.Accounts {
 			in = append(in, arg(a))
 		}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"testing"
+
+	"keybind/internal/store"
 )
 
 // TestFindJobsFilters: the job list's filters by state, person, region,
@@ -110,5 +112,57 @@ func TestFindJobsFilters(t *testing.T) {
 	reasons, err := e.Reasons(ctx, []int64{done, waiting})
 	if err != nil || len(reasons) != 1 || reasons[done] != "CHG-77 new laptop" {
 		t.Errorf("Reasons = %v, %v", reasons, err)
+	}
+}
+
+// TestFindUnfinishedKeepsToTheAccounts: the dashboard's lists hold the jobs
+// of the accounts the person may use only, and "none" is remembered only
+// until a new job comes (the jobs counter moves).
+func TestFindUnfinishedKeepsToTheAccounts(t *testing.T) {
+	e, _, _ := matrixEngine(t) // alice's, unfinished
+	ctx := context.Background()
+	if _, err := e.db.ExecContext(ctx, `UPDATE jobs SET account = 'default'`); err != nil {
+		t.Fatal(err)
+	}
+	counted := func(ctx context.Context) context.Context {
+		t.Helper()
+		c, err := e.st.Changes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.WithChanges(ctx, c)
+	}
+	for _, tc := range []struct {
+		accounts []string
+		want     int
+	}{{nil, 1}, {[]string{"default"}, 1}, {[]string{"prod"}, 0}, {[]string{}, 0}} {
+		c := ctx
+		if tc.accounts != nil {
+			c = OnlyAccounts(ctx, tc.accounts)
+		}
+		for range 2 { // the second from memory, when there are none
+			u, err := e.FindUnfinished(counted(c), "carol", 3, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.TeamTotal != tc.want || len(u.Team) != tc.want || u.MineTotal != 0 {
+				t.Errorf("accounts %v: team %d (%d listed), mine %d; want team %d", tc.accounts, u.TeamTotal, len(u.Team), u.MineTotal, tc.want)
+			}
+		}
+	}
+	prod := OnlyAccounts(ctx, []string{"prod"})
+	err := e.st.WithTx(ctx, func(tx *sql.Tx) error {
+		id, _, err := insertJob(ctx, tx, Job{Kind: KindBind, Region: "cn-hangzhou", KeyPair: "ops", IdempotencyKey: "k-prod", Account: "prod",
+			CreatedBy: Actor{UserID: 2, Username: "bob"}, CreatedAt: gridNow, Policy: RestartPolicy{WaveSize: 1}})
+		if err != nil {
+			return err
+		}
+		return insertItems(ctx, tx, []Item{{JobID: id, InstanceID: "i-prod", Key: KeyPending, UpdatedAt: gridNow}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := e.FindUnfinished(counted(prod), "carol", 3, 10); err != nil || u.TeamTotal != 1 {
+		t.Errorf("after a new job in prod: %+v, %v; want it listed", u, err)
 	}
 }

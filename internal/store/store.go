@@ -45,6 +45,7 @@ type Store struct {
 	path    string // SQLite only
 	dialect Dialect
 	stmts   *StmtCache // SQLite only: pgx keeps its own statement cache per connection
+	watch   *watch     // SQLite only: when the change counters must be read again
 }
 
 // Open opens (creating if needed) the database file at path, creating its
@@ -72,6 +73,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
 
+	// Before the first connection, whose hook looks for it; stores of one
+	// file in one process share it (they see each other's changes).
+	v, _ := watches.LoadOrStore(dsn(abs), &watch{})
+	w := v.(*watch)
 	db, err := sql.Open(driverName, dsn(abs))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %q: %w", abs, err)
@@ -88,7 +93,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	stmts := NewStmtCache(db)
 	return &Store{Queries: &Queries{db: preparedPool{DB: db, stmts: stmts}, dialect: SQLite}, db: db, path: abs,
-		dialect: SQLite, stmts: stmts}, nil
+		dialect: SQLite, stmts: stmts, watch: w}, nil
 }
 
 // Close closes the database.
