@@ -90,12 +90,17 @@ func (tokenSerializer) Deserialize(src []byte, dst any) error {
 		return fmt.Errorf("web: session cookie decodes into %T, not a token", dst)
 	}
 	for _, c := range src {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '=') {
+		if !tokenByte(c) {
 			return errors.New("web: session cookie holds no token")
 		}
 	}
 	*p = string(src)
 	return nil
+}
+
+// tokenByte reports whether c may be in a token (base64url).
+func tokenByte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '='
 }
 
 // options overrides every gorilla default (SameSite=None, no HttpOnly, 30 days).
