@@ -146,16 +146,26 @@ func TestInstancePagesAreShared(t *testing.T) {
 	}
 	// After the TTL the copy is still shown, said to be that old, while a fresh one is read in
 	// the background (once, however many ask meanwhile).
+	// The background read is held until the three have asked (it could
+	// otherwise land between two of them).
 	read := p.FetchedAt
+	f.release = make(chan struct{})
 	c.advance(5 * time.Second)
 	for range 3 {
 		if p, _ = s.Page(ctx, "cn-hangzhou", cf, false); !p.FetchedAt.Equal(read) {
 			t.Errorf("after the TTL: read at %v, want the copy read at %v", p.FetchedAt, read)
 		}
 	}
+	close(f.release)
 	waitCalls(t, f, 4)
-	if p, _ = s.Page(ctx, "cn-hangzhou", cf, false); !p.FetchedAt.Equal(c.Now()) {
-		t.Errorf("after the background read: read at %v, want %v", p.FetchedAt, c.Now())
+	for range 500 { // the call has begun; its answer lands a moment later
+		if p, _ = s.Page(ctx, "cn-hangzhou", cf, false); p.FetchedAt.Equal(c.Now()) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !p.FetchedAt.Equal(c.Now()) || f.calls.Load() != 4 {
+		t.Errorf("after the background read: read at %v after %d calls, want %v after 4", p.FetchedAt, f.calls.Load(), c.Now())
 	}
 	// Past staleFactor TTLs nothing old is shown: the ask waits for the cloud.
 	c.advance(staleFactor * 5 * time.Second)

@@ -63,3 +63,17 @@ func TestChangeCounters(t *testing.T) {
 		t.Errorf("a session ended: counters %+v → %+v; want auth up, jobs as they were", afterPref, got)
 	}
 }
+
+// BenchmarkChanges is what every signed-in request pays to know whether
+// what it keeps in memory is still right.
+func BenchmarkChanges(b *testing.B) {
+	st := storetest.Open(b)
+	ctx := context.Background()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := st.Changes(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
