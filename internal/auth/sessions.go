@@ -99,13 +99,14 @@ func (s *Service) LoadSession(ctx context.Context, rawID string) (*Session, erro
 		}
 		return nil, ErrNoSession
 	}
+	touched := false
 	if now.Sub(row.LastSeenAt) >= touchInterval && !isBackground(ctx) {
 		if err := s.st.TouchSession(ctx, idHash, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("auth: load session: %w", err)
 		}
-		c.row.LastSeenAt = now
+		c.row.LastSeenAt, touched = now, true
 	}
-	if counted {
+	if counted && (!cached || touched) {
 		s.sessions.Put(changes.Auth, idHash, c)
 	}
 	sess := &Session{CreatedAt: c.row.CreatedAt, LastSeen: c.row.LastSeenAt, Data: maps.Clone(c.row.Data)}

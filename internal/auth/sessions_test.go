@@ -323,3 +323,33 @@ func TestPurgeExpired(t *testing.T) {
 		t.Errorf("old session: %v", err)
 	}
 }
+
+// A session read under the change counters is taken from memory while they
+// stay put, and read from the database once a change moves them.
+func TestSessionsKeptWhileTheCountersStayPut(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	bob := f.user(t, "bob", RoleHelpdesk, pwBob)
+	sess := f.login(t, "bob", pwBob)
+	before := f.s.ReadChanges(ctx)
+	if _, err := f.s.LoadSession(before, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.SetUserRole(ctx, bob.ID, string(RoleAdmin), t0); err != nil {
+		t.Fatal(err)
+	}
+	// Under the counters read before the change: the kept copy.
+	if got, err := f.s.LoadSession(before, sess.ID); err != nil || got.User.Role != RoleHelpdesk {
+		t.Errorf("under the old counters: %+v, %v; want the kept helpdesk session", got, err)
+	}
+	// A request that reads the counters now sees the change.
+	if got, err := f.s.LoadSession(f.s.ReadChanges(ctx), sess.ID); err != nil || got.User.Role != RoleAdmin {
+		t.Errorf("under the new counters: %+v, %v; want the admin role", got, err)
+	}
+	if err := f.s.Logout(ctx, sess.ID, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.LoadSession(f.s.ReadChanges(ctx), sess.ID); !errors.Is(err, ErrNoSession) {
+		t.Errorf("after sign-out: %v, want ErrNoSession", err)
+	}
+}
