@@ -1,15 +1,11 @@
 package web_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"testing"
-
-	"github.com/labstack/echo/v4"
 
 	"keybind/internal/testapp"
 	"keybind/web"
@@ -31,10 +27,7 @@ func BenchmarkPageThroughputWrk(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("KEYBIND_BENCH_SECONDS")); err == nil && v >= 2 {
 		turns = v / 2
 	}
-	bare := echo.New()
-	bare.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	bareSrv := httptest.NewServer(bare)
-	defer bareSrv.Close()
+	bareSrv := bareEcho(b)
 	app := testapp.New(b, testapp.Options{InstancesPerRegion: 150, RealTime: true})
 	ck := app.SignIn(b, "helen", testapp.HelpdeskPassword).Cookie(web.CookieName)
 	if ck == nil {

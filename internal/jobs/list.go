@@ -156,11 +156,8 @@ func (f JobFilter) where() (string, []any) {
 		conds = append(conds, "region = "+arg(f.Region))
 	}
 	if f.Accounts != nil {
-		in := []string{"NULL"} // none: no job
-		for _, a := range f.Accounts {
-			in = append(in, arg(a))
-		}
-		conds = append(conds, "account IN ("+strings.Join(in, ", ")+")")
+		cond, accountArgs := accountsIn(f.Accounts, len(args)+1)
+		conds, args = append(conds, cond), append(args, accountArgs...)
 	}
 	if f.InstanceID != "" {
 		conds = append(conds, "EXISTS (SELECT 1 FROM job_items i WHERE i.job_id = jobs.id AND i.instance_id = "+arg(f.InstanceID)+")")
@@ -170,6 +167,18 @@ func (f JobFilter) where() (string, []any) {
 		conds = append(conds, `(LOWER(reason) LIKE `+like+` ESCAPE '\' OR LOWER(key_pair) LIKE `+like+` ESCAPE '\' OR CAST(id AS TEXT) = `+arg(s)+`)`)
 	}
 	return strings.Join(conds, " AND "), args
+}
+
+// accountsIn is the condition "the job's account is one of names", its
+// placeholders numbered from first, and their arguments; no names, no job.
+func accountsIn(names []string, first int) (string, []any) {
+	in := []string{"NULL"}
+	args := make([]any, len(names))
+	for i, a := range names {
+		in = append(in, fmt.Sprintf("$%d", first+i))
+		args[i] = a
+	}
+	return "account IN (" + strings.Join(in, ", ") + ")", args
 }
 
 type onlyAccountsKey struct{}

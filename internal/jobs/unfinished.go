@@ -31,12 +31,9 @@ func (e *Engine) FindUnfinished(ctx context.Context, name string, userID int64, 
 	cond, accountArgs := JobsUnfinished.sql(), []any{}
 	key := name + "\x00" + strconv.FormatInt(userID, 10)
 	if narrowed {
-		in := []string{"NULL"} // none: no job
-		for i, a := range only {
-			in = append(in, fmt.Sprintf("$%d", i+3))
-			accountArgs = append(accountArgs, a)
-		}
-		cond += " AND account IN (" + strings.Join(in, ", ") + ")"
+		var accounts string
+		accounts, accountArgs = accountsIn(only, 3) // after the name and the user ID (or the limit)
+		cond += " AND " + accounts
 		key += "\x00" + strings.Join(only, "\x00")
 	}
 	changes, counted := store.ChangesFrom(ctx)
